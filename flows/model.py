@@ -1,0 +1,142 @@
+"""Typed, immutable models of a flow file, produced by the loader and read by the runner."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+FlowKind = Literal[
+    "onboarding", "assessment", "activity", "prioritization", "action_plan", "checkin", "settings"
+]
+FLOW_KINDS: tuple[str, ...] = (
+    "onboarding",
+    "assessment",
+    "activity",
+    "prioritization",
+    "action_plan",
+    "checkin",
+    "settings",
+)
+# Kinds a participant picks from the menu; the others are started by the bot or by a command.
+MENU_KINDS = frozenset({"assessment", "activity", "prioritization", "action_plan"})
+END = "end"
+PROFILE_FIELDS = frozenset(
+    {"locale", "name", "municipality", "country", "role", "consent", "cohort"}
+)
+ACTIONS = frozenset({"finish_onboarding", "erase"})
+ConditionOp = Literal["eq", "in", "lt", "lte", "gt", "gte", "contains"]
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """An answer a question offers; `label` is a msgid unless `translate` is false."""
+
+    id: str
+    label: str
+    translate: bool = True
+    synonyms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """A test on the parsed answer that picks a branch."""
+
+    op: ConditionOp
+    value: Any
+
+    def matches(self, answer: Any) -> bool:
+        """Tell whether the answer satisfies this condition."""
+        try:
+            match self.op:
+                case "eq":
+                    return bool(answer == self.value)
+                case "in":
+                    return answer in self.value
+                case "contains":
+                    return isinstance(answer, list) and self.value in answer
+                case "lt":
+                    return bool(answer < self.value)
+                case "lte":
+                    return bool(answer <= self.value)
+                case "gt":
+                    return bool(answer > self.value)
+                case "gte":
+                    return bool(answer >= self.value)
+        except TypeError:
+            return False
+        return False  # pragma: no cover - exhaustive match
+
+
+@dataclass(frozen=True, slots=True)
+class Branch:
+    """Go to `target` when the answer matches `condition`; branches are tried in order."""
+
+    condition: Condition
+    target: str
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """A step says something, asks a question, or both; then goes on, branches or ends."""
+
+    id: str
+    say: str | None = None
+    ask: str | None = None
+    type: str | None = None
+    hint: str | None = None
+    invalid: str | None = None
+    options: tuple[Option, ...] = ()
+    options_from: str | None = None
+    next: str | None = None
+    branches: tuple[Branch, ...] = ()
+    end: bool = False
+    save: str | None = None
+    set: str | None = None
+    prefill: str | None = None
+    optional: bool = False
+    min: float | None = None
+    max: float | None = None
+    top: int | None = None
+    page_size: int | None = None
+    action: str | None = None
+    dimension: str | None = None
+    reverse: bool = False
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_question(self) -> bool:
+        """Tell whether the step waits for an answer."""
+        return self.type is not None
+
+    @property
+    def key(self) -> str:
+        """The run variable the answer is saved under."""
+        return self.save or self.id
+
+    def targets(self) -> list[str]:
+        """Every step this one can go to next, in declaration order."""
+        found = [b.target for b in self.branches]
+        if self.next is not None:
+            found.append(self.next)
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    """A validated flow: its identity, texts and steps."""
+
+    id: str
+    kind: str
+    version: int
+    title: str
+    start: str
+    steps: Mapping[str, Step]
+    source: str
+    description: str | None = None
+    menu: bool = False
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def step(self, step_id: str) -> Step:
+        """Return a step by id; the loader guarantees every target exists."""
+        return self.steps[step_id]

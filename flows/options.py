@@ -1,0 +1,45 @@
+"""Option lists that come from data rather than from the flow file (languages, countries)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flows.model import Option
+from i18n import N_, SHIPPED_LOCALES, Translator, fold
+
+# The Latin American and Caribbean member states, as ISO 3166 codes; names come from CLDR.
+LAC_COUNTRIES = (
+    "AG", "AR", "BS", "BB", "BZ", "BO", "BR", "CL", "CO", "CR", "CU", "DM", "DO", "EC", "SV",
+    "GD", "GT", "GY", "HT", "HN", "JM", "MX", "NI", "PA", "PY", "PE", "KN", "LC", "VC", "SR",
+    "TT", "UY", "VE",
+)  # fmt: skip
+_ENDONYMS = {"es": "Español", "pt": "Português", "en": "English"}
+
+OptionSource = Callable[[Translator], tuple[Option, ...]]
+
+
+def languages(tr: Translator) -> tuple[Option, ...]:
+    """List the shipped languages by their own names, the participant's current one first."""
+    ordered = sorted(SHIPPED_LOCALES, key=lambda code: code != tr.locale)
+    return tuple(
+        Option(code, _ENDONYMS[code], translate=False, synonyms=(code,)) for code in ordered
+    )
+
+
+def countries_lac(tr: Translator) -> tuple[Option, ...]:
+    """List the Latin American and Caribbean countries in reading order, then "other"."""
+    names = tr.babel_locale.territories
+    found = sorted(
+        (
+            Option(code, names.get(code, code), translate=False, synonyms=(code,))
+            for code in LAC_COUNTRIES
+        ),
+        key=lambda option: fold(option.label),
+    )
+    return (*found, Option("other", N_("Another country")))
+
+
+SOURCES: dict[str, OptionSource] = {
+    "languages": languages,
+    "countries_lac": countries_lac,
+}

@@ -1,0 +1,76 @@
+"""Every loaded flow, compiled once, found by id (and by version for runs already under way)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from importlib import resources
+from pathlib import Path
+
+from flows.errors import FlowError, FlowErrors
+from flows.loader import load_flow_file
+from flows.machine import CompiledFlow
+from flows.model import FLOW_KINDS, Flow
+
+
+def library_path() -> Path:
+    """Return the folder of the flows shipped with Minga."""
+    return Path(str(resources.files("flows") / "library"))
+
+
+class FlowRegistry:
+    """The compiled flows of one process."""
+
+    def __init__(self, flows: Iterable[Flow]) -> None:
+        self._versions: dict[tuple[str, int], CompiledFlow] = {}
+        self._latest: dict[str, CompiledFlow] = {}
+        for flow in flows:
+            compiled = CompiledFlow(flow)
+            self._versions[(flow.id, flow.version)] = compiled
+            current = self._latest.get(flow.id)
+            if current is None or current.flow.version < flow.version:
+                self._latest[flow.id] = compiled
+
+    @classmethod
+    def load(
+        cls, paths: Iterable[Path] | None = None, *, check_translations: bool = True
+    ) -> FlowRegistry:
+        """Load flow files (default: the shipped library); report every broken file at once."""
+        files = sorted(library_path().glob("*.yaml")) if paths is None else list(paths)
+        flows: list[Flow] = []
+        errors: list[FlowError] = []
+        for path in files:
+            try:
+                flows.append(load_flow_file(path, check_translations=check_translations))
+            except FlowErrors as exc:
+                errors.extend(exc.errors)
+        seen: dict[tuple[str, int], str] = {}
+        for flow in flows:
+            other = seen.setdefault((flow.id, flow.version), flow.source)
+            if other != flow.source:
+                errors.append(
+                    FlowError(flow.source, f"flow {flow.id!r} v{flow.version} is also in {other}")
+                )
+        if errors:
+            raise FlowErrors(errors)
+        return cls(flows)
+
+    def get(self, flow_id: str) -> CompiledFlow:
+        """Return the newest version of a flow; raise KeyError if there is none."""
+        return self._latest[flow_id]
+
+    def for_run(self, flow_id: str, version: int) -> CompiledFlow | None:
+        """Return the version a run started on, else the newest one, else None."""
+        return self._versions.get((flow_id, version)) or self._latest.get(flow_id)
+
+    def __contains__(self, flow_id: object) -> bool:
+        return flow_id in self._latest
+
+    def __iter__(self) -> Iterator[Flow]:
+        return (compiled.flow for compiled in self._latest.values())
+
+    def menu_flows(self) -> list[Flow]:
+        """Return the flows a participant can pick from the menu, in a stable order."""
+        chosen = [flow for flow in self if flow.menu]
+        return sorted(
+            chosen, key=lambda f: (FLOW_KINDS.index(f.kind), int(f.params.get("order", 0)), f.id)
+        )

@@ -1,0 +1,360 @@
+"""The flow runner, which is pure: it reads a run and a reply and returns a `Turn`.
+
+The turn holds the new run state, the answers to record, the messages to send and the events to
+apply; the runner itself writes and sends nothing.
+"""
+
+from __future__ import annotations
+
+import string
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flows.machine import CompiledFlow
+from flows.model import END, Flow, Option, Step
+from flows.options import SOURCES
+from flows.questions import (
+    AskContext,
+    Directory,
+    Invalid,
+    QuestionType,
+    Reply,
+    option_label,
+    question_type,
+)
+from flows.registry import FlowRegistry
+from i18n import Translator, fold, translator
+from storage import Answer, Choice, Outbound, Participant, Run
+
+BACK_WORDS = frozenset({"back", "/back", "atras", "volver", "voltar", "anterior"})
+MORE_WORDS = frozenset({"more", "mas", "mais", "+"})
+SKIP_WORDS = frozenset({"skip", "/skip", "saltar", "omitir", "pular", "-"})
+_MAX_STEPS_PER_TURN = 500
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileSet:
+    """A step asked to store an answer on the participant (`set: participant.name`)."""
+
+    field: str
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRequested:
+    """A step asked the dispatcher to do something only it can (`action: erase`)."""
+
+    name: str
+
+
+Event = ProfileSet | ActionRequested
+
+
+@dataclass(slots=True)
+class Turn:
+    """What one reply caused; the dispatcher commits it in one transaction."""
+
+    tr: Translator
+    run: Run | None = None
+    answers: list[Answer] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    choices: tuple[Choice, ...] = ()
+    multi: bool = False
+    scale: bool = False
+    events: list[Event] = field(default_factory=list)
+    finished: bool = False
+
+    def messages(self) -> list[Outbound]:
+        """Merge the turn's texts into one message, so one exchange costs one platform call."""
+        if not self.texts:
+            return []
+        text = "\n\n".join(t for t in self.texts if t)
+        return [Outbound(text, self.choices, multi=self.multi, scale=self.scale)]
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Who is answering, in which language, when, and the lookups a question may need."""
+
+    participant: Participant
+    tr: Translator
+    now: datetime
+    directory: Directory
+
+
+class FlowRuntimeError(Exception):
+    """A flow did something validation could not foresee (a loop of prefilled questions)."""
+
+
+class FlowRunner:
+    """Start runs, take answers, go back and re-ask; returns turns, never side effects."""
+
+    def __init__(self, registry: FlowRegistry) -> None:
+        self.registry = registry
+
+    # -- entry points ---------------------------------------------------------------------------
+
+    def start(self, flow_id: str, ctx: Context, preset: dict[str, Any] | None = None) -> Turn:
+        """Begin a new run of a flow and say everything up to its first question."""
+        compiled = self.registry.get(flow_id)
+        flow = compiled.flow
+        run = Run(
+            id=uuid.uuid4().hex,
+            participant_id=ctx.participant.id,
+            flow_id=flow.id,
+            flow_version=flow.version,
+            step=flow.start,
+            status="active",
+            started_at=ctx.now,
+            updated_at=ctx.now,
+            data={"vars": dict(preset or {}), "shown": {}, "history": [], "seq": 0, "page": 0},
+        )
+        turn = Turn(tr=ctx.tr)
+        self._enter(compiled, run, flow.start, ctx, turn)
+        return turn
+
+    def prompt(self, run: Run, ctx: Context, notice: str | None = None) -> Turn:
+        """Ask the current question again, after an optional notice."""
+        turn = Turn(tr=ctx.tr)
+        compiled = self.registry.for_run(run.flow_id, run.flow_version)
+        if compiled is None:
+            return self._vanished(run, ctx, turn)
+        if notice:
+            turn.texts.append(notice)
+        if run.step not in compiled.flow.steps:
+            # The flow file changed under this run; start it over rather than guess.
+            turn.texts.append(ctx.tr.gettext("This activity was updated, so it starts again."))
+            self._enter(
+                compiled, _restarted(run, compiled.flow, ctx.now), compiled.flow.start, ctx, turn
+            )
+            return turn
+        self._ask(compiled.flow, compiled.flow.step(run.step), run, ctx, turn)
+        return turn
+
+    async def answer(
+        self, run: Run, ctx: Context, text: str | None, choice_id: str | None = None
+    ) -> Turn:
+        """Take a reply to the current question and move the run on, or re-ask."""
+        compiled = self.registry.for_run(run.flow_id, run.flow_version)
+        if compiled is None:
+            return self._vanished(run, ctx, Turn(tr=ctx.tr))
+        flow = compiled.flow
+        step = flow.steps.get(run.step)
+        if step is None or not step.is_question:
+            return self.prompt(run, ctx)
+        kind = question_type(step.type or "")
+        assert kind is not None
+        options = resolve_options(step, kind, ctx.tr)
+        page, shown, has_more = _page(step, options, run.data.get("page", 0))
+        folded = fold(text) if text else ""
+
+        option: Option | None = None
+        skipped = False
+        if choice_id is not None:
+            ref, _, token = choice_id.rpartition(".")
+            if ref != run.data.get("ref"):
+                return self.prompt(
+                    run,
+                    ctx,
+                    ctx.tr.gettext(
+                        "That button belongs to an earlier question. Here is the current one:"
+                    ),
+                )
+            if token == "more":
+                return self._turn_page(run, page + 1, ctx)
+            if token == "skip" and step.optional:
+                skipped = True
+            elif token.isdigit() and int(token) < len(options):
+                option = options[int(token)]
+            else:
+                return self.prompt(
+                    run,
+                    ctx,
+                    ctx.tr.gettext(
+                        "That button belongs to an earlier question. Here is the current one:"
+                    ),
+                )
+        elif folded in BACK_WORDS:
+            return self._back(compiled, run, ctx)
+        elif has_more and (folded in MORE_WORDS or folded == str(len(shown) + 1)):
+            return self._turn_page(run, page + 1, ctx)
+        elif step.optional and folded in SKIP_WORDS:
+            skipped = True
+
+        if skipped:
+            value: Any = None
+            display = ctx.tr.gettext("(skipped)")
+        else:
+            reply = Reply(text=text, option=option)
+            result = await kind.parse(
+                step, reply, AskContext(ctx.tr, options, shown, ctx.directory)
+            )
+            if isinstance(result, Invalid):
+                notice = ctx.tr.gettext(step.invalid) if step.invalid else result.message
+                return self.prompt(run, ctx, notice)
+            value, display = result.value, result.display
+
+        turn = Turn(tr=ctx.tr)
+        raw = text if text is not None else (option_label(option, ctx.tr) if option else "")
+        turn.answers.append(
+            Answer(run.id, run.participant_id, flow.id, step.id, raw, value, ctx.now)
+        )
+        run = _record(run, step, value, display, ctx.now)
+        self._apply_set(step, value, ctx, turn)
+        target = compiled.answer(step.id, value)
+        self._enter(compiled, run, target, _with_tr(ctx, turn.tr), turn)
+        return turn
+
+    # -- internals ------------------------------------------------------------------------------
+
+    def _enter(
+        self, compiled: CompiledFlow, run: Run, step_id: str, ctx: Context, turn: Turn
+    ) -> None:
+        """Walk from `step_id`, saying `say` texts, until a question waits or the flow ends."""
+        flow = compiled.flow
+        for _ in range(_MAX_STEPS_PER_TURN):
+            if step_id == END:
+                turn.run = run.with_changes(
+                    status="completed", completed_at=ctx.now, updated_at=ctx.now
+                )
+                turn.finished = True
+                return
+            step = flow.step(step_id)
+            if step.action:
+                turn.events.append(ActionRequested(step.action))
+            if step.say:
+                turn.texts.append(fill(turn.tr.gettext(step.say), run, ctx.participant))
+            if step.is_question:
+                prefilled = run.data["vars"].get(step.prefill) if step.prefill else None
+                if prefilled is None:
+                    seq = int(run.data.get("seq", 0)) + 1
+                    data = {**run.data, "seq": seq, "ref": f"{run.id[:6]}{seq:x}", "page": 0}
+                    run = run.with_changes(step=step_id, data=data, updated_at=ctx.now)
+                    turn.run = run
+                    self._ask(flow, step, run, _with_tr(ctx, turn.tr), turn)
+                    return
+                self._apply_set(step, prefilled, ctx, turn)
+                step_id = compiled.answer(step_id, prefilled)
+            else:
+                step_id = compiled.proceed(step_id)
+        raise FlowRuntimeError(f"{flow.source}: more than {_MAX_STEPS_PER_TURN} steps in one turn")
+
+    def _ask(self, flow: Flow, step: Step, run: Run, ctx: Context, turn: Turn) -> None:
+        kind = question_type(step.type or "")
+        assert kind is not None
+        tr = turn.tr
+        options = resolve_options(step, kind, tr)
+        _, shown, has_more = _page(step, options, run.data.get("page", 0))
+        lines = [fill(tr.gettext(step.ask or ""), run, ctx.participant)]
+        hint = tr.gettext(step.hint) if step.hint else kind.hint(step, tr)
+        if hint:
+            lines.append(hint)
+        ref = run.data.get("ref", "")
+        choices = [Choice(f"{ref}.{options.index(o)}", option_label(o, tr)) for o in shown]
+        if has_more:
+            choices.append(Choice(f"{ref}.more", tr.gettext("More options ▸")))
+        if step.optional:
+            choices.append(Choice(f"{ref}.skip", tr.gettext("Skip")))
+        turn.texts.append("\n".join(lines))
+        turn.choices = tuple(choices)
+        turn.multi = kind.multiple
+        turn.scale = kind.name == "likert"
+
+    def _apply_set(self, step: Step, value: Any, ctx: Context, turn: Turn) -> None:
+        if step.set is None:
+            return
+        name = step.set.partition(".")[2]
+        turn.events.append(ProfileSet(name, value))
+        if name == "locale" and isinstance(value, str):
+            turn.tr = translator(value)
+
+    def _turn_page(self, run: Run, page: int, ctx: Context) -> Turn:
+        run = run.with_changes(data={**run.data, "page": page}, updated_at=ctx.now)
+        turn = self.prompt(run, ctx)
+        turn.run = run
+        return turn
+
+    def _back(self, compiled: CompiledFlow, run: Run, ctx: Context) -> Turn:
+        history = list(run.data.get("history", []))
+        if not history:
+            return self.prompt(run, ctx, ctx.tr.gettext("This is the first question."))
+        target = history[-1]
+        if not compiled.back(run.step, target):
+            return self.prompt(run, ctx, ctx.tr.gettext("You cannot go back from here."))
+        seq = int(run.data.get("seq", 0)) + 1
+        data = {
+            **run.data,
+            "history": history[:-1],
+            "seq": seq,
+            "ref": f"{run.id[:6]}{seq:x}",
+            "page": 0,
+        }
+        run = run.with_changes(step=target, data=data, updated_at=ctx.now)
+        turn = self.prompt(run, ctx)
+        turn.run = run
+        return turn
+
+    def _vanished(self, run: Run, ctx: Context, turn: Turn) -> Turn:
+        turn.texts.append(ctx.tr.gettext("This activity is no longer available."))
+        turn.run = run.with_changes(status="cancelled", updated_at=ctx.now)
+        turn.finished = True
+        return turn
+
+
+def resolve_options(step: Step, kind: QuestionType, tr: Translator) -> tuple[Option, ...]:
+    """Return a question's options: from the step, from a data source, or the type's own."""
+    if step.options:
+        return step.options
+    if step.options_from:
+        return SOURCES[step.options_from](tr)
+    return kind.fixed_options(step)
+
+
+def _page(
+    step: Step, options: tuple[Option, ...], page: int
+) -> tuple[int, tuple[Option, ...], bool]:
+    size = step.page_size
+    if not size or len(options) <= size:
+        return 0, options, False
+    pages = -(-len(options) // size)
+    page %= pages
+    return page, options[page * size : (page + 1) * size], True
+
+
+def _record(run: Run, step: Step, value: Any, display: str, now: datetime) -> Run:
+    data = dict(run.data)
+    data["vars"] = {**data.get("vars", {}), step.key: value}
+    data["shown"] = {**data.get("shown", {}), step.key: display}
+    data["history"] = [*data.get("history", []), step.id]
+    return run.with_changes(data=data, updated_at=now)
+
+
+def _restarted(run: Run, flow: Flow, now: datetime) -> Run:
+    data = {"vars": {}, "shown": {}, "history": [], "seq": int(run.data.get("seq", 0)), "page": 0}
+    return run.with_changes(flow_version=flow.version, step=flow.start, data=data, updated_at=now)
+
+
+def _with_tr(ctx: Context, tr: Translator) -> Context:
+    return ctx if ctx.tr is tr else Context(ctx.participant, tr, ctx.now, ctx.directory)
+
+
+class _Fields(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def fill(text: str, run: Run, participant: Participant) -> str:
+    """Put answers and profile fields into a text's `{placeholders}`."""
+    if "{" not in text:
+        return text
+    fields = _Fields(
+        name=participant.name or "",
+        municipality=participant.municipality or "",
+    )
+    fields.update(run.data.get("shown", {}))
+    try:
+        return string.Formatter().vformat(text, (), fields)
+    except (ValueError, IndexError, AttributeError, KeyError):
+        return text

@@ -1,0 +1,55 @@
+"""A participant's translator: gettext plus locale-aware numbers and dates."""
+
+from __future__ import annotations
+
+import gettext
+from datetime import date, datetime
+from decimal import Decimal
+
+from babel import Locale
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal, format_percent
+
+
+class Translator:
+    """Translate and format for one locale; one instance per locale, shared by participants."""
+
+    __slots__ = ("_gnu", "babel_locale", "locale")
+
+    def __init__(self, locale: str, translations: gettext.NullTranslations) -> None:
+        self.locale = locale
+        self.babel_locale = Locale.parse(locale)
+        self._gnu = translations
+
+    def gettext(self, message: str) -> str:
+        """Translate a message; the English msgid comes back when no translation exists."""
+        return self._gnu.gettext(message) if message else message
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        """Translate a message whose wording depends on a count."""
+        return self._gnu.ngettext(singular, plural, n)
+
+    def has(self, message: str) -> bool:
+        """Tell whether this locale has its own translation of `message`."""
+        catalog: dict[object, str] = getattr(self._gnu, "_catalog", {})
+        return bool(catalog.get(message))
+
+    def number(self, value: float | int | Decimal) -> str:
+        """Format a number the way this locale writes it (1.234,5 in es and pt)."""
+        return format_decimal(value, locale=self.babel_locale)
+
+    def percent(self, value: float) -> str:
+        """Format a 0–1 fraction as a percentage."""
+        return format_percent(value, locale=self.babel_locale)
+
+    def date(self, value: date, fmt: str = "long") -> str:
+        """Format a date ("23 de noviembre de 2026")."""
+        return format_date(value, format=fmt, locale=self.babel_locale)
+
+    def datetime(self, value: datetime, fmt: str = "medium") -> str:
+        """Format a date and time."""
+        return format_datetime(value, format=fmt, locale=self.babel_locale)
+
+    def month(self, year: int, month: int) -> str:
+        """Format a month of a year ("marzo de 2026")."""
+        return format_date(date(year, month, 1), format="MMMM y", locale=self.babel_locale)

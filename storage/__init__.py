@@ -1,0 +1,76 @@
+"""Persistence: the `Store` interface and its backends, chosen by URL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from storage.base import (
+    ConversationSession,
+    DuplicateError,
+    MigrationError,
+    Store,
+    StoreError,
+)
+from storage.messages import Choice, Outbound
+from storage.records import (
+    PRIORITY_BULK,
+    PRIORITY_REPLY,
+    Answer,
+    Changes,
+    Cohort,
+    Conversation,
+    Delivery,
+    InboundMark,
+    Membership,
+    NewOutbound,
+    OutboxRow,
+    Participant,
+    ParticipantKey,
+    Run,
+)
+
+__all__ = [
+    "PRIORITY_BULK",
+    "PRIORITY_REPLY",
+    "Answer",
+    "Changes",
+    "Choice",
+    "Cohort",
+    "Conversation",
+    "ConversationSession",
+    "Delivery",
+    "DuplicateError",
+    "InboundMark",
+    "Membership",
+    "MigrationError",
+    "NewOutbound",
+    "Outbound",
+    "OutboxRow",
+    "Participant",
+    "ParticipantKey",
+    "Run",
+    "Store",
+    "StoreError",
+    "open_store",
+]
+
+
+async def open_store(url: str, now: Callable[[], datetime], *, migrate: bool = True) -> Store:
+    """Open the backend a URL names and, unless told not to, apply pending migrations."""
+    store: Store
+    if url.startswith("sqlite:"):
+        from storage.sqlite import SQLiteStore
+
+        sqlite_store = SQLiteStore.from_url(url, now)
+        await sqlite_store.open()
+        store = sqlite_store
+    else:
+        raise ValueError(f"unsupported database URL {url!r}: use sqlite:///path")
+    if migrate:
+        try:
+            await store.migrate()
+        except BaseException:
+            await store.close()
+            raise
+    return store

@@ -1,0 +1,157 @@
+"""The `Store` interface every backend implements, and the helpers they share.
+
+Error hierarchy::
+
+    StoreError
+     ├── MigrationError      a migration file is missing, malformed or failed
+     └── DuplicateError      a unique value (a cohort code, say) is taken
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from datetime import datetime
+from importlib import resources
+from typing import Any
+
+from storage.records import (
+    Answer,
+    Changes,
+    Cohort,
+    Conversation,
+    Delivery,
+    Membership,
+    OutboxRow,
+    Participant,
+    ParticipantKey,
+    Run,
+)
+
+
+class StoreError(Exception):
+    """Base of every error a store raises."""
+
+
+class MigrationError(StoreError):
+    """A schema migration could not be applied."""
+
+
+class DuplicateError(StoreError):
+    """A value that must be unique is already taken."""
+
+
+class ConversationSession(ABC):
+    """A participant's state, read while their lock is held, and the one commit that follows."""
+
+    state: Conversation
+
+    @abstractmethod
+    async def commit(self, changes: Changes) -> None:
+        """Write everything the handled message changed in one transaction."""
+
+
+class Store(ABC):
+    """Persistence for participants, runs, answers, cohorts and the outbox."""
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Release connections; safe to call twice."""
+
+    @abstractmethod
+    async def migrate(self) -> list[int]:
+        """Apply pending migrations and return the versions applied."""
+
+    @abstractmethod
+    async def schema_version(self) -> int:
+        """Return the newest applied migration version (0 for an empty database)."""
+
+    @abstractmethod
+    def conversation(
+        self, key: ParticipantKey, external_id: str | None
+    ) -> AbstractAsyncContextManager[ConversationSession]:
+        """Take the participant's lock, then read their state; the lock is held until exit."""
+
+    # -- outbox ---------------------------------------------------------------------------------
+
+    @abstractmethod
+    async def claim_outbox(
+        self, channels: Sequence[str], now: datetime, limit: int, address: str | None = None
+    ) -> list[OutboxRow]:
+        """Claim due rows in send order, skipping addresses that still have a message in flight."""
+
+    @abstractmethod
+    async def complete_outbox(self, deliveries: Sequence[Delivery], now: datetime) -> None:
+        """Record the outcome of claimed rows (sent, retry later, unreachable, failed)."""
+
+    @abstractmethod
+    async def release_claims(self, channels: Sequence[str], address: str | None = None) -> int:
+        """Return rows a dead sender left claimed to the queue; used at start-up."""
+
+    @abstractmethod
+    async def outbox_counts(self) -> dict[str, int]:
+        """Count outbox rows by status."""
+
+    # -- cohorts --------------------------------------------------------------------------------
+
+    @abstractmethod
+    async def create_cohort(self, cohort: Cohort) -> None:
+        """Add a cohort; raise `DuplicateError` when its code is taken."""
+
+    @abstractmethod
+    async def cohort_by_code(self, code: str) -> Cohort | None:
+        """Find a cohort by its code, ignoring case."""
+
+    @abstractmethod
+    async def cohort_by_id(self, cohort_id: str) -> Cohort | None:
+        """Find a cohort by its id."""
+
+    @abstractmethod
+    async def list_cohorts(self) -> list[tuple[Cohort, int]]:
+        """Return every cohort with its member count, newest first."""
+
+    @abstractmethod
+    async def memberships(self, participant_id: str) -> list[Membership]:
+        """Return the cohorts a participant belongs to, oldest first."""
+
+    # -- participants ---------------------------------------------------------------------------
+
+    @abstractmethod
+    async def participant(self, key: ParticipantKey) -> Participant | None:
+        """Read a participant by channel and address."""
+
+    @abstractmethod
+    async def answers(self, participant_id: str) -> list[Answer]:
+        """Return all answers of a participant, oldest first."""
+
+    @abstractmethod
+    async def runs(self, participant_id: str) -> list[Run]:
+        """Return all runs of a participant, oldest first."""
+
+    async def participant_record(self, participant_id: str) -> dict[str, Any]:
+        """Collect everything stored about a participant (for `/mydata`)."""
+        return {
+            "memberships": await self.memberships(participant_id),
+            "runs": await self.runs(participant_id),
+            "answers": await self.answers(participant_id),
+        }
+
+
+def migration_scripts(dialect: str) -> list[tuple[int, str]]:
+    """Return the numbered migration scripts of a dialect, in order."""
+    folder = resources.files("storage") / "migrations" / dialect
+    scripts: list[tuple[int, str]] = []
+    for entry in folder.iterdir():
+        name = entry.name
+        if not name.endswith(".sql"):
+            continue
+        number, _, _ = name.partition("_")
+        if not number.isdigit():
+            raise MigrationError(f"migration file {name!r} must start with its number")
+        scripts.append((int(number), entry.read_text(encoding="utf-8")))
+    scripts.sort()
+    numbers = [n for n, _ in scripts]
+    if numbers != list(range(1, len(numbers) + 1)):
+        raise MigrationError(f"migrations of {dialect} are not numbered 1..N: {numbers}")
+    return scripts

@@ -1,0 +1,70 @@
+"""The channel-neutral message a reply or broadcast becomes in the outbox.
+
+It lives in `storage` because the outbox holds it: flows produce it, channels render it, and
+neither needs to know about the other.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """One option offered with a message: an opaque id the channel sends back, and its label."""
+
+    id: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Outbound:
+    """Text with optional choices, image or document, rendered by each channel its own way."""
+
+    text: str
+    choices: tuple[Choice, ...] = ()
+    multi: bool = False
+    image_png: bytes | None = None
+    document: bytes | None = None
+    document_name: str | None = None
+    template: str | None = None
+    template_variables: dict[str, str] = field(default_factory=dict)
+    scale: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        """Return a JSON-ready dict; bytes go as base64 so any backend can store the row as text."""
+        data: dict[str, Any] = {"text": self.text}
+        if self.choices:
+            data["choices"] = [[c.id, c.label] for c in self.choices]
+        if self.multi:
+            data["multi"] = True
+        if self.scale:
+            data["scale"] = True
+        if self.image_png is not None:
+            data["image_png"] = base64.b64encode(self.image_png).decode("ascii")
+        if self.document is not None:
+            data["document"] = base64.b64encode(self.document).decode("ascii")
+            data["document_name"] = self.document_name
+        if self.template is not None:
+            data["template"] = self.template
+            data["template_variables"] = self.template_variables
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Outbound:
+        """Rebuild a message stored by `to_json`."""
+        image = data.get("image_png")
+        document = data.get("document")
+        return cls(
+            text=data["text"],
+            choices=tuple(Choice(i, label) for i, label in data.get("choices", ())),
+            multi=bool(data.get("multi", False)),
+            scale=bool(data.get("scale", False)),
+            image_png=base64.b64decode(image) if image else None,
+            document=base64.b64decode(document) if document else None,
+            document_name=data.get("document_name"),
+            template=data.get("template"),
+            template_variables=dict(data.get("template_variables", {})),
+        )

@@ -1,0 +1,193 @@
+"""Plain records the store reads and writes; no behaviour beyond small conveniences."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any, Literal
+
+from storage.messages import Outbound
+
+RunStatus = Literal["active", "paused", "completed", "cancelled"]
+DeliveryState = Literal["sent", "retry", "unreachable", "failed"]
+
+PRIORITY_REPLY = 0
+PRIORITY_BULK = 10
+
+
+@dataclass(frozen=True, slots=True)
+class ParticipantKey:
+    """Who a message is from or for: a channel and the address on that channel."""
+
+    channel: str
+    address: str
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.address}"
+
+
+@dataclass(frozen=True, slots=True)
+class Participant:
+    """A person on one channel, with the profile they gave during onboarding."""
+
+    id: str
+    channel: str
+    address: str
+    locale: str
+    created_at: datetime
+    name: str | None = None
+    municipality: str | None = None
+    country: str | None = None
+    role: str | None = None
+    consent: bool | None = None
+    consent_at: datetime | None = None
+    onboarded: bool = False
+    opted_out: bool = False
+    unreachable: bool = False
+    last_inbound_at: datetime | None = None
+
+    @property
+    def key(self) -> ParticipantKey:
+        """The channel and address of this participant."""
+        return ParticipantKey(self.channel, self.address)
+
+    def with_changes(self, **changes: Any) -> Participant:
+        """Return a copy with some fields changed."""
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """One participant's pass through one flow version, and the step it is on."""
+
+    id: str
+    participant_id: str
+    flow_id: str
+    flow_version: int
+    step: str
+    status: RunStatus
+    started_at: datetime
+    updated_at: datetime
+    data: dict[str, Any] = field(default_factory=dict)
+    completed_at: datetime | None = None
+
+    def with_changes(self, **changes: Any) -> Run:
+        """Return a copy with some fields changed."""
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One accepted answer: what the participant wrote and what it was parsed into."""
+
+    run_id: str
+    participant_id: str
+    flow_id: str
+    step_id: str
+    raw: str
+    value: Any
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Cohort:
+    """A workshop: the people who join it by its code."""
+
+    id: str
+    code: str
+    name: str
+    locale: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    """A participant's place in a cohort."""
+
+    participant_id: str
+    cohort_id: str
+    joined_at: datetime
+    table_no: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewOutbound:
+    """A message to queue in the outbox in the same transaction as what caused it."""
+
+    channel: str
+    address: str
+    participant_id: str | None
+    message: Outbound
+    priority: int = PRIORITY_REPLY
+    dedupe_key: str | None = None
+    erase_after_send: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    """A queued message claimed for sending."""
+
+    id: int
+    channel: str
+    address: str
+    participant_id: str | None
+    message: Outbound
+    priority: int
+    attempts: int
+    erase_after_send: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What happened when a claimed row was handed to its channel."""
+
+    row_id: int
+    state: DeliveryState
+    retry_at: datetime | None = None
+    error: str | None = None
+    external_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InboundMark:
+    """Proof that a platform message was handled, so a redelivery is dropped."""
+
+    channel: str
+    external_id: str
+    received_at: datetime
+
+
+@dataclass(slots=True)
+class Changes:
+    """Everything one handled message changed, committed in one transaction."""
+
+    mark: InboundMark | None = None
+    participant: Participant | None = None
+    memberships: list[Membership] = field(default_factory=list)
+    runs: list[Run] = field(default_factory=list)
+    answers: list[Answer] = field(default_factory=list)
+    erase_participant_id: str | None = None
+    outbox: list[NewOutbound] = field(default_factory=list)
+
+    def is_empty(self) -> bool:
+        """Tell whether committing would change nothing."""
+        return not (
+            self.mark
+            or self.participant
+            or self.memberships
+            or self.runs
+            or self.answers
+            or self.erase_participant_id
+            or self.outbox
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """What the dispatcher needs to handle one message, read in one query."""
+
+    key: ParticipantKey
+    participant: Participant | None
+    active: Run | None
+    paused: tuple[Run, ...]
+    seen: bool

@@ -1,0 +1,325 @@
+"""SQL shared by the SQL backends, written with `?` placeholders, and row decoders.
+
+PostgreSQL rewrites the placeholders to `$n`; anything dialect-specific stays in its backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from storage.codec import (
+    dump_bool,
+    dump_json,
+    dump_time,
+    load_bool,
+    load_json,
+    load_time,
+    need_time,
+)
+from storage.messages import Outbound
+from storage.records import (
+    Answer,
+    Changes,
+    Cohort,
+    Membership,
+    OutboxRow,
+    Participant,
+    Run,
+)
+
+Row = Sequence[Any]
+Statement = tuple[str, tuple[Any, ...]]
+
+PARTICIPANT_COLUMNS = (
+    "id, channel, address, locale, created_at, name, municipality, country, role, consent, "
+    "consent_at, onboarded, opted_out, unreachable, last_inbound_at"
+)
+RUN_COLUMNS = (
+    "id, participant_id, flow_id, flow_version, step, status, data, started_at, updated_at, "
+    "completed_at"
+)
+COHORT_COLUMNS = "id, code, name, locale, created_at"
+OUTBOX_CLAIM_COLUMNS = (
+    "id, channel, address, participant_id, payload, priority, attempts, erase_after_send"
+)
+
+
+def _prefixed(columns: str, alias: str) -> str:
+    return ", ".join(f"{alias}.{c.strip()}" for c in columns.split(","))
+
+
+CONVERSATION_SQL = f"""
+SELECT {_prefixed(PARTICIPANT_COLUMNS, "p")}, {_prefixed(RUN_COLUMNS, "r")},
+       (SELECT 1 FROM inbound_marks m WHERE m.channel = ? AND m.external_id = ?) AS seen
+FROM (SELECT ? AS channel, ? AS address) k
+LEFT JOIN participants p ON p.channel = k.channel AND p.address = k.address
+LEFT JOIN runs r ON r.participant_id = p.id AND r.status IN ('active', 'paused')
+ORDER BY r.updated_at DESC
+"""
+PARTICIPANT_WIDTH = len(PARTICIPANT_COLUMNS.split(","))
+RUN_WIDTH = len(RUN_COLUMNS.split(","))
+
+
+def participant_from_row(row: Row) -> Participant:
+    """Decode the participant columns, in `PARTICIPANT_COLUMNS` order."""
+    return Participant(
+        id=row[0],
+        channel=row[1],
+        address=row[2],
+        locale=row[3],
+        created_at=need_time(row[4]),
+        name=row[5],
+        municipality=row[6],
+        country=row[7],
+        role=row[8],
+        consent=load_bool(row[9]),
+        consent_at=load_time(row[10]),
+        onboarded=bool(row[11]),
+        opted_out=bool(row[12]),
+        unreachable=bool(row[13]),
+        last_inbound_at=load_time(row[14]),
+    )
+
+
+def run_from_row(row: Row) -> Run:
+    """Decode the run columns, in `RUN_COLUMNS` order."""
+    return Run(
+        id=row[0],
+        participant_id=row[1],
+        flow_id=row[2],
+        flow_version=int(row[3]),
+        step=row[4],
+        status=row[5],
+        data=load_json(row[6]),
+        started_at=need_time(row[7]),
+        updated_at=need_time(row[8]),
+        completed_at=load_time(row[9]),
+    )
+
+
+def cohort_from_row(row: Row) -> Cohort:
+    """Decode the cohort columns, in `COHORT_COLUMNS` order."""
+    return Cohort(id=row[0], code=row[1], name=row[2], locale=row[3], created_at=need_time(row[4]))
+
+
+def membership_from_row(row: Row) -> Membership:
+    """Decode `participant_id, cohort_id, joined_at, table_no`."""
+    return Membership(
+        participant_id=row[0], cohort_id=row[1], joined_at=need_time(row[2]), table_no=row[3]
+    )
+
+
+def answer_from_row(row: Row) -> Answer:
+    """Decode `run_id, participant_id, flow_id, step_id, raw, value, created_at`."""
+    return Answer(
+        run_id=row[0],
+        participant_id=row[1],
+        flow_id=row[2],
+        step_id=row[3],
+        raw=row[4],
+        value=load_json(row[5]),
+        created_at=need_time(row[6]),
+    )
+
+
+def outbox_from_row(row: Row) -> OutboxRow:
+    """Decode the claim columns, in `OUTBOX_CLAIM_COLUMNS` order."""
+    return OutboxRow(
+        id=int(row[0]),
+        channel=row[1],
+        address=row[2],
+        participant_id=row[3],
+        message=Outbound.from_json(load_json(row[4])),
+        priority=int(row[5]),
+        attempts=int(row[6]),
+        erase_after_send=bool(row[7]),
+    )
+
+
+def conversation_rows(rows: Sequence[Row]) -> tuple[Participant | None, list[Run], bool]:
+    """Split the rows of `CONVERSATION_SQL` into the participant, their open runs and `seen`."""
+    if not rows:
+        return None, [], False
+    first = rows[0]
+    seen = bool(first[-1])
+    if first[0] is None:
+        return None, [], seen
+    participant = participant_from_row(first[:PARTICIPANT_WIDTH])
+    runs = [
+        run_from_row(row[PARTICIPANT_WIDTH : PARTICIPANT_WIDTH + RUN_WIDTH])
+        for row in rows
+        if row[PARTICIPANT_WIDTH] is not None
+    ]
+    return participant, runs, seen
+
+
+# -- writes -------------------------------------------------------------------------------------
+
+_UPSERT_PARTICIPANT = (
+    f"INSERT INTO participants ({PARTICIPANT_COLUMNS}) VALUES ({', '.join('?' * 15)}) "
+    "ON CONFLICT (id) DO UPDATE SET locale = excluded.locale, name = excluded.name, "
+    "municipality = excluded.municipality, country = excluded.country, role = excluded.role, "
+    "consent = excluded.consent, consent_at = excluded.consent_at, "
+    "onboarded = excluded.onboarded, opted_out = excluded.opted_out, "
+    "unreachable = excluded.unreachable, last_inbound_at = excluded.last_inbound_at"
+)
+_UPSERT_RUN = (
+    f"INSERT INTO runs ({RUN_COLUMNS}) VALUES ({', '.join('?' * 10)}) "
+    "ON CONFLICT (id) DO UPDATE SET step = excluded.step, status = excluded.status, "
+    "data = excluded.data, updated_at = excluded.updated_at, completed_at = excluded.completed_at"
+)
+_INSERT_ANSWER = (
+    "INSERT INTO answers (run_id, participant_id, flow_id, step_id, raw, value, created_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+_UPSERT_MEMBERSHIP = (
+    "INSERT INTO memberships (participant_id, cohort_id, joined_at, table_no) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (participant_id, cohort_id) DO UPDATE SET "
+    "table_no = COALESCE(excluded.table_no, memberships.table_no)"
+)
+_INSERT_MARK = (
+    "INSERT INTO inbound_marks (channel, external_id, received_at) VALUES (?, ?, ?) "
+    "ON CONFLICT DO NOTHING"
+)
+_INSERT_OUTBOX = (
+    "INSERT INTO outbox (channel, address, participant_id, payload, priority, not_before, "
+    "created_at, dedupe_key, erase_after_send) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT DO NOTHING"
+)
+# Erasing removes the outbox history too: sent texts echo the person's own answers.
+_ERASE = (
+    "DELETE FROM outbox WHERE participant_id = ?",
+    "DELETE FROM participants WHERE id = ?",
+)
+
+
+def participant_params(p: Participant) -> tuple[Any, ...]:
+    """Parameters of the participant upsert."""
+    return (
+        p.id,
+        p.channel,
+        p.address,
+        p.locale,
+        dump_time(p.created_at),
+        p.name,
+        p.municipality,
+        p.country,
+        p.role,
+        dump_bool(p.consent),
+        dump_time(p.consent_at),
+        int(p.onboarded),
+        int(p.opted_out),
+        int(p.unreachable),
+        dump_time(p.last_inbound_at),
+    )
+
+
+def run_params(r: Run) -> tuple[Any, ...]:
+    """Parameters of the run upsert."""
+    return (
+        r.id,
+        r.participant_id,
+        r.flow_id,
+        r.flow_version,
+        r.step,
+        r.status,
+        dump_json(r.data),
+        dump_time(r.started_at),
+        dump_time(r.updated_at),
+        dump_time(r.completed_at),
+    )
+
+
+def change_statements(changes: Changes, now: datetime) -> list[Statement]:
+    """Turn a unit of work into statements, in the one order that keeps every case right.
+
+    Inserts come before the erase so an answer recorded by the confirming message is erased too,
+    and the outbox comes last so the goodbye that follows an erase survives it.
+    """
+    stamp = dump_time(now)
+    out: list[Statement] = []
+    if changes.mark is not None:
+        m = changes.mark
+        out.append((_INSERT_MARK, (m.channel, m.external_id, dump_time(m.received_at))))
+    if changes.participant is not None:
+        out.append((_UPSERT_PARTICIPANT, participant_params(changes.participant)))
+    for ms in changes.memberships:
+        params: tuple[Any, ...] = (
+            ms.participant_id,
+            ms.cohort_id,
+            dump_time(ms.joined_at),
+            ms.table_no,
+        )
+        out.append((_UPSERT_MEMBERSHIP, params))
+    out.extend((_UPSERT_RUN, run_params(r)) for r in changes.runs)
+    for a in changes.answers:
+        params = (
+            a.run_id,
+            a.participant_id,
+            a.flow_id,
+            a.step_id,
+            a.raw,
+            dump_json(a.value),
+            dump_time(a.created_at),
+        )
+        out.append((_INSERT_ANSWER, params))
+    if changes.erase_participant_id is not None:
+        out.extend((sql, (changes.erase_participant_id,)) for sql in _ERASE)
+    for o in changes.outbox:
+        params = (
+            o.channel,
+            o.address,
+            o.participant_id,
+            dump_json(o.message.to_json()),
+            o.priority,
+            stamp,
+            stamp,
+            o.dedupe_key,
+            int(o.erase_after_send),
+        )
+        out.append((_INSERT_OUTBOX, params))
+    return out
+
+
+def group_statements(statements: Sequence[Statement]) -> list[tuple[str, list[tuple[Any, ...]]]]:
+    """Merge consecutive statements of equal SQL so a batch needs one `executemany` per run."""
+    grouped: list[tuple[str, list[tuple[Any, ...]]]] = []
+    for sql, params in statements:
+        if grouped and grouped[-1][0] == sql:
+            grouped[-1][1].append(params)
+        else:
+            grouped.append((sql, [params]))
+    return grouped
+
+
+def batch_statements(
+    units: Sequence[Sequence[Statement]],
+) -> list[tuple[str, list[tuple[Any, ...]]]]:
+    """Order statements of independent units (different participants) by kind, then group them.
+
+    Units are independent because each participant's lock is held until their unit is committed,
+    so interleaving them by kind keeps every unit's own order and cuts round trips.
+    """
+    order = {sql: i for i, sql in enumerate(_STATEMENT_ORDER)}
+    flat = [
+        (order.get(sql, len(order)), n, sql, params)
+        for n, unit in enumerate(units)
+        for sql, params in unit
+    ]
+    flat.sort(key=lambda item: (item[0], item[1]))
+    return group_statements([(sql, params) for _, _, sql, params in flat])
+
+
+_STATEMENT_ORDER = (
+    _INSERT_MARK,
+    _UPSERT_PARTICIPANT,
+    _UPSERT_MEMBERSHIP,
+    _UPSERT_RUN,
+    _INSERT_ANSWER,
+    *_ERASE,
+    _INSERT_OUTBOX,
+)
+
+ANSWER_COLUMNS = "run_id, participant_id, flow_id, step_id, raw, value, created_at"
