@@ -247,7 +247,8 @@ class FlowRunner:
         tr = turn.tr
         options = resolve_options(step, kind, tr)
         _, shown, has_more = _page(step, options, run.data.get("page", 0))
-        lines = [fill(tr.gettext(step.ask or ""), run, ctx.participant)]
+        question = tr.gettext(step.ask) if step.ask else ""
+        lines = [fill(question, run, ctx.participant)]
         hint = tr.gettext(step.hint) if step.hint else kind.hint(step, tr)
         if hint:
             lines.append(hint)

@@ -166,6 +166,7 @@ class Changes:
     memberships: list[Membership] = field(default_factory=list)
     runs: list[Run] = field(default_factory=list)
     answers: list[Answer] = field(default_factory=list)
+    forget_participant_id: str | None = None
     erase_participant_id: str | None = None
     outbox: list[NewOutbound] = field(default_factory=list)
 
@@ -177,6 +178,7 @@ class Changes:
             or self.memberships
             or self.runs
             or self.answers
+            or self.forget_participant_id
             or self.erase_participant_id
             or self.outbox
         )

@@ -188,6 +188,12 @@ _INSERT_OUTBOX = (
     "created_at, dedupe_key, erase_after_send) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT DO NOTHING"
 )
+# Forgetting keeps the participant row (their refusal of consent) and drops everything else.
+_FORGET = (
+    "DELETE FROM answers WHERE participant_id = ?",
+    "DELETE FROM runs WHERE participant_id = ?",
+    "DELETE FROM memberships WHERE participant_id = ?",
+)
 # Erasing removes the outbox history too: sent texts echo the person's own answers.
 _ERASE = (
     "DELETE FROM outbox WHERE participant_id = ?",
@@ -265,6 +271,8 @@ def change_statements(changes: Changes, now: datetime) -> list[Statement]:
             dump_time(a.created_at),
         )
         out.append((_INSERT_ANSWER, params))
+    if changes.forget_participant_id is not None:
+        out.extend((sql, (changes.forget_participant_id,)) for sql in _FORGET)
     if changes.erase_participant_id is not None:
         out.extend((sql, (changes.erase_participant_id,)) for sql in _ERASE)
     for o in changes.outbox:
@@ -318,6 +326,7 @@ _STATEMENT_ORDER = (
     _UPSERT_MEMBERSHIP,
     _UPSERT_RUN,
     _INSERT_ANSWER,
+    *_FORGET,
     *_ERASE,
     _INSERT_OUTBOX,
 )

@@ -203,7 +203,7 @@ class SQLiteStore(Store):
         elif Path(path).parent != Path(""):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._writer_conn = await _connect(path, uri)
-        await self._writer_conn.execute("PRAGMA journal_mode=WAL")
+        await _pragma(self._writer_conn, "journal_mode=WAL")
         self._reader = await _connect(path, uri)
         self._writer = _GroupWriter(self._writer_conn)
         self._writer.start()
@@ -508,10 +508,15 @@ def delivery_statements(deliveries: Sequence[Delivery], now: datetime) -> list[S
 
 async def _connect(path: str, uri: bool) -> aiosqlite.Connection:
     conn = await aiosqlite.connect(path, uri=uri, isolation_level=None)
-    await conn.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
-    await conn.execute("PRAGMA synchronous=NORMAL")
-    await conn.execute("PRAGMA foreign_keys=ON")
+    for pragma in (f"busy_timeout={_BUSY_TIMEOUT_MS}", "synchronous=NORMAL", "foreign_keys=ON"):
+        await _pragma(conn, pragma)
     return conn
+
+
+async def _pragma(conn: aiosqlite.Connection, pragma: str) -> None:
+    # A pragma that returns a row keeps its statement (and a lock) open until the row is read.
+    async with conn.execute(f"PRAGMA {pragma}") as cursor:
+        await cursor.fetchall()
 
 
 def _split_script(script: str) -> list[str]:

@@ -1,0 +1,1 @@
+"""The application: CLI, dispatcher, channels, outbox sender and the glue between them."""

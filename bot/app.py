@@ -1,0 +1,53 @@
+"""Wire one process together: store, flows, dispatcher and outbox sender."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from bot.channels.base import ChannelSender
+from bot.clock import Clock, SystemClock
+from bot.dispatcher import Dispatcher
+from bot.outbox import OutboxSender
+from flows.registry import FlowRegistry
+from i18n import all_translators
+from storage import Store, open_store
+
+
+@dataclass(slots=True)
+class App:
+    """The parts of a running Minga process."""
+
+    store: Store
+    registry: FlowRegistry
+    dispatcher: Dispatcher
+    sender: OutboxSender
+    clock: Clock
+
+
+@asynccontextmanager
+async def open_app(
+    database_url: str,
+    senders: Mapping[str, ChannelSender],
+    *,
+    clock: Clock | None = None,
+    default_locale: str = "es",
+    registry: FlowRegistry | None = None,
+    address: str | None = None,
+) -> AsyncIterator[App]:
+    """Open the store (migrating it), load the flows and build the dispatcher and sender."""
+    clock = clock or SystemClock()
+    all_translators()  # a missing catalog fails here, at start-up, not mid-conversation
+    registry = registry or FlowRegistry.load()
+    store = await open_store(database_url, clock.now)
+    try:
+        sender = OutboxSender(store, senders, clock, address=address)
+        dispatcher = Dispatcher(
+            store, registry, clock, default_locale=default_locale, on_commit=sender.wake
+        )
+        yield App(store, registry, dispatcher, sender, clock)
+    finally:
+        for channel_sender in senders.values():
+            await channel_sender.close()
+        await store.close()

@@ -1,0 +1,1 @@
+"""Channels: console, Telegram and WhatsApp adapters and senders."""

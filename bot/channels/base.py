@@ -1,0 +1,58 @@
+"""What a channel's sender promises: send one message, and say what happened in our words.
+
+Vendor errors are mapped to `SendOutcome` at the channel's edge, so nothing above a channel
+imports `telegram` or `twilio`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Literal
+
+from storage import Outbound
+
+OutcomeState = Literal["sent", "retry", "unreachable", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class SendOutcome:
+    """The result of one send: sent, retry after N seconds, unreachable, or failed for good."""
+
+    state: OutcomeState
+    retry_after: float | None = None
+    error: str | None = None
+    external_id: str | None = None
+
+    @classmethod
+    def sent(cls, external_id: str | None = None) -> SendOutcome:
+        """Report a message the platform accepted."""
+        return cls("sent", external_id=external_id)
+
+    @classmethod
+    def retry(cls, error: str, after: float | None = None) -> SendOutcome:
+        """Report a passing problem (rate limit, network, 5xx): try again later."""
+        return cls("retry", retry_after=after, error=error)
+
+    @classmethod
+    def unreachable(cls, error: str) -> SendOutcome:
+        """Report a blocked bot or an invalid address: stop writing to them."""
+        return cls("unreachable", error=error)
+
+    @classmethod
+    def failed(cls, error: str) -> SendOutcome:
+        """Report a message that can never be sent as it is (a bad request)."""
+        return cls("failed", error=error)
+
+
+class ChannelSender(ABC):
+    """Sends outbox messages on one channel."""
+
+    channel: str
+
+    @abstractmethod
+    async def send(self, address: str, message: Outbound) -> SendOutcome:
+        """Send one message to one address."""
+
+    async def close(self) -> None:  # noqa: B027 - most senders hold nothing to close
+        """Release connections the sender holds."""

@@ -1,0 +1,40 @@
+"""The console channel: a terminal or a pipe, one line in = one message, no account needed."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from typing_extensions import override
+
+from bot.channels.base import ChannelSender, SendOutcome
+from storage import Outbound
+
+CHANNEL = "console"
+
+
+def render(message: Outbound) -> str:
+    """Show a message as text with its options numbered, the way a participant answers them."""
+    lines = [message.text]
+    for number, choice in enumerate(message.choices, start=1):
+        lines.append(f"  {number}. {choice.label}")
+    if message.image_png is not None:
+        lines.append(f"  [image: {len(message.image_png)} bytes]")
+    if message.document is not None:
+        lines.append(f"  [document: {message.document_name or 'file'}]")
+    return "\n".join(lines)
+
+
+class ConsoleSender(ChannelSender):
+    """Print messages to a stream (standard output by default)."""
+
+    channel = CHANNEL
+
+    def __init__(self, out: TextIO | None = None) -> None:
+        self.out = out or sys.stdout
+
+    @override
+    async def send(self, address: str, message: Outbound) -> SendOutcome:
+        self.out.write(render(message) + "\n\n")
+        self.out.flush()
+        return SendOutcome.sent()

@@ -1,0 +1,205 @@
+"""The `minga` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.clock import SystemClock
+from bot.config import ConfigError, Settings, database_url
+from flows.draw import to_dot, to_mermaid, to_svg
+from flows.errors import FlowErrors
+from flows.loader import load_flow_file
+from flows.machine import CompiledFlow
+from flows.registry import FlowRegistry, library_path
+from i18n import CatalogError
+from storage import Cohort, DuplicateError, open_store
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Describe every subcommand and its options."""
+    db_help = "database URL or SQLite file (default: MINGA_DATABASE_URL)"
+    parser = argparse.ArgumentParser(prog="minga", description="Minga workshop bot")
+    parser.add_argument("--db", help=db_help)
+    # Accept --db after the subcommand too, without overriding one given before it.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", default=argparse.SUPPRESS, help=db_help)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    chat = sub.add_parser(
+        "chat", parents=[common], help="talk to the bot in this terminal (console channel)"
+    )
+    chat.add_argument("--as", dest="name", default=None, help="which participant you are")
+    chat.add_argument("--lang", default=None, help="language offered first: es, pt or en")
+
+    sub.add_parser("migrate", parents=[common], help="apply database migrations")
+
+    flows = sub.add_parser("flows", help="validate, draw and test flows")
+    flow_sub = flows.add_subparsers(dest="flows_command", required=True)
+    validate = flow_sub.add_parser("validate", help="check flow files (default: the library)")
+    validate.add_argument("files", nargs="*", type=Path)
+    draw = flow_sub.add_parser("draw", help="write a diagram of a flow's state machine")
+    draw.add_argument("flow", help="a flow id from the library, or a flow file")
+    draw.add_argument("--format", choices=("dot", "svg", "mermaid"), default="dot")
+    draw.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
+    test = flow_sub.add_parser("test", help="run scripted conversations")
+    test.add_argument("scripts", nargs="*", type=Path)
+
+    cohort = sub.add_parser("cohort", help="manage workshops")
+    cohort_sub = cohort.add_subparsers(dest="cohort_command", required=True)
+    create = cohort_sub.add_parser("create", parents=[common], help="create a workshop")
+    create.add_argument("--name", required=True)
+    create.add_argument("--code", required=True)
+    create.add_argument("--locale", default=None)
+    cohort_sub.add_parser("list", parents=[common], help="list workshops")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return its exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings()
+    except ValueError as exc:
+        print(f"minga: invalid settings: {exc}", file=sys.stderr)
+        return 2
+    url = database_url(
+        getattr(args, "chat_db", None)
+        or getattr(args, "migrate_db", None)
+        or args.db
+        or settings.database_url
+    )
+    try:
+        match args.command:
+            case "chat":
+                from bot.chat import run_chat
+
+                name = args.name or getpass.getuser()
+                return asyncio.run(
+                    run_chat(url, name, language=args.lang, default_locale=settings.locale)
+                )
+            case "migrate":
+                return asyncio.run(_migrate(url))
+            case "flows":
+                return _flows(args)
+            case "cohort":
+                return asyncio.run(_cohort(args, url, settings))
+    except (ConfigError, CatalogError) as exc:
+        print(f"minga: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 2
+
+
+async def _migrate(url: str) -> int:
+    clock = SystemClock()
+    store = await open_store(url, clock.now, migrate=False)
+    try:
+        applied = await store.migrate()
+        version = await store.schema_version()
+    finally:
+        await store.close()
+    shown = ", ".join(map(str, applied)) or "none"
+    print(f"migrations applied: {shown}; schema version {version}")
+    return 0
+
+
+def _flows(args: argparse.Namespace) -> int:
+    match args.flows_command:
+        case "validate":
+            files = args.files or sorted(library_path().glob("*.yaml"))
+            try:
+                registry = FlowRegistry.load(files)
+            except FlowErrors as exc:
+                for error in exc.errors:
+                    print(error, file=sys.stderr)
+                print(f"{len(exc.errors)} problem(s) found", file=sys.stderr)
+                return 1
+            for flow in registry:
+                print(
+                    f"ok  {flow.id} v{flow.version} ({flow.kind}, {len(flow.steps)} steps)"
+                    f"  {flow.source}"
+                )
+            return 0
+        case "draw":
+            return _draw(args)
+        case "test":
+            return asyncio.run(_test(args.scripts))
+    return 2
+
+
+def _draw(args: argparse.Namespace) -> int:
+    candidate = Path(args.flow)
+    try:
+        if candidate.suffix in (".yaml", ".yml") and candidate.exists():
+            compiled = CompiledFlow(load_flow_file(candidate))
+        else:
+            compiled = FlowRegistry.load().get(args.flow)
+    except FlowErrors as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    except KeyError:
+        print(f"minga: no flow {args.flow!r} in the library", file=sys.stderr)
+        return 1
+    data: bytes
+    if args.format == "svg":
+        svg = to_svg(compiled)
+        if svg is None:
+            print("minga: Graphviz 'dot' is not installed; use --format dot", file=sys.stderr)
+            return 1
+        data = svg
+    else:
+        data = (to_dot(compiled) if args.format == "dot" else to_mermaid(compiled)).encode()
+    if args.output:
+        args.output.write_bytes(data)
+    else:
+        sys.stdout.write(data.decode())
+    return 0
+
+
+async def _test(paths: list[Path]) -> int:
+    from bot.flowtest import run_script, shipped_scripts
+
+    scripts = paths or shipped_scripts()
+    failed = 0
+    for path in scripts:
+        result = await run_script(path)
+        status = "ok  " if result.ok else "FAIL"
+        print(f"{status} {path} ({result.exchanges} exchanges)")
+        for failure in result.failures:
+            print("     " + failure.replace("\n", "\n     "))
+        failed += not result.ok
+    print(f"{len(scripts) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+async def _cohort(args: argparse.Namespace, url: str, settings: Settings) -> int:
+    clock = SystemClock()
+    store = await open_store(url, clock.now)
+    try:
+        if args.cohort_command == "create":
+            cohort = Cohort(
+                uuid.uuid4().hex,
+                args.code.strip(),
+                args.name.strip(),
+                args.locale or settings.locale,
+                clock.now(),
+            )
+            try:
+                await store.create_cohort(cohort)
+            except DuplicateError:
+                print(f"minga: a workshop with code {cohort.code!r} exists", file=sys.stderr)
+                return 1
+            print(f"created workshop {cohort.name!r} with code {cohort.code}")
+        else:
+            for cohort, members in await store.list_cohorts():
+                print(f"{cohort.code:<16} {members:>5} members  {cohort.name}")
+    finally:
+        await store.close()
+    return 0

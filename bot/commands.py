@@ -1,0 +1,57 @@
+"""Recognize global commands: `/start CODE`, `/menu`, and a few plain words people type."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from i18n import fold
+
+GLOBAL_COMMANDS = frozenset(
+    {"start", "menu", "help", "language", "resume", "stop", "mydata", "delete"}
+)
+# Plain words that act as commands, in the languages we ship (WhatsApp has no slash menu).
+KEYWORDS = {
+    "menu": "menu",
+    "ayuda": "help",
+    "ajuda": "help",
+    "help": "help",
+    "stop": "stop",
+    "baja": "stop",
+    "parar": "stop",
+    "idioma": "language",
+    "language": "language",
+}
+ALIASES = {
+    "ayuda": "help",
+    "ajuda": "help",
+    "idioma": "language",
+    "borrar": "delete",
+    "apagar": "delete",
+    "misdatos": "mydata",
+    "meusdados": "mydata",
+    "seguir": "resume",
+    "continuar": "resume",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A command name (always the English one) and whatever followed it."""
+
+    name: str
+    argument: str = ""
+
+
+def parse_command(text: str | None) -> Command | None:
+    """Return the command a message is, or None when it is an ordinary answer."""
+    if not text:
+        return None
+    stripped = text.strip()
+    if stripped.startswith("/") and len(stripped) > 1:
+        head, _, rest = stripped[1:].partition(" ")
+        name = fold(head.split("@", 1)[0])
+        return Command(ALIASES.get(name, name), rest.strip())
+    word = fold(stripped).strip(" .!¡")
+    if word in KEYWORDS:
+        return Command(KEYWORDS[word])
+    return None

@@ -1,0 +1,55 @@
+"""Settings from the environment (`MINGA_*`) and an optional `.env` file."""
+
+from __future__ import annotations
+
+from pydantic import SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from i18n import SHIPPED_LOCALES
+
+
+class ConfigError(Exception):
+    """A setting a command needs is missing or wrong; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    """Every `MINGA_*` setting; see deploy/minga.env.example for what each one does."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="MINGA_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    database_url: str = "sqlite:///minga.db"
+    locale: str = "es"
+    telegram_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org/bot"
+    telegram_webhook_secret: SecretStr | None = None
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    whatsapp_from: str | None = None
+    twilio_api_url: str = "https://api.twilio.com"
+    public_url: str | None = None
+    facilitators: str = ""
+    dashboard_token: SecretStr | None = None
+
+    @field_validator("locale")
+    @classmethod
+    def _shipped_locale(cls, value: str) -> str:
+        if value not in SHIPPED_LOCALES:
+            raise ValueError(f"MINGA_LOCALE must be one of {', '.join(SHIPPED_LOCALES)}")
+        return value
+
+    def require(self, *names: str) -> None:
+        """Raise `ConfigError` naming the first of these settings that is not set."""
+        for name in names:
+            if not getattr(self, name):
+                raise ConfigError(f"MINGA_{name.upper()} is not set")
+
+    def facilitator_addresses(self) -> frozenset[str]:
+        """Return the `channel:address` entries of `MINGA_FACILITATORS`."""
+        return frozenset(a.strip() for a in self.facilitators.split(",") if a.strip())
+
+
+def database_url(value: str) -> str:
+    """Accept a URL or a bare file path (taken as SQLite) from the command line."""
+    return value if "://" in value else f"sqlite:///{value}"

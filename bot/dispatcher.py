@@ -1,0 +1,509 @@
+"""The dispatcher: the one entry point every channel feeds.
+
+Per message it takes the participant's lock, reads their state, drops a redelivery, handles
+global commands or hands the reply to the flow runner, and commits everything the message changed
+— dedupe mark, profile, runs, answers and replies — in one transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot import failpoints
+from bot.clock import Clock
+from bot.commands import Command, parse_command
+from bot.inbound import Inbound
+from flows.menu import Menu
+from flows.registry import FlowRegistry
+from flows.runner import ActionRequested, Context, FlowRunner, FlowRuntimeError, ProfileSet, Turn
+from i18n import Translator, negotiate, translator
+from storage import (
+    PRIORITY_REPLY,
+    Changes,
+    Cohort,
+    Conversation,
+    InboundMark,
+    Membership,
+    NewOutbound,
+    Outbound,
+    Participant,
+    ParticipantKey,
+    Run,
+    Store,
+)
+
+log = logging.getLogger(__name__)
+
+ONBOARDING = "onboarding"
+LANGUAGE = "language"
+ERASE = "erase"
+
+
+class StoreDirectory:
+    """The runner's read-only lookups, answered by the store."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def cohort_by_code(self, code: str) -> Cohort | None:
+        """Find a workshop by code."""
+        return await self.store.cohort_by_code(code)
+
+
+@dataclass(slots=True)
+class _Work:
+    """What handling one message has decided so far; becomes one `Changes`."""
+
+    state: Conversation
+    participant: Participant
+    tr: Translator
+    now: Any
+    runs: dict[str, Run] = field(default_factory=dict)
+    changes: Changes = field(default_factory=Changes)
+    messages: list[Outbound] = field(default_factory=list)
+    erase: bool = False
+    forget: bool = False
+
+    def say(self, message: Outbound) -> None:
+        """Queue a reply; text joins the previous reply when that one offers no choices."""
+        last = self.messages[-1] if self.messages else None
+        plain = last is not None and not last.choices and last.image_png is None
+        if plain and last is not None and message.image_png is None and message.document is None:
+            self.messages[-1] = Outbound(
+                f"{last.text}\n\n{message.text}",
+                message.choices,
+                multi=message.multi,
+                scale=message.scale,
+            )
+        else:
+            self.messages.append(message)
+
+    def text(self, text: str) -> None:
+        """Queue a plain text reply."""
+        self.say(Outbound(text))
+
+    def save(self, run: Run) -> None:
+        """Remember a run's new state for the commit."""
+        self.runs[run.id] = run
+
+    def active(self) -> Run | None:
+        """Return the run that is active after what this message changed."""
+        runs = {r.id: r for r in (self.state.active, *self.state.paused) if r is not None}
+        runs.update(self.runs)
+        current = [r for r in runs.values() if r.status == "active"]
+        return max(current, key=lambda r: r.updated_at) if current else None
+
+    def paused(self) -> list[Run]:
+        """Return paused runs after what this message changed, newest first."""
+        runs = {r.id: r for r in (self.state.active, *self.state.paused) if r is not None}
+        runs.update(self.runs)
+        paused = [r for r in runs.values() if r.status == "paused"]
+        return sorted(paused, key=lambda r: r.updated_at, reverse=True)
+
+
+class Dispatcher:
+    """Route every inbound message; commit its effects in one transaction."""
+
+    def __init__(
+        self,
+        store: Store,
+        registry: FlowRegistry,
+        clock: Clock,
+        *,
+        default_locale: str = "es",
+        on_commit: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.store = store
+        self.registry = registry
+        self.clock = clock
+        self.default_locale = default_locale
+        self.runner = FlowRunner(registry)
+        self.menu = Menu(registry)
+        self.directory = StoreDirectory(store)
+        self.on_commit = on_commit
+
+    async def handle(self, inbound: Inbound) -> bool:
+        """Handle one message; return False when it was a redelivery and changed nothing."""
+        key = ParticipantKey(inbound.channel, inbound.address)
+        async with self.store.conversation(key, inbound.external_id) as session:
+            if session.state.seen:
+                return False
+            work = self._begin(session.state, inbound)
+            try:
+                await self._route(inbound, work)
+            except FlowRuntimeError:
+                log.exception("flow error for a %s participant", inbound.channel)
+                work.messages.clear()
+                work.text(
+                    work.tr.gettext(
+                        "Sorry, something went wrong on our side. Please write /menu to go on."
+                    )
+                )
+            changes = self._finish(work, inbound)
+            failpoints.hit("before_commit")
+            await session.commit(changes)
+        failpoints.hit("after_commit")
+        self.on_commit()
+        return True
+
+    # -- framing --------------------------------------------------------------------------------
+
+    def _begin(self, state: Conversation, inbound: Inbound) -> _Work:
+        now = self.clock.now()
+        participant = state.participant
+        if participant is None:
+            participant = Participant(
+                id=uuid.uuid4().hex,
+                channel=inbound.channel,
+                address=inbound.address,
+                locale=negotiate(inbound.language_hint, self.default_locale),
+                created_at=now,
+            )
+        if inbound.kind != "open":
+            participant = participant.with_changes(last_inbound_at=now)
+        return _Work(state, participant, translator(participant.locale), now)
+
+    def _finish(self, work: _Work, inbound: Inbound) -> Changes:
+        changes = work.changes
+        if inbound.external_id is not None:
+            changes.mark = InboundMark(inbound.channel, inbound.external_id, inbound.received_at)
+        p = work.participant
+        if work.erase:
+            changes.erase_participant_id = p.id
+        else:
+            changes.participant = p
+            if work.forget:
+                changes.forget_participant_id = p.id
+            else:
+                changes.runs = list(work.runs.values())
+        if work.erase or work.forget:
+            changes.answers.clear()
+            changes.memberships.clear()
+        changes.outbox = [
+            NewOutbound(
+                p.channel,
+                p.address,
+                None if work.erase else p.id,
+                message,
+                PRIORITY_REPLY,
+                erase_after_send=work.erase,
+            )
+            for message in work.messages
+        ]
+        return changes
+
+    def _context(self, work: _Work) -> Context:
+        return Context(work.participant, work.tr, work.now, self.directory)
+
+    # -- routing --------------------------------------------------------------------------------
+
+    async def _route(self, inbound: Inbound, work: _Work) -> None:
+        command = parse_command(inbound.text) if inbound.kind == "text" else None
+        if command is not None:
+            await self._command(command, work)
+        elif inbound.kind == "media":
+            self._media(work)
+        elif inbound.kind == "open":
+            self._greet(work)
+        elif work.participant.consent is False:
+            work.text(
+                work.tr.gettext(
+                    "You chose not to take part, so I am not storing anything. If you change your "
+                    "mind, write /start."
+                )
+            )
+        elif (active := work.active()) is not None:
+            turn = await self.runner.answer(
+                active, self._context(work), inbound.text, inbound.choice
+            )
+            self._apply(turn, work)
+        elif not work.participant.onboarded:
+            self._start(ONBOARDING, work)
+        else:
+            self._menu_choice(inbound, work)
+
+    def _greet(self, work: _Work) -> None:
+        p = work.participant
+        if self._is_new(work):
+            self._start(ONBOARDING, work)
+        elif p.consent is False:
+            work.text(
+                work.tr.gettext(
+                    "Hello again. You chose not to take part; write /start if you changed "
+                    "your mind."
+                )
+            )
+        elif (active := work.active()) is not None:
+            welcome = work.tr.gettext("Welcome back, {name}! Let's continue where you left off.")
+            self._prompt(active, work, welcome.format(name=p.name or ""))
+        elif p.onboarded:
+            self._show_menu(work, work.tr.gettext("Welcome back, {name}!").format(name=p.name))
+        else:
+            self._start(ONBOARDING, work)
+
+    def _media(self, work: _Work) -> None:
+        notice = work.tr.gettext(
+            "I can only read text. Please answer by writing, or with the buttons."
+        )
+        self._continue(work, notice)
+
+    def _menu_choice(self, inbound: Inbound, work: _Work) -> None:
+        flow = self.menu.pick(work.tr, inbound.text, inbound.choice)
+        if flow is None:
+            notice = work.tr.gettext("I did not understand that. Please choose from the menu.")
+            if inbound.choice is not None:
+                notice = work.tr.gettext("That menu has changed. Here is the current one.")
+            self._show_menu(work, notice)
+            return
+        waiting = next((r for r in work.paused() if r.flow_id == flow.id), None)
+        if waiting is not None:
+            self._resume(waiting, work)
+        else:
+            self._start(flow.id, work)
+
+    # -- runs -----------------------------------------------------------------------------------
+
+    def _start(
+        self,
+        flow_id: str,
+        work: _Work,
+        preset: dict[str, Any] | None = None,
+        resume: Run | None = None,
+    ) -> None:
+        """Start a flow, pausing the active run; `resume` is reactivated when it ends."""
+        active = work.active()
+        if active is not None:
+            work.save(active.with_changes(status="paused", updated_at=work.now))
+        stale = [r for r in work.paused() if r.flow_id == flow_id]
+        for run in stale:  # one open run per flow: the new one replaces a paused one
+            work.save(run.with_changes(status="cancelled", updated_at=work.now))
+        turn = self.runner.start(flow_id, self._context(work), preset)
+        if resume is not None and turn.run is not None:
+            turn.run = turn.run.with_changes(data={**turn.run.data, "resume": resume.id})
+        self._apply(turn, work)
+
+    def _prompt(self, run: Run, work: _Work, notice: str | None = None) -> None:
+        self._apply(self.runner.prompt(run, self._context(work), notice), work)
+
+    def _resume(self, run: Run, work: _Work, notice: str | None = None) -> None:
+        active = work.active()
+        if active is not None and active.id != run.id:
+            work.save(active.with_changes(status="paused", updated_at=work.now))
+        run = run.with_changes(status="active", updated_at=work.now)
+        work.save(run)
+        self._prompt(run, work, notice)
+
+    def _continue(self, work: _Work, notice: str) -> None:
+        """Show a notice, then whatever the participant was doing (question or menu)."""
+        active = work.active()
+        if active is not None:
+            self._prompt(active, work, notice)
+        elif work.participant.onboarded:
+            self._show_menu(work, notice)
+        else:
+            work.text(notice)
+
+    def _show_menu(self, work: _Work, notice: str | None = None) -> None:
+        work.say(self.menu.render(work.tr, work.paused(), notice))
+
+    def _apply(self, turn: Turn, work: _Work) -> None:
+        """Fold a runner turn into the work: events, run state, answers and replies."""
+        for event in turn.events:
+            if isinstance(event, ProfileSet):
+                self._set_profile(event, work)
+            elif isinstance(event, ActionRequested):
+                self._act(event.name, work)
+        work.tr = turn.tr
+        work.changes.answers.extend(turn.answers)
+        for message in turn.messages():
+            work.say(message)
+        if turn.run is not None:
+            work.save(turn.run)
+        if turn.finished and turn.run is not None:
+            self._after(turn.run, work)
+
+    def _after(self, finished: Run, work: _Work) -> None:
+        if work.erase or work.forget:
+            return
+        resume_id = finished.data.get("resume")
+        waiting = next((r for r in work.paused() if r.id == resume_id), None)
+        if waiting is not None:
+            self._resume(waiting, work)
+        elif work.participant.onboarded:
+            self._show_menu(work)
+
+    def _set_profile(self, event: ProfileSet, work: _Work) -> None:
+        p = work.participant
+        value = event.value
+        if event.field == "consent":
+            p = p.with_changes(consent=bool(value), consent_at=work.now)
+            work.forget = value is False
+        elif event.field == "cohort":
+            if isinstance(value, dict):
+                work.changes.memberships.append(Membership(p.id, value["id"], work.now))
+        elif event.field == "locale":
+            p = p.with_changes(locale=value)
+            work.tr = translator(value)
+        else:
+            p = p.with_changes(**{event.field: value})
+        work.participant = p
+
+    def _act(self, action: str, work: _Work) -> None:
+        if action == "finish_onboarding":
+            work.participant = work.participant.with_changes(onboarded=True)
+        elif action == "erase":
+            work.erase = True
+
+    def _is_new(self, work: _Work) -> bool:
+        return work.state.participant is None
+
+    # -- commands -------------------------------------------------------------------------------
+
+    async def _command(self, command: Command, work: _Work) -> None:
+        handler = {
+            "start": self._cmd_start,
+            "menu": self._cmd_menu,
+            "help": self._cmd_help,
+            "language": self._cmd_language,
+            "resume": self._cmd_resume,
+            "stop": self._cmd_stop,
+            "mydata": self._cmd_mydata,
+            "delete": self._cmd_delete,
+        }.get(command.name)
+        if handler is None:
+            notice = work.tr.gettext("I do not know the command /{name}.").format(
+                name=command.name[:32]
+            )
+            self._continue(work, f"{notice}\n\n{self._help_text(work.tr)}")
+            return
+        await handler(command, work)
+
+    async def _cmd_start(self, command: Command, work: _Work) -> None:
+        p = work.participant
+        notices: list[str] = []
+        if p.opted_out:
+            p = work.participant = p.with_changes(opted_out=False)
+            notices.append(work.tr.gettext("You will receive workshop messages again."))
+        cohort = None
+        if command.argument:
+            cohort = await self.store.cohort_by_code(command.argument.split()[0])
+            if cohort is None:
+                notices.append(
+                    work.tr.gettext("I could not find a workshop with the code {code}.").format(
+                        code=command.argument.split()[0][:32].upper()
+                    )
+                )
+        preset = {"cohort": _cohort_value(cohort)} if cohort else None
+        active = work.active()
+        if p.consent is not True:
+            if p.consent is False:
+                work.participant = p.with_changes(consent=None, consent_at=None)
+            if active is not None and active.flow_id == ONBOARDING and p.consent is None:
+                if preset:
+                    active = active.with_changes(
+                        data={**active.data, "vars": {**active.data["vars"], **preset}}
+                    )
+                    work.save(active)
+                self._prompt(active, work, "\n\n".join(notices) or None)
+            else:
+                for line in notices:
+                    work.text(line)
+                self._start(ONBOARDING, work, preset)
+            return
+        if cohort is not None:
+            work.changes.memberships.append(Membership(p.id, cohort.id, work.now))
+            notices.append(
+                work.tr.gettext("You joined the workshop “{name}”.").format(name=cohort.name)
+            )
+            if active is not None and active.flow_id == ONBOARDING:
+                active = active.with_changes(
+                    data={**active.data, "vars": {**active.data["vars"], **(preset or {})}}
+                )
+                work.save(active)
+        notice = "\n\n".join(notices) or None
+        if active is not None:
+            self._prompt(active, work, notice)
+        elif p.onboarded:
+            self._show_menu(work, notice)
+        else:
+            self._start(ONBOARDING, work, preset)
+
+    async def _cmd_menu(self, command: Command, work: _Work) -> None:
+        if not work.participant.onboarded:
+            self._continue(work, work.tr.gettext("Let's finish getting started first."))
+            if work.active() is None:
+                self._start(ONBOARDING, work)
+            return
+        active = work.active()
+        if active is not None:
+            work.save(active.with_changes(status="paused", updated_at=work.now))
+        self._show_menu(work)
+
+    async def _cmd_help(self, command: Command, work: _Work) -> None:
+        self._continue(work, self._help_text(work.tr))
+
+    def _help_text(self, tr: Translator) -> str:
+        return tr.gettext(
+            "Commands you can use at any time:\n"
+            "/menu – see the activities\n"
+            "/resume – continue where you left off\n"
+            "/language – change the language\n"
+            "/mydata – see what we store about you\n"
+            "/delete – delete your data\n"
+            "/stop – stop receiving workshop messages\n"
+            "/start – start again or join a workshop with its code\n"
+            "Write “back” to return to the previous question."
+        )
+
+    async def _cmd_language(self, command: Command, work: _Work) -> None:
+        self._start(LANGUAGE, work, resume=work.active())
+
+    async def _cmd_resume(self, command: Command, work: _Work) -> None:
+        active = work.active()
+        if active is not None:
+            self._prompt(active, work)
+            return
+        paused = work.paused()
+        if paused:
+            self._resume(paused[0], work)
+        elif work.participant.onboarded:
+            self._show_menu(work, work.tr.gettext("There is nothing to continue right now."))
+        else:
+            self._start(ONBOARDING, work)
+
+    async def _cmd_stop(self, command: Command, work: _Work) -> None:
+        work.participant = work.participant.with_changes(opted_out=True)
+        work.text(
+            work.tr.gettext(
+                "Done: you will not receive workshop messages or check-ins any more. You can still "
+                "write to me whenever you like, and /start turns them back on."
+            )
+        )
+
+    async def _cmd_mydata(self, command: Command, work: _Work) -> None:
+        from bot.mydata import describe  # only this rare command needs the report
+
+        if self._is_new(work):
+            work.text(work.tr.gettext("I have no data about you."))
+            return
+        record = await self.store.participant_record(work.participant.id)
+        cohorts = {
+            m.cohort_id: await self.store.cohort_by_id(m.cohort_id) for m in record["memberships"]
+        }
+        work.text(describe(work.participant, record, cohorts, self.registry, work.tr))
+        if (active := work.active()) is not None:
+            self._prompt(active, work)
+
+    async def _cmd_delete(self, command: Command, work: _Work) -> None:
+        if self._is_new(work):
+            work.text(work.tr.gettext("I have no data about you."))
+            return
+        self._start(ERASE, work, resume=work.active())
+
+
+def _cohort_value(cohort: Cohort) -> dict[str, str]:
+    return {"id": cohort.id, "code": cohort.code, "name": cohort.name}

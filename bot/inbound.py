@@ -1,0 +1,24 @@
+"""What every channel turns a platform update into: a channel-neutral `Inbound`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+InboundKind = Literal["text", "choice", "media", "open"]
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One message from a participant, or `open` when a console session starts."""
+
+    channel: str
+    address: str
+    kind: InboundKind
+    received_at: datetime
+    text: str | None = None
+    choice: str | None = None
+    external_id: str | None = None
+    profile_name: str | None = None
+    language_hint: str | None = None

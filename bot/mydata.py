@@ -1,0 +1,84 @@
+"""The readable report `/mydata` sends: everything stored about one participant."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from flows.registry import FlowRegistry
+from i18n import Translator
+from storage import Answer, Cohort, Membership, Participant, Run
+
+MAX_ANSWERS_IN_CHAT = 40
+
+
+def describe(
+    participant: Participant,
+    record: Mapping[str, Any],
+    cohorts: Mapping[str, Cohort | None],
+    registry: FlowRegistry,
+    tr: Translator,
+) -> str:
+    """Write the profile, workshops, activities and answers of a participant as plain text."""
+    unset = tr.gettext("(not given)")
+    lines = [
+        tr.gettext("This is everything Minga stores about you:"),
+        "",
+        tr.gettext("Name: {value}").format(value=participant.name or unset),
+        tr.gettext("Municipality: {value}").format(value=participant.municipality or unset),
+        tr.gettext("Country: {value}").format(value=_country(participant.country, tr) or unset),
+        tr.gettext("Role: {value}").format(value=_role(participant.role, registry, tr) or unset),
+        tr.gettext("Language: {value}").format(value=participant.locale),
+        tr.gettext("Channel: {value}").format(value=participant.channel),
+        tr.gettext("First message: {value}").format(value=tr.datetime(participant.created_at)),
+    ]
+    if participant.consent_at is not None:
+        lines.append(
+            tr.gettext("Consent given: {value}").format(value=tr.datetime(participant.consent_at))
+        )
+    if participant.opted_out:
+        lines.append(tr.gettext("You asked not to receive workshop messages (/stop)."))
+    memberships: list[Membership] = record["memberships"]
+    if memberships:
+        names = [c.name for m in memberships if (c := cohorts.get(m.cohort_id)) is not None]
+        lines.append(tr.gettext("Workshops: {value}").format(value=", ".join(names)))
+    runs: list[Run] = record["runs"]
+    lines.append(
+        tr.ngettext("{n} activity started", "{n} activities started", len(runs)).format(n=len(runs))
+    )
+    answers: list[Answer] = record["answers"]
+    lines += ["", tr.ngettext("{n} answer:", "{n} answers:", len(answers)).format(n=len(answers))]
+    for answer in answers[-MAX_ANSWERS_IN_CHAT:]:
+        lines.append(f"• {answer.flow_id}/{answer.step_id}: {_show(answer)}")
+    hidden = len(answers) - MAX_ANSWERS_IN_CHAT
+    if hidden > 0:
+        lines.append(
+            tr.ngettext("… and {n} earlier answer.", "… and {n} earlier answers.", hidden).format(
+                n=hidden
+            )
+        )
+    lines += ["", tr.gettext("To delete all of it, write /delete.")]
+    return "\n".join(lines)
+
+
+def _show(answer: Answer) -> str:
+    # What the person wrote is what they will recognise; parsed values are ids and numbers.
+    if answer.raw:
+        return answer.raw
+    return json.dumps(answer.value, ensure_ascii=False)
+
+
+def _role(role: str | None, registry: FlowRegistry, tr: Translator) -> str | None:
+    if role is None or "onboarding" not in registry:
+        return role
+    step = registry.get("onboarding").flow.steps.get("role")
+    option = next((o for o in step.options if o.id == role), None) if step else None
+    return tr.gettext(option.label) if option else role
+
+
+def _country(code: str | None, tr: Translator) -> str | None:
+    if code is None or code == "other":
+        return code and tr.gettext("Another country")
+    names: Mapping[str, str] = tr.babel_locale.territories
+    return names.get(code, code)

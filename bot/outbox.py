@@ -1,0 +1,178 @@
+"""The outbox sender: drains committed replies through each channel's sender.
+
+Rows are claimed in the store (so a crash, a restart or a second worker never sends a row twice
+while its claim lives), sent in order per address and concurrently across addresses, and their
+outcomes written back in batches. Replies are woken right after their commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Mapping
+from contextlib import suppress
+from datetime import timedelta
+
+from bot import failpoints
+from bot.channels.base import ChannelSender, SendOutcome
+from bot.clock import Clock
+from storage import Delivery, OutboxRow, Store
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+MAX_BACKOFF_SECONDS = 300.0
+
+
+def backoff(attempts: int) -> float:
+    """Seconds to wait before attempt `attempts + 1`: 1, 2, 4 … capped at five minutes."""
+    return float(min(MAX_BACKOFF_SECONDS, 2 ** max(0, attempts - 1)))
+
+
+class OutboxSender:
+    """Claim, send and record outbox rows for a set of channels."""
+
+    def __init__(
+        self,
+        store: Store,
+        senders: Mapping[str, ChannelSender],
+        clock: Clock,
+        *,
+        address: str | None = None,
+        batch: int = 200,
+        poll_interval: float = 1.0,
+        max_attempts: int = MAX_ATTEMPTS,
+    ) -> None:
+        self.store = store
+        self.senders = dict(senders)
+        self.clock = clock
+        self.address = address
+        self.batch = batch
+        self.poll_interval = poll_interval
+        self.max_attempts = max_attempts
+        self._wake = asyncio.Event()
+        self._inflight: set[asyncio.Task[None]] = set()
+        self._done: list[Delivery] = []
+        self._progress = asyncio.Event()
+        self.sent = 0
+
+    @property
+    def channels(self) -> list[str]:
+        """Return the channels this sender drains."""
+        return sorted(self.senders)
+
+    def wake(self) -> None:
+        """Look for new rows now instead of at the next poll."""
+        self._wake.set()
+
+    async def recover(self) -> int:
+        """Requeue rows a previous process claimed and never finished (call at start-up)."""
+        return await self.store.release_claims(self.channels, self.address)
+
+    async def drain(self) -> int:
+        """Send everything due now and return how many rows were handled."""
+        handled = 0
+        while True:
+            rows = await self._claim(self.batch)
+            if not rows:
+                break
+            await asyncio.gather(*(self._send_group(g) for g in _by_address(rows)))
+            handled += len(rows)
+            await self._flush()
+        return handled
+
+    async def run(self) -> None:
+        """Send until cancelled: claim while there is room, flush outcomes as they arrive."""
+        try:
+            while True:
+                room = self.batch - len(self._inflight)
+                rows = await self._claim(room) if room > 0 else []
+                for group in _by_address(rows):
+                    task = asyncio.create_task(self._send_group(group))
+                    self._inflight.add(task)
+                    task.add_done_callback(self._finished)
+                await self._flush()
+                if not rows:
+                    await self._idle()
+        finally:
+            for task in list(self._inflight):
+                task.cancel()
+            with suppress(Exception):
+                await self._flush()
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._inflight.discard(task)
+        self._progress.set()
+
+    async def _idle(self) -> None:
+        wake = asyncio.ensure_future(self._wake.wait())
+        progress = asyncio.ensure_future(self._progress.wait())
+        try:
+            await asyncio.wait(
+                {wake, progress}, timeout=self.poll_interval, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            wake.cancel()
+            progress.cancel()
+        self._wake.clear()
+        self._progress.clear()
+
+    async def _claim(self, limit: int) -> list[OutboxRow]:
+        self._wake.clear()
+        rows = await self.store.claim_outbox(self.channels, self.clock.now(), limit, self.address)
+        if rows:
+            failpoints.hit("after_claim")
+        return rows
+
+    async def _flush(self) -> None:
+        if self._done:
+            done, self._done = self._done, []
+            await self.store.complete_outbox(done, self.clock.now())
+
+    async def _send_group(self, rows: list[OutboxRow]) -> None:
+        """Send one address's rows in order; a retry holds back the rows behind it."""
+        for index, row in enumerate(rows):
+            outcome = await self._send_one(row)
+            self._done.append(self._delivery(row, outcome))
+            if outcome.state == "sent":
+                self.sent += 1
+            elif outcome.state == "retry":
+                # Later rows wait for this one, keeping the conversation in order.
+                later = self.clock.now() + timedelta(seconds=1)
+                self._done.extend(
+                    Delivery(rest.id, "retry", retry_at=later, error="waiting")
+                    for rest in rows[index + 1 :]
+                )
+                return
+            elif outcome.state == "unreachable":
+                self._done.extend(
+                    Delivery(rest.id, "failed", error="unreachable") for rest in rows[index + 1 :]
+                )
+                return
+
+    async def _send_one(self, row: OutboxRow) -> SendOutcome:
+        sender = self.senders[row.channel]
+        try:
+            return await sender.send(row.address, row.message)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a sender bug must not stop the queue
+            log.exception("sender %s raised on outbox row %s", row.channel, row.id)
+            return SendOutcome.retry(f"{type(exc).__name__}")
+
+    def _delivery(self, row: OutboxRow, outcome: SendOutcome) -> Delivery:
+        if outcome.state == "retry":
+            if row.attempts >= self.max_attempts:
+                return Delivery(row.id, "failed", error=outcome.error)
+            wait = max(outcome.retry_after or 0.0, backoff(row.attempts))
+            retry_at = self.clock.now() + timedelta(seconds=wait)
+            return Delivery(row.id, "retry", retry_at=retry_at, error=outcome.error)
+        return Delivery(row.id, outcome.state, error=outcome.error, external_id=outcome.external_id)
+
+
+def _by_address(rows: list[OutboxRow]) -> list[list[OutboxRow]]:
+    groups: dict[tuple[str, str], list[OutboxRow]] = defaultdict(list)
+    for row in rows:
+        groups[(row.channel, row.address)].append(row)
+    return [sorted(group, key=lambda r: r.id) for group in groups.values()]
