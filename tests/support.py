@@ -1,0 +1,103 @@
+"""Helpers shared by tests: a controllable clock and a driver for whole conversations."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.app import App, open_app
+from bot.channels.console import render
+from bot.channels.memory import MemorySender
+from bot.inbound import Inbound, InboundKind
+from storage import Cohort, Outbound
+
+CHANNEL = "test"
+
+
+class FakeClock:
+    """A clock that only moves when told to."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.current = start or datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)
+
+
+@dataclass
+class Harness:
+    app: App
+    sender: MemorySender
+    clock: FakeClock
+
+    async def create_cohort(self, code: str = "ODS2026", name: str = "Taller ODS") -> Cohort:
+        cohort = Cohort(uuid.uuid4().hex, code, name, "es", self.clock.now())
+        await self.app.store.create_cohort(cohort)
+        return cohort
+
+    def person(self, address: str = "ana", hint: str | None = "es") -> Person:
+        return Person(self, address, hint)
+
+
+class Person:
+    """One participant: says things and reads what the bot answered."""
+
+    def __init__(self, harness: Harness, address: str, hint: str | None) -> None:
+        self.h = harness
+        self.address = address
+        self.hint = hint
+        self.last: list[Outbound] = []
+
+    async def send(
+        self,
+        text: str | None = None,
+        *,
+        kind: InboundKind = "text",
+        choice: str | None = None,
+        external_id: str | None = None,
+    ) -> str:
+        if choice is not None:
+            kind = "choice"
+        inbound = Inbound(
+            CHANNEL, self.address, kind, self.h.clock.now(), text=text, choice=choice,
+            external_id=external_id, language_hint=self.hint,
+        )
+        await self.h.app.dispatcher.handle(inbound)
+        await self.h.app.sender.drain()
+        self.last = self.h.sender.take(self.address)
+        return "\n\n".join(render(m) for m in self.last)
+
+    async def open(self) -> str:
+        return await self.send(kind="open")
+
+    def choice_id(self, label: str) -> str:
+        for message in reversed(self.last):
+            for choice in message.choices:
+                if choice.label == label:
+                    return choice.id
+        raise AssertionError(f"no button {label!r} in {[m.choices for m in self.last]}")
+
+    async def onboard(self, code: str | None = None, name: str = "Ana") -> str:
+        await self.open()
+        await self.send("1")  # the language offered first (the hint)
+        await self.send("sí")
+        await self.send(name)
+        await self.send("Cuenca")
+        await self.send("Ecuador")
+        await self.send("3")
+        return await self.send(code or "1")
+
+
+@asynccontextmanager
+async def harness(db: Path, clock: FakeClock | None = None) -> AsyncIterator[Harness]:
+    clock = clock or FakeClock()
+    sender = MemorySender(CHANNEL)
+    async with open_app(f"sqlite:///{db}", {CHANNEL: sender}, clock=clock) as app:
+        yield Harness(app, sender, clock)

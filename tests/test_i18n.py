@@ -1,0 +1,98 @@
+"""Catalogs: complete in es and pt, up to date with the code and flows, never loaded as Null."""
+
+from __future__ import annotations
+
+import gettext
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from i18n import SHIPPED_LOCALES, TRANSLATED_LOCALES, negotiate, translator
+from i18n.catalog import po_path, translations
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _catalog(locale: str):
+    with po_path(locale).open("rb") as handle:
+        return read_po(handle, locale=locale)
+
+
+@pytest.fixture(scope="module")
+def extracted(tmp_path_factory: pytest.TempPathFactory) -> set[object]:
+    """Run `pybabel extract` exactly as a translator would, with the project's mapping."""
+    pot = tmp_path_factory.mktemp("pot") / "minga.pot"
+    subprocess.run(
+        [sys.executable, "-c", "from babel.messages.frontend import main; main()", "extract",
+         "-F", "pyproject.toml", "-o", str(pot), "."],
+        cwd=ROOT, check=True, capture_output=True,
+    )
+    with pot.open("rb") as handle:
+        return {m.id for m in read_po(handle) if m.id}
+
+
+@pytest.mark.parametrize("locale", TRANSLATED_LOCALES)
+def test_every_msgid_is_translated(locale: str) -> None:
+    missing = [
+        m.id for m in _catalog(locale)
+        if m.id and (m.fuzzy or not m.string
+                     or (isinstance(m.string, tuple) and not all(m.string)))
+    ]
+    assert missing == []
+
+
+@pytest.mark.parametrize("locale", TRANSLATED_LOCALES)
+def test_catalog_holds_every_string_of_the_code_and_flows(
+    locale: str, extracted: set[object]
+) -> None:
+    ids = {m.id for m in _catalog(locale) if m.id}
+    assert any("Soy" in str(_catalog("es").get(i).string) for i in ids if isinstance(i, str))
+    absent = sorted(str(m) for m in extracted - ids)
+    assert absent == [], "run pybabel extract/update and translate these"
+
+
+@pytest.mark.parametrize("locale", SHIPPED_LOCALES)
+def test_shipped_locale_loads_a_real_catalog(locale: str) -> None:
+    loaded = translations(locale)
+    assert isinstance(loaded, gettext.GNUTranslations)
+    if locale in TRANSLATED_LOCALES:
+        assert translator(locale).gettext("Yes") != "Yes"
+
+
+def test_placeholders_survive_translation() -> None:
+    import re
+
+    for locale in TRANSLATED_LOCALES:
+        for m in _catalog(locale):
+            if not m.id:
+                continue
+            sources = m.id if isinstance(m.id, tuple) else (m.id,)
+            targets = m.string if isinstance(m.string, tuple) else (m.string,)
+            wanted = set(re.findall(r"\{\w+\}", sources[-1]))
+            for target in targets:
+                assert set(re.findall(r"\{\w+\}", target)) <= wanted | set(
+                    re.findall(r"\{\w+\}", sources[0])), (locale, m.id)
+                # Commands must stay as they are, or they stop working.
+                for command in re.findall(r"/[a-z]+", sources[-1]):
+                    assert command in target, (locale, m.id, command)
+
+
+@pytest.mark.parametrize(("hint", "expected"), [
+    ("es", "es"), ("es-MX", "es"), ("pt-br", "pt"), ("pt_BR", "pt"), ("pt", "pt"),
+    ("en-US", "en"), ("fr", "es"), (None, "es"), ("", "es"), ("zz-ZZ", "es"),
+])
+def test_negotiation(hint: str | None, expected: str) -> None:
+    assert negotiate(hint) == expected
+
+
+def test_numbers_and_dates_follow_the_locale() -> None:
+    from datetime import date
+
+    assert translator("es").number(1234.5) == "1.234,5"
+    assert translator("pt").number(12345.5) == "12.345,5"
+    assert translator("en").number(12345.5) == "12,345.5"
+    assert translator("es").date(date(2026, 3, 2)) == "2 de marzo de 2026"
+    assert translator("pt").month(2026, 3) == "março de 2026"
