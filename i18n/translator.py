@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from babel import Locale
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_skeleton
 from babel.numbers import format_decimal, format_percent
 
 
@@ -52,4 +52,4 @@ class Translator:
 
     def month(self, year: int, month: int) -> str:
         """Format a month of a year ("marzo de 2026")."""
-        return format_date(date(year, month, 1), format="MMMM y", locale=self.babel_locale)
+        return format_skeleton("yMMMM", date(year, month, 1), locale=self.babel_locale)
