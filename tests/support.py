@@ -66,8 +66,14 @@ class Person:
         if choice is not None:
             kind = "choice"
         inbound = Inbound(
-            CHANNEL, self.address, kind, self.h.clock.now(), text=text, choice=choice,
-            external_id=external_id, language_hint=self.hint,
+            CHANNEL,
+            self.address,
+            kind,
+            self.h.clock.now(),
+            text=text,
+            choice=choice,
+            external_id=external_id,
+            language_hint=self.hint,
         )
         await self.h.app.dispatcher.handle(inbound)
         await self.h.app.sender.drain()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from storage import ParticipantKey
-
 from tests.support import CHANNEL, Harness
 
 
@@ -28,7 +27,12 @@ async def test_onboarding_in_spanish_joins_the_cohort(h: Harness) -> None:
     p = await _participant(h)
     assert p is not None
     assert (p.name, p.municipality, p.country, p.role, p.locale) == (
-        "Ana", "Cuenca", "MX", "technical", "es")
+        "Ana",
+        "Cuenca",
+        "MX",
+        "technical",
+        "es",
+    )
     assert p.onboarded and p.consent
     memberships = await h.app.store.memberships(p.id)
     assert [m.cohort_id for m in memberships] == [cohort.id]
@@ -214,9 +218,14 @@ async def test_mydata_lists_what_is_stored(h: Harness) -> None:
     ana = h.person()
     await ana.onboard("ODS2026")
     report = await ana.send("/mydata")
-    for expected in ("Nombre: Ana", "Municipio: Cuenca", "País: Ecuador",
-                     "Cargo: Personal técnico o profesional", "Talleres: Taller ODS",
-                     "7 respuestas"):
+    for expected in (
+        "Nombre: Ana",
+        "Municipio: Cuenca",
+        "País: Ecuador",
+        "Cargo: Personal técnico o profesional",
+        "Talleres: Taller ODS",
+        "7 respuestas",
+    ):
         assert expected in report
 
 

@@ -26,9 +26,20 @@ def extracted(tmp_path_factory: pytest.TempPathFactory) -> set[object]:
     """Run `pybabel extract` exactly as a translator would, with the project's mapping."""
     pot = tmp_path_factory.mktemp("pot") / "minga.pot"
     subprocess.run(
-        [sys.executable, "-c", "from babel.messages.frontend import main; main()", "extract",
-         "-F", "pyproject.toml", "-o", str(pot), "."],
-        cwd=ROOT, check=True, capture_output=True,
+        [
+            sys.executable,
+            "-c",
+            "from babel.messages.frontend import main; main()",
+            "extract",
+            "-F",
+            "pyproject.toml",
+            "-o",
+            str(pot),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
     )
     with pot.open("rb") as handle:
         return {m.id for m in read_po(handle) if m.id}
@@ -37,9 +48,9 @@ def extracted(tmp_path_factory: pytest.TempPathFactory) -> set[object]:
 @pytest.mark.parametrize("locale", TRANSLATED_LOCALES)
 def test_every_msgid_is_translated(locale: str) -> None:
     missing = [
-        m.id for m in _catalog(locale)
-        if m.id and (m.fuzzy or not m.string
-                     or (isinstance(m.string, tuple) and not all(m.string)))
+        m.id
+        for m in _catalog(locale)
+        if m.id and (m.fuzzy or not m.string or (isinstance(m.string, tuple) and not all(m.string)))
     ]
     assert missing == []
 
@@ -74,16 +85,28 @@ def test_placeholders_survive_translation() -> None:
             wanted = set(re.findall(r"\{\w+\}", sources[-1]))
             for target in targets:
                 assert set(re.findall(r"\{\w+\}", target)) <= wanted | set(
-                    re.findall(r"\{\w+\}", sources[0])), (locale, m.id)
+                    re.findall(r"\{\w+\}", sources[0])
+                ), (locale, m.id)
                 # Commands must stay as they are, or they stop working.
                 for command in re.findall(r"/[a-z]+", sources[-1]):
                     assert command in target, (locale, m.id, command)
 
 
-@pytest.mark.parametrize(("hint", "expected"), [
-    ("es", "es"), ("es-MX", "es"), ("pt-br", "pt"), ("pt_BR", "pt"), ("pt", "pt"),
-    ("en-US", "en"), ("fr", "es"), (None, "es"), ("", "es"), ("zz-ZZ", "es"),
-])
+@pytest.mark.parametrize(
+    ("hint", "expected"),
+    [
+        ("es", "es"),
+        ("es-MX", "es"),
+        ("pt-br", "pt"),
+        ("pt_BR", "pt"),
+        ("pt", "pt"),
+        ("en-US", "en"),
+        ("fr", "es"),
+        (None, "es"),
+        ("", "es"),
+        ("zz-ZZ", "es"),
+    ],
+)
 def test_negotiation(hint: str | None, expected: str) -> None:
     assert negotiate(hint) == expected
 

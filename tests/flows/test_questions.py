@@ -35,10 +35,23 @@ async def _value(step: Step, text: str, locale: str = "es") -> Any:
 YES_NO = Step("q", ask="?", type="yes_no", next="end")
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("si", True), ("sí", True), ("Sí", True), ("SI", True), ("1", True), ("sim", True),
-    ("yes", True), ("no", False), ("No", False), ("2", False), ("não", False), ("nao", False),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("si", True),
+        ("sí", True),
+        ("Sí", True),
+        ("SI", True),
+        ("1", True),
+        ("sim", True),
+        ("yes", True),
+        ("no", False),
+        ("No", False),
+        ("2", False),
+        ("não", False),
+        ("nao", False),
+    ],
+)
 async def test_yes_no_in_every_language(text: str, expected: bool) -> None:
     assert await _value(YES_NO, text) is expected
 
@@ -48,16 +61,31 @@ async def test_yes_no_refuses_other_text(text: str) -> None:
     assert isinstance(await _parse(YES_NO, text), Invalid)
 
 
-CHOICE = Step("q", ask="?", type="choice", next="end", options=(
-    Option("health", "Salud pública"), Option("water", "Agua y saneamiento"),
-    Option("roads", "Caminos"),
-))
+CHOICE = Step(
+    "q",
+    ask="?",
+    type="choice",
+    next="end",
+    options=(
+        Option("health", "Salud pública"),
+        Option("water", "Agua y saneamiento"),
+        Option("roads", "Caminos"),
+    ),
+)
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("1", "health"), ("salud publica", "health"), ("SALUD PÚBLICA", "health"),
-    ("agua", "water"), (" 3 ", "roads"), ("3.", "roads"), ("water", "water"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1", "health"),
+        ("salud publica", "health"),
+        ("SALUD PÚBLICA", "health"),
+        ("agua", "water"),
+        (" 3 ", "roads"),
+        ("3.", "roads"),
+        ("water", "water"),
+    ],
+)
 async def test_choice_by_number_label_prefix_or_id(text: str, expected: str) -> None:
     assert await _value(CHOICE, text) == expected
 
@@ -70,9 +98,16 @@ async def test_choice_refuses_unknown(text: str) -> None:
 LIKERT = Step("q", ask="?", type="likert", next="end")
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("1", 1), ("5", 5), ("de acuerdo", 4), ("Totalmente de acuerdo", 5), ("concordo", 4),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1", 1),
+        ("5", 5),
+        ("de acuerdo", 4),
+        ("Totalmente de acuerdo", 5),
+        ("concordo", 4),
+    ],
+)
 async def test_likert(text: str, expected: int) -> None:
     locale = "pt" if text == "concordo" else "es"
     assert await _value(LIKERT, text, locale) == expected
@@ -106,10 +141,18 @@ async def test_ranking_keeps_order_and_needs_distinct_top_n() -> None:
 NUMBER = Step("q", ask="?", type="number", next="end", min=0, max=100_000)
 
 
-@pytest.mark.parametrize(("text", "locale", "expected"), [
-    ("12", "es", 12), ("1.500", "es", 1500), ("2,5", "es", 2.5), ("2,5", "pt", 2.5),
-    ("1,500", "en", 1500), ("2.5", "en", 2.5), ("100000", "es", 100000),
-])
+@pytest.mark.parametrize(
+    ("text", "locale", "expected"),
+    [
+        ("12", "es", 12),
+        ("1.500", "es", 1500),
+        ("2,5", "es", 2.5),
+        ("2,5", "pt", 2.5),
+        ("1,500", "en", 1500),
+        ("2.5", "en", 2.5),
+        ("100000", "es", 100000),
+    ],
+)
 async def test_number_in_the_readers_format(text: str, locale: str, expected: float) -> None:
     assert await _value(NUMBER, text, locale) == expected
 
@@ -122,12 +165,21 @@ async def test_number_refuses(text: str) -> None:
 MONTH = Step("q", ask="?", type="month", next="end")
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("marzo 2026", "2026-03"), ("Marzo de 2026", "2026-03"), ("03/2026", "2026-03"),
-    ("2026-03", "2026-03"), ("3/2026", "2026-03"), ("março de 2026", "2026-03"),
-    ("March 2026", "2026-03"), ("sept 2027", "2027-09"), ("set 2027", "2027-09"),
-    ("dic. 2026", "2026-12"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("marzo 2026", "2026-03"),
+        ("Marzo de 2026", "2026-03"),
+        ("03/2026", "2026-03"),
+        ("2026-03", "2026-03"),
+        ("3/2026", "2026-03"),
+        ("março de 2026", "2026-03"),
+        ("March 2026", "2026-03"),
+        ("sept 2027", "2027-09"),
+        ("set 2027", "2027-09"),
+        ("dic. 2026", "2026-12"),
+    ],
+)
 async def test_month_formats(text: str, expected: str) -> None:
     assert await _value(MONTH, text) == expected
 
