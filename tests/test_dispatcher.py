@@ -33,7 +33,8 @@ async def test_onboarding_in_spanish_joins_the_cohort(h: Harness) -> None:
         "technical",
         "es",
     )
-    assert p.onboarded and p.consent
+    assert p.onboarded
+    assert p.consent
     memberships = await h.app.store.memberships(p.id)
     assert [m.cohort_id for m in memberships] == [cohort.id]
 
