@@ -1,0 +1,248 @@
+"""One behaviour suite for every storage backend (SQLite now; PostgreSQL joins it later)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from storage import (
+    Answer,
+    Changes,
+    Cohort,
+    Delivery,
+    DuplicateError,
+    InboundMark,
+    Membership,
+    NewOutbound,
+    Outbound,
+    Participant,
+    ParticipantKey,
+    Run,
+    Store,
+    open_store,
+)
+from storage.locks import KeyedLock
+from tests.support import FakeClock
+
+BACKENDS = ["sqlite"]
+
+
+@pytest.fixture(params=BACKENDS)
+async def store(
+    request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock
+) -> AsyncIterator[Store]:
+    opened = await open_store(f"sqlite:///{tmp_path}/contract.db", clock.now)
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+def _participant(clock: FakeClock, address: str = "ana") -> Participant:
+    return Participant(uuid.uuid4().hex, "test", address, "es", clock.now(), name="Ana")
+
+
+def _run(p: Participant, clock: FakeClock, status: str = "active") -> Run:
+    return Run(
+        uuid.uuid4().hex,
+        p.id,
+        "onboarding",
+        1,
+        "name",
+        status,  # type: ignore[arg-type]
+        clock.now(),
+        clock.now(),
+        {"vars": {"x": "ñ"}},
+    )
+
+
+async def _commit(
+    store: Store, key: ParticipantKey, changes: Changes, external_id: str | None = None
+) -> bool:
+    async with store.conversation(key, external_id) as session:
+        if session.state.seen:
+            return False
+        await session.commit(changes)
+        return True
+
+
+async def test_migrations_are_idempotent(store: Store) -> None:
+    version = await store.schema_version()
+    assert version >= 1
+    assert await store.migrate() == []
+    assert await store.schema_version() == version
+
+
+async def test_one_transaction_writes_everything(store: Store, clock: FakeClock) -> None:
+    p = _participant(clock)
+    run = _run(p, clock)
+    cohort = Cohort(uuid.uuid4().hex, "ODS1", "Taller", "es", clock.now())
+    await store.create_cohort(cohort)
+    changes = Changes(
+        mark=InboundMark("test", "u1", clock.now()),
+        participant=p,
+        memberships=[Membership(p.id, cohort.id, clock.now())],
+        runs=[run],
+        answers=[Answer(run.id, p.id, "onboarding", "name", "Ana", "Ana", clock.now())],
+        outbox=[NewOutbound("test", "ana", p.id, Outbound("hola"))],
+    )
+    assert await _commit(store, p.key, changes, "u1")
+    async with store.conversation(p.key, "u1") as session:
+        state = session.state
+    assert state.seen
+    assert state.participant == p
+    assert state.active == run
+    assert [a.raw for a in await store.answers(p.id)] == ["Ana"]
+    assert [m.cohort_id for m in await store.memberships(p.id)] == [cohort.id]
+    assert await store.outbox_counts() == {"pending": 1}
+
+
+async def test_conversation_separates_active_and_paused(store: Store, clock: FakeClock) -> None:
+    p = _participant(clock)
+    active, paused = _run(p, clock), _run(p, clock, "paused")
+    done = _run(p, clock, "completed")
+    await _commit(store, p.key, Changes(participant=p, runs=[active, paused, done]))
+    async with store.conversation(p.key, None) as session:
+        assert session.state.active == active
+        assert session.state.paused == (paused,)
+
+
+async def test_a_failing_unit_does_not_sink_its_batch(store: Store, clock: FakeClock) -> None:
+    good = _participant(clock, "good")
+    bad = _participant(clock, "bad")
+    broken_run = _run(bad, clock).with_changes(participant_id="no-such-participant")
+    results = await asyncio.gather(
+        _commit(store, good.key, Changes(participant=good)),
+        _commit(store, bad.key, Changes(participant=bad, runs=[broken_run])),
+        return_exceptions=True,
+    )
+    assert results[0] is True
+    assert isinstance(results[1], Exception)
+    assert await store.participant(good.key) is not None
+    assert await store.participant(bad.key) is None  # all of the bad unit rolled back
+
+
+async def test_erase_removes_person_and_history(store: Store, clock: FakeClock) -> None:
+    p = _participant(clock)
+    run = _run(p, clock)
+    await _commit(
+        store,
+        p.key,
+        Changes(
+            participant=p,
+            runs=[run],
+            answers=[Answer(run.id, p.id, "f", "s", "x", 1, clock.now())],
+            outbox=[NewOutbound("test", "ana", p.id, Outbound("echo of x"))],
+        ),
+    )
+    await _commit(
+        store,
+        p.key,
+        Changes(
+            erase_participant_id=p.id,
+            outbox=[NewOutbound("test", "ana", None, Outbound("bye"), erase_after_send=True)],
+        ),
+    )
+    assert await store.participant(p.key) is None
+    assert await store.answers(p.id) == []
+    rows = await store.claim_outbox(["test"], clock.now(), 10)
+    assert [r.message.text for r in rows] == ["bye"]
+    await store.complete_outbox([Delivery(rows[0].id, "sent")], clock.now())
+    assert await store.outbox_counts() == {}
+
+
+async def test_claims_skip_busy_addresses_and_expire(store: Store, clock: FakeClock) -> None:
+    p = _participant(clock)
+    await _commit(
+        store,
+        p.key,
+        Changes(
+            participant=p,
+            outbox=[NewOutbound("test", "ana", p.id, Outbound(t)) for t in ("1", "2")],
+        ),
+    )
+    first = await store.claim_outbox(["test"], clock.now(), 1)
+    assert [r.message.text for r in first] == ["1"]
+    assert await store.claim_outbox(["test"], clock.now(), 10) == []  # "1" is in flight
+    clock.advance(minutes=10)  # the claim's lease ran out: a dead sender's rows come back
+    again = await store.claim_outbox(["test"], clock.now(), 10)
+    assert [r.message.text for r in again] == ["1", "2"]
+    assert again[0].attempts == 2
+
+
+async def test_priority_replies_before_bulk(store: Store, clock: FakeClock) -> None:
+    a, b = _participant(clock, "a"), _participant(clock, "b")
+    await _commit(
+        store,
+        a.key,
+        Changes(
+            participant=a, outbox=[NewOutbound("test", "a", a.id, Outbound("bulk"), priority=10)]
+        ),
+    )
+    await _commit(
+        store,
+        b.key,
+        Changes(participant=b, outbox=[NewOutbound("test", "b", b.id, Outbound("reply"))]),
+    )
+    rows = await store.claim_outbox(["test"], clock.now(), 1)
+    assert [r.message.text for r in rows] == ["reply"]
+
+
+async def test_dedupe_key_queues_once(store: Store, clock: FakeClock) -> None:
+    p = _participant(clock)
+    message = NewOutbound("test", "ana", p.id, Outbound("news"), dedupe_key="b1:ana")
+    await _commit(store, p.key, Changes(participant=p, outbox=[message]))
+    await _commit(store, p.key, Changes(outbox=[message]))
+    assert await store.outbox_counts() == {"pending": 1}
+
+
+async def test_retry_later_is_not_claimed_early(store: Store, clock: FakeClock) -> None:
+    p = _participant(clock)
+    await _commit(
+        store,
+        p.key,
+        Changes(participant=p, outbox=[NewOutbound("test", "ana", p.id, Outbound("x"))]),
+    )
+    (row,) = await store.claim_outbox(["test"], clock.now(), 5)
+    later = clock.now() + timedelta(seconds=30)
+    await store.complete_outbox([Delivery(row.id, "retry", retry_at=later)], clock.now())
+    assert await store.claim_outbox(["test"], clock.now(), 5) == []
+    clock.advance(seconds=31)
+    assert len(await store.claim_outbox(["test"], clock.now(), 5)) == 1
+
+
+async def test_cohort_codes_are_unique_ignoring_case(store: Store, clock: FakeClock) -> None:
+    await store.create_cohort(Cohort("c1", "ODS2026", "A", "es", clock.now()))
+    with pytest.raises(DuplicateError):
+        await store.create_cohort(Cohort("c2", "ods2026", "B", "es", clock.now()))
+    found = await store.cohort_by_code("Ods2026")
+    assert found is not None
+    assert found.id == "c1"
+    assert [(c.code, n) for c, n in await store.list_cohorts()] == [("ODS2026", 0)]
+
+
+async def test_the_same_participant_is_serialized(store: Store, clock: FakeClock) -> None:
+    key = ParticipantKey("test", "ana")
+    order: list[str] = []
+
+    async def hold(name: str) -> None:
+        async with store.conversation(key, None):
+            order.append(f"{name} in")
+            await asyncio.sleep(0.01)
+            order.append(f"{name} out")
+
+    await asyncio.gather(hold("a"), hold("b"))
+    assert order in (["a in", "a out", "b in", "b out"], ["b in", "b out", "a in", "a out"])
+
+
+async def test_keyed_lock_forgets_idle_keys() -> None:
+    lock = KeyedLock()
+    for n in range(1000):
+        async with lock.hold(str(n)):
+            pass
+    assert len(lock) == 0

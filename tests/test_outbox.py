@@ -1,0 +1,126 @@
+"""The outbox sender: order per address, retries with backoff, unreachable addresses."""
+
+from __future__ import annotations
+
+from collections import deque
+from pathlib import Path
+
+from typing_extensions import override
+
+from bot.channels.base import ChannelSender, SendOutcome
+from bot.outbox import OutboxSender, backoff
+from storage import Changes, NewOutbound, Outbound, Participant, open_store
+from tests.support import FakeClock
+
+
+class ScriptedSender(ChannelSender):
+    """Answers each send with the next scripted outcome (sent when the script runs out)."""
+
+    channel = "test"
+
+    def __init__(self, *outcomes: SendOutcome) -> None:
+        self.outcomes = deque(outcomes)
+        self.delivered: list[tuple[str, str]] = []
+
+    @override
+    async def send(self, address: str, message: Outbound) -> SendOutcome:
+        outcome = self.outcomes.popleft() if self.outcomes else SendOutcome.sent()
+        if outcome.state == "sent":
+            self.delivered.append((address, message.text))
+        return outcome
+
+
+async def _queue(store, clock: FakeClock, address: str, *texts: str) -> Participant:
+    p = Participant(f"id-{address}", "test", address, "es", clock.now())
+    changes = Changes(
+        participant=p, outbox=[NewOutbound("test", address, p.id, Outbound(text)) for text in texts]
+    )
+    async with store.conversation(p.key, None) as session:
+        await session.commit(changes)
+    return p
+
+
+async def test_rows_go_out_in_order_and_once(tmp_path: Path, clock: FakeClock) -> None:
+    store = await open_store(f"sqlite:///{tmp_path}/o.db", clock.now)
+    try:
+        await _queue(store, clock, "a", "a1", "a2", "a3")
+        await _queue(store, clock, "b", "b1")
+        sender = ScriptedSender()
+        outbox = OutboxSender(store, {"test": sender}, clock)
+        assert await outbox.drain() == 4
+        assert [t for a, t in sender.delivered if a == "a"] == ["a1", "a2", "a3"]
+        assert await outbox.drain() == 0
+        assert (await store.outbox_counts()) == {"sent": 4}
+    finally:
+        await store.close()
+
+
+async def test_retry_waits_and_holds_back_later_rows(tmp_path: Path, clock: FakeClock) -> None:
+    store = await open_store(f"sqlite:///{tmp_path}/o.db", clock.now)
+    try:
+        await _queue(store, clock, "a", "first", "second")
+        sender = ScriptedSender(SendOutcome.retry("429", after=30))
+        outbox = OutboxSender(store, {"test": sender}, clock)
+        await outbox.drain()
+        assert sender.delivered == []
+        clock.advance(seconds=10)
+        await outbox.drain()
+        assert sender.delivered == [], "retry_after must be honoured"
+        clock.advance(seconds=25)
+        await outbox.drain()
+        assert sender.delivered == [("a", "first"), ("a", "second")]
+    finally:
+        await store.close()
+
+
+async def test_gives_up_after_max_attempts(tmp_path: Path, clock: FakeClock) -> None:
+    store = await open_store(f"sqlite:///{tmp_path}/o.db", clock.now)
+    try:
+        await _queue(store, clock, "a", "doomed")
+        sender = ScriptedSender(*[SendOutcome.retry("boom")] * 10)
+        outbox = OutboxSender(store, {"test": sender}, clock, max_attempts=3)
+        for _ in range(5):
+            await outbox.drain()
+            clock.advance(seconds=600)
+        assert (await store.outbox_counts()) == {"failed": 1}
+    finally:
+        await store.close()
+
+
+async def test_unreachable_marks_the_participant(tmp_path: Path, clock: FakeClock) -> None:
+    store = await open_store(f"sqlite:///{tmp_path}/o.db", clock.now)
+    try:
+        p = await _queue(store, clock, "a", "one", "two")
+        sender = ScriptedSender(SendOutcome.unreachable("blocked"))
+        await OutboxSender(store, {"test": sender}, clock).drain()
+        stored = await store.participant(p.key)
+        assert stored is not None
+        assert stored.unreachable
+        assert (await store.outbox_counts()) == {"failed": 2}
+    finally:
+        await store.close()
+
+
+async def test_a_raising_sender_does_not_stop_the_queue(tmp_path: Path, clock: FakeClock) -> None:
+    class Broken(ScriptedSender):
+        @override
+        async def send(self, address: str, message: Outbound) -> SendOutcome:
+            if address == "a":
+                raise ConnectionError("network down")
+            return await super().send(address, message)
+
+    store = await open_store(f"sqlite:///{tmp_path}/o.db", clock.now)
+    try:
+        await _queue(store, clock, "a", "x")
+        await _queue(store, clock, "b", "y")
+        sender = Broken()
+        await OutboxSender(store, {"test": sender}, clock).drain()
+        assert sender.delivered == [("b", "y")]
+        assert (await store.outbox_counts()) == {"pending": 1, "sent": 1}
+    finally:
+        await store.close()
+
+
+def test_backoff_grows_and_is_capped() -> None:
+    assert [backoff(n) for n in (1, 2, 3, 4)] == [1, 2, 4, 8]
+    assert backoff(50) == 300
