@@ -119,3 +119,11 @@ def test_numbers_and_dates_follow_the_locale() -> None:
     assert translator("en").number(12345.5) == "12,345.5"
     assert translator("es").date(date(2026, 3, 2)) == "2 de marzo de 2026"
     assert translator("pt").month(2026, 3) == "março de 2026"
+
+
+def test_english_speaks_its_own_msgids() -> None:
+    """Regression: a catalog tool once copied Portuguese strings into the English catalog."""
+    english = translator("en")
+    for m in _catalog("es"):
+        if m.id and isinstance(m.id, str):
+            assert english.gettext(m.id) == m.id

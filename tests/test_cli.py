@@ -1,0 +1,98 @@
+"""The `minga` command line, run in-process through `bot.cli.main`."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.flowtest import run_script, shipped_scripts
+
+
+def test_flows_validate_passes_on_the_library(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["flows", "validate"]) == 0
+    assert "ok  onboarding v1" in capsys.readouterr().out
+
+
+def test_flows_validate_fails_on_a_broken_file(capsys: pytest.CaptureFixture[str]) -> None:
+    broken = Path(__file__).parent / "flows" / "broken" / "missing_target.yaml"
+    assert main(["flows", "validate", str(broken)]) == 1
+    err = capsys.readouterr().err
+    assert "step 'a': goes to 'nowhere'" in err
+    assert "1 problem(s) found" in err
+
+
+@pytest.mark.parametrize("fmt", ["dot", "mermaid"])
+def test_flows_draw(tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / f"onboarding.{fmt}"
+    assert main(["flows", "draw", "onboarding", "--format", fmt, "-o", str(out)]) == 0
+    text = out.read_text()
+    if fmt == "dot":
+        assert '"consent" -> "declined" [label="answer"]' in text
+        assert 'label="back"' in text
+    else:
+        assert "consent --> declined: answer" in text
+
+
+def test_flows_draw_unknown_flow() -> None:
+    assert main(["flows", "draw", "nope"]) == 1
+
+
+@pytest.mark.parametrize("script", shipped_scripts(), ids=lambda p: p.name)
+async def test_shipped_conversation_scripts(script: Path) -> None:
+    result = await run_script(script)
+    assert result.failures == []
+    assert result.exchanges >= 5
+
+
+async def test_a_script_that_expects_the_wrong_thing_fails(tmp_path: Path) -> None:
+    script = tmp_path / "wrong.yaml"
+    script.write_text("locale: es\nconversation:\n  - bot: 'Bonjour'\n", encoding="utf-8")
+    result = await run_script(script)
+    assert not result.ok
+    assert "expected /Bonjour/" in result.failures[0]
+
+
+def test_cohort_create_list_and_duplicate(tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(tmp_path / "c.db")
+    assert main(["cohort", "create", "--db", db, "--name", "Taller Lima", "--code", "LIMA1"]) == 0
+    assert main(["cohort", "create", "--db", db, "--name", "Otro", "--code", "lima1"]) == 1
+    assert main(["--db", db, "cohort", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "LIMA1" in out
+    assert "Taller Lima" in out
+
+
+def test_migrate_reports_the_schema(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(tmp_path / "m.db")
+    assert main(["migrate", "--db", db]) == 0
+    assert "migrations applied: 1" in capsys.readouterr().out
+    assert main(["migrate", "--db", db]) == 0
+    assert "migrations applied: none; schema version 1" in capsys.readouterr().out
+
+
+def test_invalid_locale_setting_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("MINGA_LOCALE", "fr")
+    assert main(["flows", "validate"]) == 2
+    assert "MINGA_LOCALE" in capsys.readouterr().err
+
+
+def test_chat_from_a_pipe_remembers_the_person(tmp_path: Path) -> None:
+    db = tmp_path / "chat.db"
+
+    def chat(text: str) -> str:
+        return subprocess.run(
+            [sys.executable, "-m", "bot", "chat", "--db", str(db), "--as", "lucia"],
+            input=text, capture_output=True, text=True, timeout=60, check=True,
+        ).stdout
+
+    first = chat("1\nsí\nLucía\nCusco\nPerú\n2\n1\n")
+    assert "¡Todo listo, Lucía!" in first
+    assert "> Lucía" in first
+    assert "¡Hola de nuevo, Lucía!" in chat("")
