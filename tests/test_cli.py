@@ -56,8 +56,9 @@ async def test_a_script_that_expects_the_wrong_thing_fails(tmp_path: Path) -> No
     assert "expected /Bonjour/" in result.failures[0]
 
 
-def test_cohort_create_list_and_duplicate(tmp_path: Path,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_cohort_create_list_and_duplicate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     db = str(tmp_path / "c.db")
     assert main(["cohort", "create", "--db", db, "--name", "Taller Lima", "--code", "LIMA1"]) == 0
     assert main(["cohort", "create", "--db", db, "--name", "Otro", "--code", "lima1"]) == 1
@@ -89,7 +90,11 @@ def test_chat_from_a_pipe_remembers_the_person(tmp_path: Path) -> None:
     def chat(text: str) -> str:
         return subprocess.run(
             [sys.executable, "-m", "bot", "chat", "--db", str(db), "--as", "lucia"],
-            input=text, capture_output=True, text=True, timeout=60, check=True,
+            input=text,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
         ).stdout
 
     first = chat("1\nsí\nLucía\nCusco\nPerú\n2\n1\n")
