@@ -87,12 +87,14 @@ class OutboxSender:
         try:
             while True:
                 room = self.batch - len(self._inflight)
-                rows = await self._claim(room) if room > 0 else []
+                # Submitted together, the outcomes and the next claim share one transaction.
+                _, rows = await asyncio.gather(
+                    self._flush(), self._claim(room) if room > 0 else _nothing()
+                )
                 for group in _by_address(rows):
                     task = asyncio.create_task(self._send_group(group))
                     self._inflight.add(task)
                     task.add_done_callback(self._finished)
-                await self._flush()
                 if not rows:
                     await self._idle()
         finally:
@@ -169,6 +171,10 @@ class OutboxSender:
             retry_at = self.clock.now() + timedelta(seconds=wait)
             return Delivery(row.id, "retry", retry_at=retry_at, error=outcome.error)
         return Delivery(row.id, outcome.state, error=outcome.error, external_id=outcome.external_id)
+
+
+async def _nothing() -> list[OutboxRow]:
+    return []
 
 
 def _by_address(rows: list[OutboxRow]) -> list[list[OutboxRow]]:

@@ -1,7 +1,10 @@
 """The only module that touches `transitions`: one machine per flow version, compiled once.
 
-Per event the runner's position is attached as a throwaway model, one trigger fires, and the
-model is detached again, so no participant ever stays resident in a machine.
+Per event the runner's position becomes a fresh throwaway model, one trigger fires on it, and it
+is dropped, so no participant ever stays resident in a machine and no state is shared. The
+position is not registered with `add_model`: registration installs an `is_<state>` helper per
+state and a method per event (0.19 ms for a 25-step flow, measured in bench/engine.py, most of a
+message's CPU time), and an `Event` needs nothing from its model but the `state` attribute.
 
 Triggers: `answer` (a question was answered; branches are conditional transitions tried in order,
 the step's `next` last), `proceed` (leave a step without an answer: a `say` step, or a question
@@ -23,9 +26,10 @@ _PASS_THROUGH = "proceed"
 class _Position:
     """The model transitions moves: just a state attribute."""
 
-    # transitions adds a bound trigger per event to its models, hence the __dict__.
-    __slots__ = ("__dict__", "state")
-    state: str
+    __slots__ = ("state",)
+
+    def __init__(self, state: str) -> None:
+        self.state = state
 
 
 class CompiledFlow:
@@ -64,13 +68,9 @@ class CompiledFlow:
 
     def fire(self, state: str, event: str, **data: Any) -> str | None:
         """Fire one event from `state`; return the new state, or None if nothing moved."""
-        position = _Position()
-        self.machine.add_model(position, initial=state)
-        try:
-            moved = self.machine.events[event].trigger(position, **data)
-            return position.state if moved else None
-        finally:
-            self.machine.remove_model(position)
+        position = _Position(state)
+        moved = self.machine.events[event].trigger(position, **data)
+        return position.state if moved else None
 
     def answer(self, state: str, value: Any) -> str:
         """Follow the branch the answer picks, else the step's `next`."""

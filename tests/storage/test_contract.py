@@ -246,3 +246,21 @@ async def test_keyed_lock_forgets_idle_keys() -> None:
         async with lock.hold(str(n)):
             pass
     assert len(lock) == 0
+
+
+async def test_a_commit_is_visible_to_the_next_read_under_load(
+    store: Store, clock: FakeClock
+) -> None:
+    """Regression: a cursor left open between hops made concurrent reads see an old snapshot."""
+    stale: list[str] = []
+
+    async def one(n: int) -> None:
+        p = _participant(clock, f"p{n}")
+        for _ in range(8):
+            await _commit(store, p.key, Changes(participant=p))
+            found = await store.participant(p.key)
+            if found is None:
+                stale.append(p.address)
+
+    await asyncio.gather(*(one(n) for n in range(150)))
+    assert stale == []
