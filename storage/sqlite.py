@@ -67,6 +67,7 @@ _Queued = tuple[Job | None, list[Statement] | None, "asyncio.Future[Any]"]
 _BUSY_TIMEOUT_MS = 10_000
 _LEASE_SECONDS = 120
 _RELEASE_EVERY_SECONDS = 5.0
+_READERS = 2
 
 
 def sqlite_path(url: str) -> str:
@@ -209,7 +210,8 @@ class SQLiteStore(Store):
     def __init__(self, path: str, now: Callable[[], datetime]) -> None:
         self.path = path
         self._now = now
-        self._reader: aiosqlite.Connection | None = None
+        self._readers: list[aiosqlite.Connection] = []
+        self._next_reader = 0
         self._writer: _GroupWriter | None = None
         self._locks = KeyedLock()
         self._next_release = 0.0
@@ -230,16 +232,16 @@ class SQLiteStore(Store):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._writer = _GroupWriter(path, uri)
         await self._writer.start()
-        self._reader = await _connect(path, uri)
+        self._readers = [await _connect(path, uri) for _ in range(_READERS)]
 
     @override
     async def close(self) -> None:
         if self._writer is not None:
             await self._writer.stop()
             self._writer = None
-        if self._reader is not None:
-            await self._reader.close()
-            self._reader = None
+        readers, self._readers = self._readers, []
+        for reader in readers:
+            await reader.close()
 
     async def __aenter__(self) -> SQLiteStore:
         await self.open()
@@ -250,9 +252,11 @@ class SQLiteStore(Store):
 
     @property
     def _r(self) -> aiosqlite.Connection:
-        if self._reader is None:
+        # Round robin: SQLite releases the GIL while it steps, so reads overlap across threads.
+        if not self._readers:
             raise RuntimeError("store is not open")
-        return self._reader
+        self._next_reader = (self._next_reader + 1) % len(self._readers)
+        return self._readers[self._next_reader]
 
     @property
     def _w(self) -> _GroupWriter:
