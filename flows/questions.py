@@ -72,7 +72,8 @@ class QuestionType(ABC):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        QuestionType.registry[cls.name] = cls()
+        if not cls.name.startswith("_"):  # abstract helpers stay out of the registry
+            QuestionType.registry[cls.name] = cls()
 
     def check(self, step: Step) -> list[str]:
         """Return problems with the step's settings for this type (empty when fine)."""
@@ -117,17 +118,23 @@ def match_option(text: str, ctx: AskContext, extra: Sequence[Option] = ()) -> Op
     return None
 
 
-class ChoiceType(QuestionType):
-    """One option from a list; answered by tapping, by number or by label."""
+class _ListQuestion(QuestionType):
+    """A question over options the step lists (or takes from a data source)."""
 
-    name = "choice"
+    name = "_list"
     has_options = True
 
     @override
     def check(self, step: Step) -> list[str]:
         if not step.options and not step.options_from:
-            return ["a choice question needs options or options_from"]
+            return [f"a {self.name} question needs options or options_from"]
         return []
+
+
+class ChoiceType(_ListQuestion):
+    """One option from a list; answered by tapping, by number or by label."""
+
+    name = "choice"
 
     @override
     async def parse(self, step: Step, reply: Reply, ctx: AskContext) -> Parsed | Invalid:
@@ -214,18 +221,11 @@ def _pick_many(text: str, ctx: AskContext) -> list[Option] | None:
     return picked or None
 
 
-class MultiType(QuestionType):
+class MultiType(_ListQuestion):
     """Several options at once ("1, 3"); `min`/`max` bound how many."""
 
     name = "multi"
-    has_options = True
     multiple = True
-
-    @override
-    def check(self, step: Step) -> list[str]:
-        if not step.options and not step.options_from:
-            return ["a multi question needs options or options_from"]
-        return []
 
     @override
     async def parse(self, step: Step, reply: Reply, ctx: AskContext) -> Parsed | Invalid:
@@ -249,20 +249,17 @@ class MultiType(QuestionType):
         return tr.gettext("You can choose several: send their numbers separated by commas.")
 
 
-class RankingType(QuestionType):
+class RankingType(_ListQuestion):
     """The top N of a list, in order ("3, 1, 5" puts option 3 first)."""
 
     name = "ranking"
-    has_options = True
     multiple = True
 
     @override
     def check(self, step: Step) -> list[str]:
-        if not step.options and not step.options_from:
-            return ["a ranking question needs options or options_from"]
         if step.top is not None and step.top < 1:
             return ["top must be at least 1"]
-        return []
+        return super().check(step)
 
     @override
     async def parse(self, step: Step, reply: Reply, ctx: AskContext) -> Parsed | Invalid:

@@ -19,6 +19,7 @@ from storage import Outbound
 pytestmark = pytest.mark.slow
 
 ANSWERS = ["1", "sí", "Ana", "Cuenca", "Chile", "3", "1"]
+ALL_STEPS = ["language", "consent", "name", "municipality", "country", "role", "cohort"]
 
 
 def _chat(
@@ -77,15 +78,7 @@ def test_kill_after_commit_sends_the_committed_reply_once(tmp_path: Path, commit
     assert len(_answers(db)) == handled
     transcript = _finish(db, first.stdout, ANSWERS[handled:])
     assert "Todo listo, Ana" in transcript
-    assert _answers(db) == [
-        "language",
-        "consent",
-        "name",
-        "municipality",
-        "country",
-        "role",
-        "cohort",
-    ]
+    assert _answers(db) == ALL_STEPS
     _assert_each_committed_reply_printed_once(db, transcript)
 
 
@@ -96,15 +89,7 @@ def test_kill_before_commit_loses_nothing_already_recorded(tmp_path: Path) -> No
     assert _answers(db) == ["language", "consent"]
     # The lost message is sent again, as a platform redelivers an unanswered webhook.
     transcript = _finish(db, first.stdout, ANSWERS[2:])
-    assert _answers(db) == [
-        "language",
-        "consent",
-        "name",
-        "municipality",
-        "country",
-        "role",
-        "cohort",
-    ]
+    assert _answers(db) == ALL_STEPS
     _assert_each_committed_reply_printed_once(db, transcript)
 
 
@@ -144,13 +129,5 @@ def test_sigkill_between_messages_resumes_at_the_same_question(tmp_path: Path) -
     second = _chat(db, ["Chile", "3", "1"])
     assert "¡Hola de nuevo, Ana! Sigamos donde lo dejó." in second.stdout
     assert second.stdout.index("¿En qué país?") < second.stdout.index("¿Cuál es su cargo?")
-    assert _answers(db) == [
-        "language",
-        "consent",
-        "name",
-        "municipality",
-        "country",
-        "role",
-        "cohort",
-    ]
+    assert _answers(db) == ALL_STEPS
     _assert_each_committed_reply_printed_once(db, seen + second.stdout)
