@@ -22,6 +22,7 @@ from bot.app import open_app
 from bot.channels.memory import MemorySender
 from bot.clock import SystemClock
 from bot.inbound import Inbound
+from bot.loop import run
 from flows.loader import load_flow_file, load_flow_text
 from flows.registry import FlowRegistry, library_path
 
@@ -36,8 +37,12 @@ def assessment_yaml(items: int) -> bytes:
         f"next: {'q' + str(n + 1) if n < items else 'done'}}}"
         for n in range(1, items + 1)
     )
+    dimensions = "\n".join(
+        f"  - {{id: d{n}, label: 'Dimension {n}', suggestion: 'Try {n}'}}" for n in range(4)
+    )
     return (
         "spec: 1\nid: bench_assessment\nkind: assessment\nversion: 1\ntitle: Benchmark\n"
+        f"dimensions:\n{dimensions}\n"
         f"steps:\n{steps}\n  - {{id: done, say: 'Thanks', end: true}}\n"
     ).encode()
 
@@ -131,4 +136,4 @@ if __name__ == "__main__":
     parser.add_argument("--participants", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=200)
     parser.add_argument("--db", default=None, help="database URL (default: a temporary SQLite)")
-    asyncio.run(main(parser.parse_args()))
+    run(main(parser.parse_args()))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
 import sys
 import uuid
@@ -12,6 +11,7 @@ from pathlib import Path
 
 from bot.clock import SystemClock
 from bot.config import ConfigError, Settings, database_url
+from bot.loop import run
 from flows.draw import to_dot, to_mermaid, to_svg
 from flows.errors import FlowErrors
 from flows.loader import load_flow_file
@@ -80,15 +80,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 from bot.chat import run_chat
 
                 name = args.name or getpass.getuser()
-                return asyncio.run(
-                    run_chat(url, name, language=args.lang, default_locale=settings.locale)
-                )
+                return run(run_chat(url, name, language=args.lang, default_locale=settings.locale))
             case "migrate":
-                return asyncio.run(_migrate(url))
+                return run(_migrate(url))
             case "flows":
                 return _flows(args)
             case "cohort":
-                return asyncio.run(_cohort(args, url, settings))
+                return run(_cohort(args, url, settings))
     except (ConfigError, CatalogError) as exc:
         print(f"minga: {exc}", file=sys.stderr)
         return 2
@@ -130,7 +128,7 @@ def _flows(args: argparse.Namespace) -> int:
         case "draw":
             return _draw(args)
         case "test":
-            return asyncio.run(_test(args.scripts))
+            return run(_test(args.scripts))
     return 2
 
 

@@ -18,7 +18,9 @@ from flows.model import (
     Branch,
     Condition,
     ConditionOp,
+    Dimension,
     Flow,
+    Group,
     Option,
     Step,
 )
@@ -27,8 +29,23 @@ from flows.validate import validate_flow
 MAX_FLOW_BYTES = 256 * 1024
 CURRENT_SPEC = 1
 _FLOW_KEYS = frozenset(
-    {"spec", "id", "kind", "version", "title", "description", "start", "steps", "menu", "params"}
+    {
+        "spec",
+        "id",
+        "kind",
+        "version",
+        "title",
+        "description",
+        "start",
+        "steps",
+        "menu",
+        "params",
+        "groups",
+        "dimensions",
+    }
 )
+_GROUP_KEYS = frozenset({"id", "label"})
+_DIMENSION_KEYS = frozenset({"id", "label", "suggestion", "group"})
 _STEP_KEYS = frozenset(Step.__dataclass_fields__) | {"options"}
 _OPTION_KEYS = frozenset({"id", "label", "synonyms"})
 _BRANCH_KEYS = frozenset({"when", "next"})
@@ -123,6 +140,25 @@ def _parse_flow(doc: dict[str, Any], source: str, errors: list[FlowError]) -> Fl
     assert isinstance(kind, str)
     assert isinstance(version, int)
     assert isinstance(title, str)
+    groups = tuple(
+        Group(item["id"], item["label"])
+        for item in _records(
+            doc.get("groups", []), "groups", _GROUP_KEYS, {"id", "label"}, source, errors
+        )
+    )
+    dimensions = tuple(
+        Dimension(item["id"], item["label"], item["suggestion"], item.get("group"))
+        for item in _records(
+            doc.get("dimensions", []),
+            "dimensions",
+            _DIMENSION_KEYS,
+            {"id", "label", "suggestion"},
+            source,
+            errors,
+        )
+    )
+    if errors:
+        return None
     return Flow(
         id=flow_id,
         kind=kind,
@@ -134,7 +170,35 @@ def _parse_flow(doc: dict[str, Any], source: str, errors: list[FlowError]) -> Fl
         description=doc.get("description"),
         menu=bool(menu),
         params=params,
+        groups=groups,
+        dimensions=dimensions,
     )
+
+
+def _records(
+    raw: Any,
+    key: str,
+    allowed: frozenset[str],
+    required: set[str],
+    source: str,
+    errors: list[FlowError],
+) -> list[dict[str, str]]:
+    """Read a list of small mappings of text (groups, dimensions), reporting what is wrong."""
+    if not isinstance(raw, list):
+        errors.append(FlowError(source, f"{key!r} must be a list"))
+        return []
+    found: list[dict[str, str]] = []
+    for item in raw:
+        if not isinstance(item, dict) or not all(isinstance(item.get(k), str) for k in required):
+            errors.append(FlowError(source, f"each of {key!r} needs {', '.join(sorted(required))}"))
+            continue
+        for extra in sorted(set(item) - allowed):
+            errors.append(FlowError(source, f"unknown key {extra!r} in {key!r} {item['id']!r}"))
+        found.append(item)
+    ids = [item["id"] for item in found]
+    if len(ids) != len(set(ids)):
+        errors.append(FlowError(source, f"ids in {key!r} must be unique"))
+    return found
 
 
 def _parse_step(raw: Any, index: int, source: str, errors: list[FlowError]) -> Step | None:

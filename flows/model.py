@@ -22,9 +22,9 @@ FLOW_KINDS: tuple[str, ...] = (
 MENU_KINDS = frozenset({"assessment", "activity", "prioritization", "action_plan"})
 END = "end"
 PROFILE_FIELDS = frozenset(
-    {"locale", "name", "municipality", "country", "role", "consent", "cohort"}
+    {"locale", "name", "municipality", "country", "role", "consent", "cohort", "table"}
 )
-ACTIONS = frozenset({"finish_onboarding", "erase"})
+ACTIONS = frozenset({"finish_onboarding", "erase", "save_action", "update_action", "commit_plan"})
 ConditionOp = Literal["eq", "in", "lt", "lte", "gt", "gte", "contains"]
 
 
@@ -123,6 +123,24 @@ class Step:
 
 
 @dataclass(frozen=True, slots=True)
+class Group:
+    """A family of dimensions scored together (the principles' effectiveness, say)."""
+
+    id: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Dimension:
+    """What an assessment scores; items point to it with `dimension:`."""
+
+    id: str
+    label: str
+    suggestion: str
+    group: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Flow:
     """A validated flow: its identity, texts and steps."""
 
@@ -136,6 +154,8 @@ class Flow:
     description: str | None = None
     menu: bool = False
     params: Mapping[str, Any] = field(default_factory=dict)
+    groups: tuple[Group, ...] = ()
+    dimensions: tuple[Dimension, ...] = ()
 
     def step(self, step_id: str) -> Step:
         """Return a step by id; the loader guarantees every target exists."""

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 
 from flows.model import Option
-from i18n import N_, SHIPPED_LOCALES, Translator, fold
+from i18n import N_, SHIPPED_LOCALES, Translator, fold, translator
 
 # The Latin American and Caribbean member states, as ISO 3166 codes; names come from CLDR.
 LAC_COUNTRIES = (
@@ -28,6 +29,12 @@ def languages(tr: Translator) -> tuple[Option, ...]:
 
 def countries_lac(tr: Translator) -> tuple[Option, ...]:
     """List the Latin American and Caribbean countries in reading order, then "other"."""
+    return _countries(tr.locale)
+
+
+@cache
+def _countries(locale: str) -> tuple[Option, ...]:
+    tr = translator(locale)
     names = tr.babel_locale.territories
     found = sorted(
         (

@@ -19,6 +19,7 @@ def validate_flow(flow: Flow, *, check_translations: bool = True) -> list[FlowEr
         for step in flow.steps.values()
         for problem in _step_problems(flow, step)
     ]
+    errors += _dimension_problems(flow)
     if errors:
         return errors
     errors += _graph_problems(flow)
@@ -68,6 +69,33 @@ def _step_problems(flow: Flow, step: Step) -> Iterator[str]:
         yield "only a question can be prefilled"
 
 
+def _dimension_problems(flow: Flow) -> list[FlowError]:
+    errors: list[FlowError] = []
+    known = {d.id for d in flow.dimensions}
+    groups = {g.id for g in flow.groups}
+    scored: set[str] = set()
+    for step in flow.steps.values():
+        if step.dimension is None:
+            continue
+        if step.dimension not in known:
+            errors.append(FlowError(flow.source, f"unknown dimension {step.dimension!r}", step.id))
+        elif step.type != "likert":
+            errors.append(FlowError(flow.source, "only likert questions are scored", step.id))
+        scored.add(step.dimension)
+    for dimension in flow.dimensions:
+        if dimension.id not in scored:
+            errors.append(FlowError(flow.source, f"dimension {dimension.id!r} has no question"))
+        if dimension.group is not None and dimension.group not in groups:
+            errors.append(
+                FlowError(
+                    flow.source, f"dimension {dimension.id!r}: unknown group {dimension.group!r}"
+                )
+            )
+    if flow.kind == "assessment" and not flow.dimensions:
+        errors.append(FlowError(flow.source, "an assessment needs dimensions to score"))
+    return errors
+
+
 def successors(step: Step) -> list[str]:
     """Return the steps a step can lead to, `end` left out."""
     return [t for t in step.targets() if t != END]
@@ -107,6 +135,11 @@ def flow_messages(flow: Flow) -> Iterator[tuple[str | None, str]]:
     yield None, flow.title
     if flow.description:
         yield None, flow.description
+    for group in flow.groups:
+        yield None, group.label
+    for dimension in flow.dimensions:
+        yield None, dimension.label
+        yield None, dimension.suggestion
     for step in flow.steps.values():
         for text in (step.say, step.ask, step.hint, step.invalid):
             if text:

@@ -11,7 +11,9 @@ from typing import IO, Any
 import yaml
 
 # The keys of a flow file whose values a person reads.
-FLOW_TEXT_KEYS = frozenset({"title", "description", "say", "ask", "label", "hint", "invalid"})
+FLOW_TEXT_KEYS = frozenset(
+    {"title", "description", "say", "ask", "label", "hint", "invalid", "suggestion"}
+)
 
 Extracted = tuple[int, str | None, str, list[str]]
 

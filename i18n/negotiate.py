@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
 
@@ -21,6 +22,7 @@ def negotiate(hint: str | None, default: str = DEFAULT_LOCALE) -> str:
     return language if language in SHIPPED_LOCALES else default
 
 
+@lru_cache(maxsize=8192)
 def fold(text: str) -> str:
     """Lower-case and strip accents, so "Sí", "si" and "SI" compare equal."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())

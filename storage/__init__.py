@@ -17,6 +17,7 @@ from storage.records import (
     PRIORITY_BULK,
     PRIORITY_REPLY,
     Answer,
+    AssessmentResult,
     Changes,
     Cohort,
     Conversation,
@@ -27,6 +28,7 @@ from storage.records import (
     OutboxRow,
     Participant,
     ParticipantKey,
+    PlanAction,
     Run,
 )
 
@@ -34,6 +36,7 @@ __all__ = [
     "PRIORITY_BULK",
     "PRIORITY_REPLY",
     "Answer",
+    "AssessmentResult",
     "Changes",
     "Choice",
     "Cohort",
@@ -49,6 +52,7 @@ __all__ = [
     "OutboxRow",
     "Participant",
     "ParticipantKey",
+    "PlanAction",
     "Run",
     "Store",
     "StoreError",

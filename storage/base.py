@@ -18,6 +18,7 @@ from typing import Any
 
 from storage.records import (
     Answer,
+    AssessmentResult,
     Changes,
     Cohort,
     Conversation,
@@ -26,6 +27,7 @@ from storage.records import (
     OutboxRow,
     Participant,
     ParticipantKey,
+    PlanAction,
     Run,
 )
 
@@ -129,12 +131,29 @@ class Store(ABC):
     async def runs(self, participant_id: str) -> list[Run]:
         """Return all runs of a participant, oldest first."""
 
+    @abstractmethod
+    async def results(self, participant_id: str, flow_id: str) -> list[AssessmentResult]:
+        """Return a participant's results of one assessment, oldest first."""
+
+    @abstractmethod
+    async def cohort_results(self, cohort_id: str, flow_id: str) -> list[AssessmentResult]:
+        """Return each cohort member's latest result of one assessment."""
+
+    @abstractmethod
+    async def actions(self, participant_id: str) -> list[PlanAction]:
+        """Return a participant's action plan, in plan order."""
+
+    @abstractmethod
+    async def set_table(self, participant_id: str, cohort_id: str, table_no: int) -> None:
+        """Record which table of a cohort a participant sits at."""
+
     async def participant_record(self, participant_id: str) -> dict[str, Any]:
         """Collect everything stored about a participant (for `/mydata`)."""
         return {
             "memberships": await self.memberships(participant_id),
             "runs": await self.runs(participant_id),
             "answers": await self.answers(participant_id),
+            "actions": await self.actions(participant_id),
         }
 
 

@@ -157,6 +157,37 @@ class InboundMark:
     received_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class AssessmentResult:
+    """The scores of one finished assessment run (JSON: dimensions and groups, 0–100)."""
+
+    run_id: str
+    participant_id: str
+    flow_id: str
+    cohort_id: str | None
+    scores: dict[str, Any]
+    completed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PlanAction:
+    """One action of a participant's action plan; check-ins later ask about each."""
+
+    id: str
+    participant_id: str
+    run_id: str
+    position: int
+    title: str
+    sdg: int
+    office: str
+    first_step: str
+    target_month: str
+    indicator: str
+    created_at: datetime
+    updated_at: datetime
+    status: str = "not_started"
+
+
 @dataclass(slots=True)
 class Changes:
     """Everything one handled message changed, committed in one transaction."""
@@ -166,6 +197,8 @@ class Changes:
     memberships: list[Membership] = field(default_factory=list)
     runs: list[Run] = field(default_factory=list)
     answers: list[Answer] = field(default_factory=list)
+    results: list[AssessmentResult] = field(default_factory=list)
+    actions: list[PlanAction] = field(default_factory=list)
     forget_participant_id: str | None = None
     erase_participant_id: str | None = None
     outbox: list[NewOutbound] = field(default_factory=list)
@@ -178,6 +211,8 @@ class Changes:
             or self.memberships
             or self.runs
             or self.answers
+            or self.results
+            or self.actions
             or self.forget_participant_id
             or self.erase_participant_id
             or self.outbox

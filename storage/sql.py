@@ -21,11 +21,13 @@ from storage.codec import (
 from storage.messages import Outbound
 from storage.records import (
     Answer,
+    AssessmentResult,
     Changes,
     Cohort,
     Membership,
     OutboxRow,
     Participant,
+    PlanAction,
     Run,
 )
 
@@ -124,6 +126,30 @@ def answer_from_row(row: Row) -> Answer:
     )
 
 
+def result_from_row(row: Row) -> AssessmentResult:
+    """Decode `run_id, participant_id, flow_id, cohort_id, scores, completed_at`."""
+    return AssessmentResult(row[0], row[1], row[2], row[3], load_json(row[4]), need_time(row[5]))
+
+
+def action_from_row(row: Row) -> PlanAction:
+    """Decode the action columns, in `ACTION_COLUMNS` order."""
+    return PlanAction(
+        id=row[0],
+        participant_id=row[1],
+        run_id=row[2],
+        position=int(row[3]),
+        title=row[4],
+        sdg=int(row[5]),
+        office=row[6],
+        first_step=row[7],
+        target_month=row[8],
+        indicator=row[9],
+        status=row[10],
+        created_at=need_time(row[11]),
+        updated_at=need_time(row[12]),
+    )
+
+
 def outbox_from_row(row: Row) -> OutboxRow:
     """Decode the claim columns, in `OUTBOX_CLAIM_COLUMNS` order."""
     return OutboxRow(
@@ -173,6 +199,22 @@ _UPSERT_RUN = (
 _INSERT_ANSWER = (
     "INSERT INTO answers (run_id, participant_id, flow_id, step_id, raw, value, created_at) "
     "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_RESULT = (
+    "INSERT INTO assessment_results (run_id, participant_id, flow_id, cohort_id, scores, "
+    "completed_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (run_id) DO NOTHING"
+)
+ACTION_COLUMNS = (
+    "id, participant_id, run_id, position, title, sdg, office, first_step, target_month, "
+    "indicator, status, created_at, updated_at"
+)
+# Keeps the status check-ins recorded; the plan's own fields may be edited again.
+_UPSERT_ACTION = (
+    f"INSERT INTO actions ({ACTION_COLUMNS}) VALUES ({', '.join('?' * 13)}) "
+    "ON CONFLICT (id) DO UPDATE SET position = excluded.position, title = excluded.title, "
+    "sdg = excluded.sdg, office = excluded.office, first_step = excluded.first_step, "
+    "target_month = excluded.target_month, indicator = excluded.indicator, "
+    "updated_at = excluded.updated_at"
 )
 _UPSERT_MEMBERSHIP = (
     "INSERT INTO memberships (participant_id, cohort_id, joined_at, table_no) VALUES (?, ?, ?, ?) "
@@ -271,6 +313,33 @@ def change_statements(changes: Changes, now: datetime) -> list[Statement]:
             dump_time(a.created_at),
         )
         out.append((_INSERT_ANSWER, params))
+    for r in changes.results:
+        params = (
+            r.run_id,
+            r.participant_id,
+            r.flow_id,
+            r.cohort_id,
+            dump_json(r.scores),
+            dump_time(r.completed_at),
+        )
+        out.append((_INSERT_RESULT, params))
+    for act in changes.actions:
+        params = (
+            act.id,
+            act.participant_id,
+            act.run_id,
+            act.position,
+            act.title,
+            act.sdg,
+            act.office,
+            act.first_step,
+            act.target_month,
+            act.indicator,
+            act.status,
+            dump_time(act.created_at),
+            dump_time(act.updated_at),
+        )
+        out.append((_UPSERT_ACTION, params))
     if changes.forget_participant_id is not None:
         out.extend((sql, (changes.forget_participant_id,)) for sql in _FORGET)
     if changes.erase_participant_id is not None:
@@ -326,9 +395,13 @@ _STATEMENT_ORDER = (
     _UPSERT_MEMBERSHIP,
     _UPSERT_RUN,
     _INSERT_ANSWER,
+    _INSERT_RESULT,
+    _UPSERT_ACTION,
     *_FORGET,
     *_ERASE,
     _INSERT_OUTBOX,
 )
 
 ANSWER_COLUMNS = "run_id, participant_id, flow_id, step_id, raw, value, created_at"
+
+RESULT_COLUMNS = "run_id, participant_id, flow_id, cohort_id, scores, completed_at"

@@ -32,6 +32,7 @@ from storage.codec import dump_time
 from storage.locks import KeyedLock
 from storage.records import (
     Answer,
+    AssessmentResult,
     Changes,
     Cohort,
     Conversation,
@@ -40,16 +41,20 @@ from storage.records import (
     OutboxRow,
     Participant,
     ParticipantKey,
+    PlanAction,
     Run,
 )
 from storage.sql import (
+    ACTION_COLUMNS,
     ANSWER_COLUMNS,
     COHORT_COLUMNS,
     CONVERSATION_SQL,
     OUTBOX_CLAIM_COLUMNS,
     PARTICIPANT_COLUMNS,
+    RESULT_COLUMNS,
     RUN_COLUMNS,
     Statement,
+    action_from_row,
     answer_from_row,
     batch_statements,
     change_statements,
@@ -59,6 +64,7 @@ from storage.sql import (
     membership_from_row,
     outbox_from_row,
     participant_from_row,
+    result_from_row,
     run_from_row,
 )
 
@@ -485,12 +491,57 @@ class SQLiteStore(Store):
         return [answer_from_row(row) for row in rows]
 
     @override
+    @override
+    async def results(self, participant_id: str, flow_id: str) -> list[AssessmentResult]:
+        rows = await self._fetchall(
+            f"SELECT {RESULT_COLUMNS} FROM assessment_results WHERE participant_id = ? "
+            "AND flow_id = ? ORDER BY completed_at",
+            (participant_id, flow_id),
+        )
+        return [result_from_row(row) for row in rows]
+
+    @override
+    async def cohort_results(self, cohort_id: str, flow_id: str) -> list[AssessmentResult]:
+        rows = await self._fetchall(
+            f"SELECT {RESULT_COLUMNS} FROM assessment_results WHERE cohort_id = ? "
+            "AND flow_id = ? ORDER BY completed_at",
+            (cohort_id, flow_id),
+        )
+        return _latest_per_participant([result_from_row(row) for row in rows])
+
+    @override
+    async def actions(self, participant_id: str) -> list[PlanAction]:
+        rows = await self._fetchall(
+            f"SELECT {ACTION_COLUMNS} FROM actions WHERE participant_id = ? "
+            "ORDER BY created_at, position",
+            (participant_id,),
+        )
+        return [action_from_row(row) for row in rows]
+
+    @override
+    async def set_table(self, participant_id: str, cohort_id: str, table_no: int) -> None:
+        def update(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "UPDATE memberships SET table_no = ? WHERE participant_id = ? AND cohort_id = ?",
+                (table_no, participant_id, cohort_id),
+            )
+
+        await self._w.job(update)
+
+    @override
     async def runs(self, participant_id: str) -> list[Run]:
         rows = await self._fetchall(
             f"SELECT {RUN_COLUMNS} FROM runs WHERE participant_id = ? ORDER BY started_at",
             (participant_id,),
         )
         return [run_from_row(row) for row in rows]
+
+
+def _latest_per_participant(results: list[AssessmentResult]) -> list[AssessmentResult]:
+    latest: dict[str, AssessmentResult] = {}
+    for result in results:  # oldest first, so the last one of each person wins
+        latest[result.participant_id] = result
+    return list(latest.values())
 
 
 def delivery_statements(deliveries: Sequence[Delivery], now: datetime) -> list[Statement]:
@@ -540,12 +591,9 @@ def delivery_statements(deliveries: Sequence[Delivery], now: datetime) -> list[S
                     (d.error, d.row_id),
                 )
             )
-    # The goodbye after an erase leaves no trace once it is out.
-    out.extend(
-        ("DELETE FROM outbox WHERE id = ? AND erase_after_send = 1", (d.row_id,))
-        for d in ordered
-        if d.state == "sent"
-    )
+    # The goodbye after an erase leaves no trace once it is out (a partial index keeps it cheap).
+    if any(d.state == "sent" for d in ordered):
+        out.append(("DELETE FROM outbox WHERE erase_after_send = 1 AND status = 'sent'", ()))
     return out
 
 
