@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import resource
 import tempfile
 import time
@@ -136,4 +137,5 @@ if __name__ == "__main__":
     parser.add_argument("--participants", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=200)
     parser.add_argument("--db", default=None, help="database URL (default: a temporary SQLite)")
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
     run(main(parser.parse_args()))

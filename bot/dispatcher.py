@@ -7,6 +7,7 @@ global commands or hands the reply to the flow runner, and commits everything th
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Callable
@@ -14,15 +15,26 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot import failpoints
+from bot.charts import scores_chart
 from bot.clock import Clock
 from bot.commands import Command, parse_command
 from bot.inbound import Inbound
 from flows.menu import Menu
+from flows.model import Flow
 from flows.registry import FlowRegistry
 from flows.runner import ActionRequested, Context, FlowRunner, FlowRuntimeError, ProfileSet, Turn
+from flows.scoring import (
+    MIN_GROUP_SIZE,
+    CohortScores,
+    Scores,
+    cohort_average,
+    render_results,
+    score,
+)
 from i18n import Translator, negotiate, translator
 from storage import (
     PRIORITY_REPLY,
+    AssessmentResult,
     Changes,
     Cohort,
     Conversation,
@@ -67,6 +79,9 @@ class _Work:
     messages: list[Outbound] = field(default_factory=list)
     erase: bool = False
     forget: bool = False
+    scored: list[Run] = field(default_factory=list)
+    table_no: int | None = None
+    menu_after: bool = False
 
     def say(self, message: Outbound) -> None:
         """Queue a reply; text joins the previous reply when that one offers no choices."""
@@ -116,6 +131,7 @@ class Dispatcher:
         *,
         default_locale: str = "es",
         on_commit: Callable[[], None] = lambda: None,
+        image_channels: frozenset[str] = frozenset({"telegram", "whatsapp"}),
     ) -> None:
         self.store = store
         self.registry = registry
@@ -125,6 +141,7 @@ class Dispatcher:
         self.menu = Menu(registry)
         self.directory = StoreDirectory(store)
         self.on_commit = on_commit
+        self.image_channels = image_channels
 
     async def handle(self, inbound: Inbound) -> bool:
         """Handle one message; return False when it was a redelivery and changed nothing."""
@@ -135,6 +152,7 @@ class Dispatcher:
             work = self._begin(session.state, inbound)
             try:
                 await self._route(inbound, work)
+                await self._settle(work)
             except FlowRuntimeError:
                 log.exception("flow error for a %s participant", inbound.channel)
                 work.messages.clear()
@@ -252,7 +270,7 @@ class Dispatcher:
         self._continue(work, notice)
 
     def _menu_choice(self, inbound: Inbound, work: _Work) -> None:
-        flow = self.menu.pick(work.tr, inbound.text, inbound.choice)
+        flow = self.menu.pick(work.tr, inbound.text, inbound.choice, work.paused())
         if flow is None:
             notice = work.tr.gettext("I did not understand that. Please choose from the menu.")
             if inbound.choice is not None:
@@ -329,6 +347,12 @@ class Dispatcher:
     def _after(self, finished: Run, work: _Work) -> None:
         if work.erase or work.forget:
             return
+        compiled = self.registry.for_run(finished.flow_id, finished.flow_version)
+        if compiled is not None and compiled.flow.kind == "assessment":
+            # Results need the store; they are written, then the menu shown, in `_settle`.
+            work.scored.append(finished)
+            work.menu_after = True
+            return
         resume_id = finished.data.get("resume")
         waiting = next((r for r in work.paused() if r.id == resume_id), None)
         if waiting is not None:
@@ -345,6 +369,8 @@ class Dispatcher:
         elif event.field == "cohort":
             if isinstance(value, dict):
                 work.changes.memberships.append(Membership(p.id, value["id"], work.now))
+        elif event.field == "table":
+            work.table_no = int(value) if isinstance(value, int | float) else None
         elif event.field == "locale":
             p = p.with_changes(locale=value)
             work.tr = translator(value)
@@ -357,6 +383,63 @@ class Dispatcher:
             work.participant = work.participant.with_changes(onboarded=True)
         elif action == "erase":
             work.erase = True
+
+    async def _settle(self, work: _Work) -> None:
+        """Finish what needs the store: assessment results, the table, then the menu."""
+        if not (work.scored or work.table_no is not None):
+            return
+        memberships = await self.store.memberships(work.participant.id)
+        latest = memberships[-1] if memberships else None
+        for run in work.scored:
+            await self._results(run, latest.cohort_id if latest else None, work)
+        if work.table_no is not None and latest is not None:
+            work.changes.memberships.append(
+                Membership(latest.participant_id, latest.cohort_id, latest.joined_at, work.table_no)
+            )
+        if work.menu_after and work.active() is None:
+            self._show_menu(work)
+
+    async def _results(self, run: Run, cohort_id: str | None, work: _Work) -> None:
+        compiled = self.registry.for_run(run.flow_id, run.flow_version)
+        if compiled is None:
+            return
+        flow = compiled.flow
+        scores = score(flow, run.data.get("vars", {}))
+        history = await self.store.results(work.participant.id, flow.id)
+        previous = Scores.from_json(history[-1].scores) if history else None
+        cohort = None
+        if cohort_id is not None:
+            others = [
+                Scores.from_json(r.scores)
+                for r in await self.store.cohort_results(cohort_id, flow.id)
+                if r.participant_id != work.participant.id
+            ]
+            cohort = cohort_average([*others, scores])
+        work.text(render_results(flow, scores, work.tr, previous, cohort))
+        work.changes.results.append(
+            AssessmentResult(
+                run.id, work.participant.id, flow.id, cohort_id, scores.to_json(), work.now
+            )
+        )
+        if work.participant.channel in self.image_channels:
+            png = await asyncio.to_thread(self._chart, flow, scores, cohort, work.tr)
+            work.say(Outbound(work.tr.gettext("Your results as a chart."), image_png=png))
+
+    def _chart(
+        self, flow: Flow, scores: Scores, cohort: CohortScores | None, tr: Translator
+    ) -> bytes:
+        shown = [d for d in flow.dimensions if d.id in scores.dimensions]
+        averages = None
+        if cohort is not None and cohort.people >= MIN_GROUP_SIZE:
+            averages = [cohort.dimensions.get(d.id) for d in shown]
+        return scores_chart(
+            tr.gettext(flow.title),
+            [tr.gettext(d.label) for d in shown],
+            [scores.dimensions[d.id] for d in shown],
+            cohort=averages,
+            you=tr.gettext("You"),
+            workshop=tr.gettext("Workshop average"),
+        )
 
     def _is_new(self, work: _Work) -> bool:
         return work.state.participant is None

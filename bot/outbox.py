@@ -83,18 +83,22 @@ class OutboxSender:
         return handled
 
     async def run(self) -> None:
-        """Send until cancelled: claim while there is room, flush outcomes as they arrive."""
+        """Send until cancelled: claim while there is room, flush outcomes as they arrive.
+
+        A failing cycle (a locked database, a full disk) is logged and retried after a pause;
+        the loop itself never dies, or every reply after it would silently wait forever.
+        """
+        failures = 0
         try:
             while True:
-                room = self.batch - len(self._inflight)
-                # Submitted together, the outcomes and the next claim share one transaction.
-                _, rows = await asyncio.gather(
-                    self._flush(), self._claim(room) if room > 0 else _nothing()
-                )
-                for group in _by_address(rows):
-                    task = asyncio.create_task(self._send_group(group))
-                    self._inflight.add(task)
-                    task.add_done_callback(self._finished)
+                try:
+                    rows = await self._cycle()
+                except Exception:
+                    failures += 1
+                    log.exception("outbox cycle failed (%d in a row); retrying", failures)
+                    await asyncio.sleep(min(30.0, 0.1 * 2**failures))
+                    continue
+                failures = 0
                 if not rows:
                     await self._idle()
         finally:
@@ -102,6 +106,27 @@ class OutboxSender:
                 task.cancel()
             with suppress(Exception):
                 await self._flush()
+
+    async def _cycle(self) -> list[OutboxRow]:
+        room = self.batch - len(self._inflight)
+        done, self._done = self._done, []
+        try:
+            # Submitted together, the outcomes and the next claim share one transaction.
+            _, rows = await asyncio.gather(
+                self._complete(done), self._claim(room) if room > 0 else _nothing()
+            )
+        except BaseException:
+            self._done[:0] = done  # keep the outcomes for the next try
+            raise
+        for group in _by_address(rows):
+            task = asyncio.create_task(self._send_group(group))
+            self._inflight.add(task)
+            task.add_done_callback(self._finished)
+        return rows
+
+    async def _complete(self, done: list[Delivery]) -> None:
+        if done:
+            await self.store.complete_outbox(done, self.clock.now())
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._inflight.discard(task)
@@ -128,9 +153,12 @@ class OutboxSender:
         return rows
 
     async def _flush(self) -> None:
-        if self._done:
-            done, self._done = self._done, []
-            await self.store.complete_outbox(done, self.clock.now())
+        done, self._done = self._done, []
+        try:
+            await self._complete(done)
+        except BaseException:
+            self._done[:0] = done
+            raise
 
     async def _send_group(self, rows: list[OutboxRow]) -> None:
         """Send one address's rows in order; a retry holds back the rows behind it."""

@@ -22,27 +22,34 @@ class Menu:
         """Return the flows on the menu, in menu order."""
         return self.registry.menu_flows()
 
+    def labels(self, tr: Translator, paused: Sequence[Run]) -> list[tuple[Flow, str]]:
+        """Return each menu flow with its label as shown, marking flows one can continue."""
+        waiting = {run.flow_id for run in paused}
+        shown = []
+        for flow in self.entries():
+            title = tr.gettext(flow.title)
+            if flow.id in waiting:
+                title = tr.gettext("{title} (continue)").format(title=title)
+            shown.append((flow, title))
+        return shown
+
     def render(self, tr: Translator, paused: Sequence[Run], notice: str | None = None) -> Outbound:
         """Build the menu message, marking flows the participant can continue."""
-        flows = self.entries()
-        if not flows:
+        labels = self.labels(tr, paused)
+        if not labels:
             text = tr.gettext(
                 "There is nothing to do right now. Your facilitator will send you the next "
                 "activity here."
             )
             return Outbound(f"{notice}\n\n{text}" if notice else text)
-        waiting = {run.flow_id for run in paused}
-        choices = []
-        for flow in flows:
-            title = tr.gettext(flow.title)
-            if flow.id in waiting:
-                title = tr.gettext("{title} (continue)").format(title=title)
-            choices.append(Choice(f"{MENU_REF}.{flow.id}", title))
+        choices = tuple(Choice(f"{MENU_REF}.{flow.id}", label) for flow, label in labels)
         text = tr.gettext("What would you like to do? Choose an option.")
-        return Outbound(f"{notice}\n\n{text}" if notice else text, tuple(choices))
+        return Outbound(f"{notice}\n\n{text}" if notice else text, choices)
 
-    def pick(self, tr: Translator, text: str | None, choice_id: str | None) -> Flow | None:
-        """Return the flow a reply to the menu names, or None."""
+    def pick(
+        self, tr: Translator, text: str | None, choice_id: str | None, paused: Sequence[Run] = ()
+    ) -> Flow | None:
+        """Return the flow a reply to the menu names (a tap, a number, a title), or None."""
         flows = self.entries()
         if choice_id is not None:
             ref, _, flow_id = choice_id.partition(".")
@@ -53,7 +60,8 @@ class Menu:
         if wanted.isdigit():
             number = int(wanted)
             return flows[number - 1] if 1 <= number <= len(flows) else None
-        for flow in flows:
-            if fold(tr.gettext(flow.title)) == wanted or flow.id == wanted:
+        for flow, label in self.labels(tr, paused):
+            names = (label, tr.gettext(flow.title), flow.id)
+            if any(fold(name).strip(" .)") == wanted for name in names):
                 return flow
         return None

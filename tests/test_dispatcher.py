@@ -201,7 +201,7 @@ async def test_menu_and_resume_keep_the_run(h: Harness) -> None:
     await ana.send("1")
     assert "Primero terminemos" in await ana.send("/menu")
     await ana.onboard()
-    assert "Por ahora no hay actividades" in await ana.send("/menu")
+    assert "¿Qué le gustaría hacer?" in await ana.send("/menu")
     assert "Por ahora no hay nada pendiente" in await ana.send("/resume")
 
 

@@ -124,3 +124,35 @@ async def test_a_raising_sender_does_not_stop_the_queue(tmp_path: Path, clock: F
 def test_backoff_grows_and_is_capped() -> None:
     assert [backoff(n) for n in (1, 2, 3, 4)] == [1, 2, 4, 8]
     assert backoff(50) == 300
+
+
+async def test_the_run_loop_survives_a_failing_store(tmp_path: Path, clock: FakeClock) -> None:
+    """Regression: one exception in a cycle used to end the loop, and no reply went out again."""
+    import asyncio
+
+    store = await open_store(f"sqlite:///{tmp_path}/o.db", clock.now)
+    try:
+        await _queue(store, clock, "a", "hello")
+        real_claim = store.claim_outbox
+        calls = 0
+
+        async def flaky_claim(*args, **kwargs):  # type: ignore[no-untyped-def]
+            nonlocal calls
+            calls += 1
+            if calls <= 2:
+                raise OSError("disk I/O error")
+            return await real_claim(*args, **kwargs)
+
+        store.claim_outbox = flaky_claim  # type: ignore[method-assign]
+        sender = ScriptedSender()
+        outbox = OutboxSender(store, {"test": sender}, clock, poll_interval=0.05)
+        task = asyncio.create_task(outbox.run())
+        for _ in range(100):
+            if sender.delivered:
+                break
+            await asyncio.sleep(0.05)
+        task.cancel()
+        assert sender.delivered == [("a", "hello")]
+        assert calls > 2
+    finally:
+        await store.close()

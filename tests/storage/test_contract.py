@@ -264,3 +264,26 @@ async def test_a_commit_is_visible_to_the_next_read_under_load(
 
     await asyncio.gather(*(one(n) for n in range(150)))
     assert stale == []
+
+
+def test_hot_sqlite_statements_use_an_index(tmp_path: Path) -> None:
+    """Regression: a delete filtered on status walked every sent row; the bench hung at 10k."""
+    import sqlite3
+
+    from storage.base import migration_scripts
+    from storage.sql import CONVERSATION_SQL
+    from storage.sqlite import ERASE_SENT_SQL, _split_script
+
+    conn = sqlite3.connect(tmp_path / "plan.db")
+    for _, script in migration_scripts("sqlite"):
+        for statement in _split_script(script):
+            conn.execute(statement)
+    plans = {
+        ERASE_SENT_SQL: (1,),
+        CONVERSATION_SQL: ("test", "u1", "test", "ana"),
+    }
+    for sql, params in plans.items():
+        plan = " ".join(str(row[-1]) for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params))
+        assert "SCAN outbox" not in plan, plan
+        assert "SCAN participants" not in plan, plan
+        assert "SCAN runs" not in plan, plan

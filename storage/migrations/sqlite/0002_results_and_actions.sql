@@ -26,6 +26,3 @@ CREATE TABLE actions (
     updated_at TEXT NOT NULL
 );
 CREATE INDEX actions_participant ON actions (participant_id, position);
-
--- Sent goodbyes of erased participants are deleted right after sending; find them without a scan.
-CREATE INDEX outbox_erase ON outbox (id) WHERE erase_after_send = 1;
