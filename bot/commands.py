@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from i18n import fold
 
 GLOBAL_COMMANDS = frozenset(
-    {"start", "menu", "help", "language", "resume", "stop", "mydata", "delete"}
+    {"start", "menu", "help", "language", "resume", "stop", "mydata", "delete", "roadmap"}
 )
 # Plain words that act as commands, in the languages we ship (WhatsApp has no slash menu).
 KEYWORDS = {
@@ -27,6 +27,9 @@ ALIASES = {
     "idioma": "language",
     "borrar": "delete",
     "apagar": "delete",
+    "plan": "roadmap",
+    "hojaderuta": "roadmap",
+    "roteiro": "roadmap",
     "misdatos": "mydata",
     "meusdados": "mydata",
     "seguir": "resume",

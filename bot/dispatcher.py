@@ -21,6 +21,7 @@ from bot.commands import Command, parse_command
 from bot.inbound import Inbound
 from flows.menu import Menu
 from flows.model import Flow
+from flows.plan import render_plan
 from flows.registry import FlowRegistry
 from flows.runner import ActionRequested, Context, FlowRunner, FlowRuntimeError, ProfileSet, Turn
 from flows.scoring import (
@@ -44,6 +45,7 @@ from storage import (
     Outbound,
     Participant,
     ParticipantKey,
+    PlanAction,
     Run,
     Store,
 )
@@ -334,7 +336,7 @@ class Dispatcher:
             if isinstance(event, ProfileSet):
                 self._set_profile(event, work)
             elif isinstance(event, ActionRequested):
-                self._act(event.name, work)
+                self._act(event, work)
         work.tr = turn.tr
         work.changes.answers.extend(turn.answers)
         for message in turn.messages():
@@ -378,11 +380,32 @@ class Dispatcher:
             p = p.with_changes(**{event.field: value})
         work.participant = p
 
-    def _act(self, action: str, work: _Work) -> None:
-        if action == "finish_onboarding":
+    def _act(self, event: ActionRequested, work: _Work) -> None:
+        if event.name == "finish_onboarding":
             work.participant = work.participant.with_changes(onboarded=True)
-        elif action == "erase":
+        elif event.name == "erase":
             work.erase = True
+        elif event.name == "commit_plan":
+            run_id = str(event.payload["run_id"])
+            for position, item in enumerate(event.payload["items"]):
+                # The id is stable per run and position, so editing and confirming again
+                # updates the same records (and keeps the status check-ins gave them).
+                work.changes.actions.append(
+                    PlanAction(
+                        id=f"{run_id}-{position}",
+                        participant_id=work.participant.id,
+                        run_id=run_id,
+                        position=position,
+                        title=str(item["title"]),
+                        sdg=int(item["sdg"]),
+                        office=str(item["office"]),
+                        first_step=str(item["first_step"]),
+                        target_month=str(item["target"]),
+                        indicator=str(item["indicator"]),
+                        created_at=work.now,
+                        updated_at=work.now,
+                    )
+                )
 
     async def _settle(self, work: _Work) -> None:
         """Finish what needs the store: assessment results, the table, then the menu."""
@@ -456,6 +479,7 @@ class Dispatcher:
             "stop": self._cmd_stop,
             "mydata": self._cmd_mydata,
             "delete": self._cmd_delete,
+            "roadmap": self._cmd_roadmap,
         }.get(command.name)
         if handler is None:
             notice = work.tr.gettext("I do not know the command /{name}.").format(
@@ -537,6 +561,7 @@ class Dispatcher:
             "/language – change the language\n"
             "/mydata – see what we store about you\n"
             "/delete – delete your data\n"
+            "/roadmap – see your action plan\n"
             "/stop – stop receiving workshop messages\n"
             "/start – start again or join a workshop with its code\n"
             "Write “back” to return to the previous question."
@@ -580,6 +605,29 @@ class Dispatcher:
         work.text(describe(work.participant, record, cohorts, self.registry, work.tr))
         if (active := work.active()) is not None:
             self._prompt(active, work)
+
+    async def _cmd_roadmap(self, command: Command, work: _Work) -> None:
+        actions = [] if self._is_new(work) else await self.store.actions(work.participant.id)
+        if not actions:
+            notice = work.tr.gettext(
+                "You have no action plan yet. Choose “My action plan” in the /menu to build one."
+            )
+        else:
+            items = [
+                {
+                    "title": a.title,
+                    "sdg": a.sdg,
+                    "office": a.office,
+                    "first_step": a.first_step,
+                    "target": a.target_month,
+                    "indicator": a.indicator,
+                }
+                for a in actions
+            ]
+            notice = "\n\n".join(
+                [work.tr.gettext("Your action plan:"), render_plan(items, work.tr)]
+            )
+        self._continue(work, notice)
 
     async def _cmd_delete(self, command: Command, work: _Work) -> None:
         if self._is_new(work):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cache
+from typing import Any
 
 from flows.model import Option
+from flows.plan import plan_actions, sdgs
 from i18n import N_, SHIPPED_LOCALES, Translator, fold, translator
 
 # The Latin American and Caribbean member states, as ISO 3166 codes; names come from CLDR.
@@ -16,10 +18,11 @@ LAC_COUNTRIES = (
 )  # fmt: skip
 _ENDONYMS = {"es": "Español", "pt": "Português", "en": "English"}
 
-OptionSource = Callable[[Translator], tuple[Option, ...]]
+# A source gets the reader's translator and the run's data (for options built from answers).
+OptionSource = Callable[[Translator, Mapping[str, Any]], tuple[Option, ...]]
 
 
-def languages(tr: Translator) -> tuple[Option, ...]:
+def languages(tr: Translator, data: Mapping[str, Any]) -> tuple[Option, ...]:
     """List the shipped languages by their own names, the participant's current one first."""
     ordered = sorted(SHIPPED_LOCALES, key=lambda code: code != tr.locale)
     return tuple(
@@ -27,7 +30,7 @@ def languages(tr: Translator) -> tuple[Option, ...]:
     )
 
 
-def countries_lac(tr: Translator) -> tuple[Option, ...]:
+def countries_lac(tr: Translator, data: Mapping[str, Any]) -> tuple[Option, ...]:
     """List the Latin American and Caribbean countries in reading order, then "other"."""
     return _countries(tr.locale)
 
@@ -49,4 +52,6 @@ def _countries(locale: str) -> tuple[Option, ...]:
 SOURCES: dict[str, OptionSource] = {
     "languages": languages,
     "countries_lac": countries_lac,
+    "sdgs": sdgs,
+    "plan_actions": plan_actions,
 }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import string
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from flows.machine import CompiledFlow
 from flows.model import END, Flow, Option, Step
 from flows.options import SOURCES
+from flows.plan import amend, collect, render_plan
 from flows.questions import (
     AskContext,
     Directory,
@@ -47,6 +49,7 @@ class ActionRequested:
     """A step asked the dispatcher to do something only it can (`action: erase`)."""
 
     name: str
+    payload: Mapping[str, Any] = field(default_factory=dict)
 
 
 Event = ProfileSet | ActionRequested
@@ -146,7 +149,7 @@ class FlowRunner:
             return self.prompt(run, ctx)
         kind = question_type(step.type or "")
         assert kind is not None
-        options = resolve_options(step, kind, ctx.tr)
+        options = resolve_options(step, kind, ctx.tr, run.data)
         page, shown, has_more = _page(step, options, run.data.get("page", 0))
         folded = fold(text) if text else ""
 
@@ -222,10 +225,17 @@ class FlowRunner:
                 turn.finished = True
                 return
             step = flow.step(step_id)
-            if step.action:
+            if step.action == "save_action":
+                run = run.with_changes(data=collect(run.data))
+            elif step.action == "update_action":
+                run = run.with_changes(data=amend(run.data))
+            elif step.action == "commit_plan":
+                items = list(run.data.get("vars", {}).get("actions", []))
+                turn.events.append(ActionRequested(step.action, {"run_id": run.id, "items": items}))
+            elif step.action:
                 turn.events.append(ActionRequested(step.action))
             if step.say:
-                turn.texts.append(fill(turn.tr.gettext(step.say), run, ctx.participant))
+                turn.texts.append(fill(turn.tr.gettext(step.say), run, ctx.participant, turn.tr))
             if step.is_question:
                 prefilled = run.data["vars"].get(step.prefill) if step.prefill else None
                 if prefilled is None:
@@ -245,10 +255,10 @@ class FlowRunner:
         kind = question_type(step.type or "")
         assert kind is not None
         tr = turn.tr
-        options = resolve_options(step, kind, tr)
+        options = resolve_options(step, kind, tr, run.data)
         _, shown, has_more = _page(step, options, run.data.get("page", 0))
         question = tr.gettext(step.ask) if step.ask else ""
-        lines = [fill(question, run, ctx.participant)]
+        lines = [fill(question, run, ctx.participant, tr)]
         hint = tr.gettext(step.hint) if step.hint else kind.hint(step, tr)
         if hint:
             lines.append(hint)
@@ -304,12 +314,14 @@ class FlowRunner:
         return turn
 
 
-def resolve_options(step: Step, kind: QuestionType, tr: Translator) -> tuple[Option, ...]:
+def resolve_options(
+    step: Step, kind: QuestionType, tr: Translator, data: Mapping[str, Any] | None = None
+) -> tuple[Option, ...]:
     """Return a question's options: from the step, from a data source, or the type's own."""
     if step.options:
         return step.options
     if step.options_from:
-        return SOURCES[step.options_from](tr)
+        return SOURCES[step.options_from](tr, data or {})
     return kind.fixed_options(step)
 
 
@@ -346,8 +358,8 @@ class _Fields(dict[str, Any]):
         return ""
 
 
-def fill(text: str, run: Run, participant: Participant) -> str:
-    """Put answers and profile fields into a text's `{placeholders}`."""
+def fill(text: str, run: Run, participant: Participant, tr: Translator) -> str:
+    """Put answers, profile fields and `{plan}` (the actions so far) into a text."""
     if "{" not in text:
         return text
     fields = _Fields(
@@ -355,6 +367,8 @@ def fill(text: str, run: Run, participant: Participant) -> str:
         municipality=participant.municipality or "",
     )
     fields.update(run.data.get("shown", {}))
+    if "{plan}" in text:
+        fields["plan"] = render_plan(run.data.get("vars", {}).get("actions", []), tr)
     try:
         return string.Formatter().vformat(text, (), fields)
     except (ValueError, IndexError, AttributeError, KeyError):
