@@ -143,10 +143,6 @@ class Store(ABC):
     async def actions(self, participant_id: str) -> list[PlanAction]:
         """Return a participant's action plan, in plan order."""
 
-    @abstractmethod
-    async def set_table(self, participant_id: str, cohort_id: str, table_no: int) -> None:
-        """Record which table of a cohort a participant sits at."""
-
     async def participant_record(self, participant_id: str) -> dict[str, Any]:
         """Collect everything stored about a participant (for `/mydata`)."""
         return {

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, suppress
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 from typing_extensions import override
@@ -69,6 +69,7 @@ from storage.sql import (
 )
 
 Job = Callable[[sqlite3.Connection], Any]
+T = TypeVar("T")
 _Queued = tuple[Job | None, list[Statement] | None, "asyncio.Future[Any]"]
 _BUSY_TIMEOUT_MS = 10_000
 _LEASE_SECONDS = 120
@@ -270,6 +271,11 @@ class SQLiteStore(Store):
             raise RuntimeError("store is not open")
         return self._writer
 
+    async def _decoded(
+        self, decode: Callable[[sqlite3.Row], T], sql: str, params: Sequence[Any] = ()
+    ) -> list[T]:
+        return [decode(row) for row in await self._fetchall(sql, params)]
+
     async def _fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         # One hop that runs the statement to its end. With execute() then fetchall() a cursor
         # stays open between hops, and every coroutine sharing this connection reads inside that
@@ -465,12 +471,12 @@ class SQLiteStore(Store):
 
     @override
     async def memberships(self, participant_id: str) -> list[Membership]:
-        rows = await self._fetchall(
+        return await self._decoded(
+            membership_from_row,
             "SELECT participant_id, cohort_id, joined_at, table_no FROM memberships "
             "WHERE participant_id = ? ORDER BY joined_at",
             (participant_id,),
         )
-        return [membership_from_row(row) for row in rows]
 
     # -- participants ---------------------------------------------------------------------------
 
@@ -484,57 +490,47 @@ class SQLiteStore(Store):
 
     @override
     async def answers(self, participant_id: str) -> list[Answer]:
-        rows = await self._fetchall(
+        return await self._decoded(
+            answer_from_row,
             f"SELECT {ANSWER_COLUMNS} FROM answers WHERE participant_id = ? ORDER BY id",
             (participant_id,),
         )
-        return [answer_from_row(row) for row in rows]
 
     @override
-    @override
     async def results(self, participant_id: str, flow_id: str) -> list[AssessmentResult]:
-        rows = await self._fetchall(
+        return await self._decoded(
+            result_from_row,
             f"SELECT {RESULT_COLUMNS} FROM assessment_results WHERE participant_id = ? "
             "AND flow_id = ? ORDER BY completed_at",
             (participant_id, flow_id),
         )
-        return [result_from_row(row) for row in rows]
 
     @override
     async def cohort_results(self, cohort_id: str, flow_id: str) -> list[AssessmentResult]:
-        rows = await self._fetchall(
+        results = await self._decoded(
+            result_from_row,
             f"SELECT {RESULT_COLUMNS} FROM assessment_results WHERE cohort_id = ? "
             "AND flow_id = ? ORDER BY completed_at",
             (cohort_id, flow_id),
         )
-        return _latest_per_participant([result_from_row(row) for row in rows])
+        return _latest_per_participant(results)
 
     @override
     async def actions(self, participant_id: str) -> list[PlanAction]:
-        rows = await self._fetchall(
+        return await self._decoded(
+            action_from_row,
             f"SELECT {ACTION_COLUMNS} FROM actions WHERE participant_id = ? "
             "ORDER BY created_at, position",
             (participant_id,),
         )
-        return [action_from_row(row) for row in rows]
-
-    @override
-    async def set_table(self, participant_id: str, cohort_id: str, table_no: int) -> None:
-        def update(conn: sqlite3.Connection) -> None:
-            conn.execute(
-                "UPDATE memberships SET table_no = ? WHERE participant_id = ? AND cohort_id = ?",
-                (table_no, participant_id, cohort_id),
-            )
-
-        await self._w.job(update)
 
     @override
     async def runs(self, participant_id: str) -> list[Run]:
-        rows = await self._fetchall(
+        return await self._decoded(
+            run_from_row,
             f"SELECT {RUN_COLUMNS} FROM runs WHERE participant_id = ? ORDER BY started_at",
             (participant_id,),
         )
-        return [run_from_row(row) for row in rows]
 
 
 def _latest_per_participant(results: list[AssessmentResult]) -> list[AssessmentResult]:
