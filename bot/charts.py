@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 _BAR = "#1f7a5c"
 _COHORT = "#e07a1f"
@@ -48,6 +48,41 @@ def scores_chart(
     axes.spines[["top", "right"]].set_visible(False)
     if you or (cohort is not None and workshop):
         axes.legend(loc="lower right", fontsize=8, frameon=False)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def impact_effort_chart(points: Sequence[tuple[str, int, int]], labels: Mapping[str, str]) -> bytes:
+    """Draw proposals on the impact/effort 2×2: quick wins are high impact, low effort."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(7, 6), dpi=110)
+    axes = figure.subplots()
+    axes.axhline(3, color="#999999", linewidth=1)
+    axes.axvline(3, color="#999999", linewidth=1)
+    corners = (
+        (1.6, 4.9, labels["quick_wins"]),
+        (4.4, 4.9, labels["big_bets"]),
+        (1.6, 1.1, labels["fill_ins"]),
+        (4.4, 1.1, labels["thankless"]),
+    )
+    for x, y, text in corners:
+        axes.text(x, y, text, ha="center", va="center", fontsize=10, color="#666666")
+    for number, (text, impact, effort) in enumerate(points, start=1):
+        axes.scatter([effort], [impact], s=160, color=_BAR, zorder=3)
+        axes.annotate(
+            f"{number}. {text[:40]}",
+            (effort, impact),
+            textcoords="offset points",
+            xytext=(8, 6),
+            fontsize=8,
+        )
+    axes.set_xlim(0.5, 5.5)
+    axes.set_ylim(0.5, 5.5)
+    axes.set_xlabel(labels["effort"])
+    axes.set_ylabel(labels["impact"])
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")

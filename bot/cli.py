@@ -57,6 +57,24 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--code", required=True)
     create.add_argument("--locale", default=None)
     cohort_sub.add_parser("list", parents=[common], help="list workshops")
+
+    rounds = sub.add_parser("prioritization", help="a workshop's challenge prioritization round")
+    round_sub = rounds.add_subparsers(dest="round_command", required=True)
+    phase = round_sub.add_parser(
+        "phase", parents=[common], help="move the round to its next phase and tell every member"
+    )
+    phase.add_argument("code")
+    phase.add_argument("phase", choices=("voting", "discussing", "closed"))
+    show = round_sub.add_parser("show", parents=[common], help="challenges, ranking, proposals")
+    show.add_argument("code")
+    show.add_argument("--chart", type=Path, help="write the impact/effort chart (PNG) here")
+    hide = round_sub.add_parser("hide", parents=[common], help="hide an off-topic challenge")
+    hide.add_argument("code")
+    hide.add_argument("challenge")
+    merge = round_sub.add_parser("merge", parents=[common], help="merge a duplicate challenge")
+    merge.add_argument("code")
+    merge.add_argument("challenge")
+    merge.add_argument("--into", required=True)
     return parser
 
 
@@ -87,6 +105,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _flows(args)
             case "cohort":
                 return run(_cohort(args, url, settings))
+            case "prioritization":
+                return run(_prioritization(args, url, settings))
     except (ConfigError, CatalogError) as exc:
         print(f"minga: {exc}", file=sys.stderr)
         return 2
@@ -198,6 +218,56 @@ async def _cohort(args: argparse.Namespace, url: str, settings: Settings) -> int
         else:
             for cohort, members in await store.list_cohorts():
                 print(f"{cohort.code:<16} {members:>5} members  {cohort.name}")
+    finally:
+        await store.close()
+    return 0
+
+
+async def _prioritization(args: argparse.Namespace, url: str, settings: Settings) -> int:
+    from bot.charts import impact_effort_chart
+    from bot.rounds import RoundError, move_phase, summary
+    from i18n import translator
+
+    clock = SystemClock()
+    store = await open_store(url, clock.now)
+    try:
+        cohort = await store.cohort_by_code(args.code)
+        if cohort is None:
+            print(f"minga: no workshop with code {args.code!r}", file=sys.stderr)
+            return 1
+        tr = translator(cohort.locale)
+        match args.round_command:
+            case "phase":
+                try:
+                    change = await move_phase(store, cohort, args.phase, clock)
+                except RoundError as exc:
+                    print(f"minga: {exc}", file=sys.stderr)
+                    return 1
+                print(
+                    f"{cohort.code}: {change.before} → {change.after}; "
+                    f"{change.announced} members told"
+                )
+            case "show":
+                print(await summary(store, cohort, tr))
+                if args.chart:
+                    from bot.dispatcher import _matrix_labels
+
+                    points = [
+                        (s.text, s.impact, s.effort) for s in await store.solutions(cohort.id)
+                    ]
+                    args.chart.write_bytes(impact_effort_chart(points, _matrix_labels(tr)))
+            case "hide" | "merge":
+                ids = {c.id for c in await store.challenges(cohort.id)}
+                target = getattr(args, "into", None)
+                if args.challenge not in ids or (target is not None and target not in ids):
+                    print("minga: no such challenge in this workshop", file=sys.stderr)
+                    return 1
+                await store.moderate_challenge(
+                    args.challenge,
+                    hidden=True if args.round_command == "hide" else None,
+                    merged_into=target,
+                )
+                print(f"{args.challenge}: {args.round_command} done")
     finally:
         await store.close()
     return 0

@@ -12,16 +12,18 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from bot import failpoints
-from bot.charts import scores_chart
+from bot.charts import impact_effort_chart, scores_chart
 from bot.clock import Clock
 from bot.commands import Command, parse_command
 from bot.inbound import Inbound
 from flows.menu import Menu
 from flows.model import Flow
 from flows.plan import render_plan
+from flows.prioritization import PHASES, rank, render_ranking, visible
 from flows.registry import FlowRegistry
 from flows.runner import ActionRequested, Context, FlowRunner, FlowRuntimeError, ProfileSet, Turn
 from flows.scoring import (
@@ -36,6 +38,7 @@ from i18n import Translator, negotiate, translator
 from storage import (
     PRIORITY_REPLY,
     AssessmentResult,
+    Challenge,
     Changes,
     Cohort,
     Conversation,
@@ -47,7 +50,9 @@ from storage import (
     ParticipantKey,
     PlanAction,
     Run,
+    Solution,
     Store,
+    Vote,
 )
 
 log = logging.getLogger(__name__)
@@ -82,6 +87,7 @@ class _Work:
     erase: bool = False
     forget: bool = False
     scored: list[Run] = field(default_factory=list)
+    ranking_for: str | None = None
     table_no: int | None = None
     menu_after: bool = False
 
@@ -244,7 +250,7 @@ class Dispatcher:
         elif not work.participant.onboarded:
             self._start(ONBOARDING, work)
         else:
-            self._menu_choice(inbound, work)
+            await self._menu_choice(inbound, work)
 
     def _greet(self, work: _Work) -> None:
         p = work.participant
@@ -271,7 +277,7 @@ class Dispatcher:
         )
         self._continue(work, notice)
 
-    def _menu_choice(self, inbound: Inbound, work: _Work) -> None:
+    async def _menu_choice(self, inbound: Inbound, work: _Work) -> None:
         flow = self.menu.pick(work.tr, inbound.text, inbound.choice, work.paused())
         if flow is None:
             notice = work.tr.gettext("I did not understand that. Please choose from the menu.")
@@ -280,10 +286,45 @@ class Dispatcher:
             self._show_menu(work, notice)
             return
         waiting = next((r for r in work.paused() if r.flow_id == flow.id), None)
-        if waiting is not None:
+        if flow.kind == "prioritization":
+            await self._start_round(flow.id, work)  # what it asks depends on the phase now
+        elif waiting is not None:
             self._resume(waiting, work)
         else:
             self._start(flow.id, work)
+
+    async def _start_round(self, flow_id: str, work: _Work) -> None:
+        memberships = await self.store.memberships(work.participant.id)
+        if not memberships:
+            self._show_menu(
+                work,
+                work.tr.gettext(
+                    "This activity belongs to a workshop. Join yours first with /start and its "
+                    "code."
+                ),
+            )
+            return
+        membership = memberships[-1]
+        cohort_id = membership.cohort_id
+        phase = await self.store.round_phase(cohort_id) or PHASES[0]
+        preset: dict[str, Any] = {"phase": phase, "cohort_id": cohort_id}
+        if membership.table_no is not None:
+            preset["table"] = membership.table_no
+        if phase in ("voting", "discussing"):
+            challenges = await self.store.challenges(cohort_id)
+            votes = await self.store.votes(cohort_id)
+            shown = visible(challenges)
+            ranked = [r.challenge for r in rank(challenges, [v.ranking for v in votes])]
+            preset["challenges"] = [{"id": c.id, "text": c.text} for c in shown]
+            preset["top"] = [{"id": c.id, "text": c.text} for c in ranked[:5]]
+            if len(shown) < 2:
+                preset["no_second"] = ""
+            if len(shown) < 3:
+                preset["no_third"] = ""
+            if not shown:
+                self._show_menu(work, work.tr.gettext("There are no barriers to vote on yet."))
+                return
+        self._start(flow_id, work, preset)
 
     # -- runs -----------------------------------------------------------------------------------
 
@@ -385,9 +426,13 @@ class Dispatcher:
             work.participant = work.participant.with_changes(onboarded=True)
         elif event.name == "erase":
             work.erase = True
+        elif event.name in ("submit_challenges", "cast_vote", "propose_solution"):
+            self._record_round(event, work)
+        elif event.name == "show_ranking":
+            work.ranking_for = str(event.payload["vars"].get("cohort_id"))
         elif event.name == "commit_plan":
             run_id = str(event.payload["run_id"])
-            for position, item in enumerate(event.payload["items"]):
+            for position, item in enumerate(event.payload["vars"].get("actions", [])):
                 # The id is stable per run and position, so editing and confirming again
                 # updates the same records (and keeps the status check-ins gave them).
                 work.changes.actions.append(
@@ -407,8 +452,62 @@ class Dispatcher:
                     )
                 )
 
+    def _record_round(self, event: ActionRequested, work: _Work) -> None:
+        values = event.payload["vars"]
+        cohort_id = str(values.get("cohort_id"))
+        pid = work.participant.id
+        if event.name == "submit_challenges":
+            texts = [
+                values[k] for k in ("challenge_1", "challenge_2", "challenge_3") if values.get(k)
+            ]
+            work.changes.challenges.extend(
+                # Microseconds apart, so "earliest submission" breaks ties deterministically.
+                Challenge(
+                    uuid.uuid4().hex[:8], cohort_id, text, work.now + timedelta(microseconds=n), pid
+                )
+                for n, text in enumerate(texts)
+            )
+        elif event.name == "cast_vote":
+            ranking = tuple(str(values[k]) for k in ("vote_1", "vote_2", "vote_3") if values.get(k))
+            work.changes.votes.append(Vote(cohort_id, pid, ranking, work.now))
+        else:
+            table = values.get("table")
+            work.changes.solutions.append(
+                Solution(
+                    uuid.uuid4().hex,
+                    cohort_id,
+                    pid,
+                    int(table) if table is not None else None,
+                    values.get("focus"),
+                    str(values.get("consequences", "")),
+                    str(values.get("solution", "")),
+                    int(values.get("impact", 0)),
+                    int(values.get("effort", 0)),
+                    work.now,
+                )
+            )
+
+    async def _show_ranking(self, cohort_id: str, work: _Work) -> None:
+        challenges = await self.store.challenges(cohort_id)
+        votes = await self.store.votes(cohort_id)
+        ranking = rank(challenges, [v.ranking for v in votes])
+        lines = [render_ranking(ranking, work.tr) or work.tr.gettext("No votes were cast.")]
+        solutions = await self.store.solutions(cohort_id)
+        if solutions:
+            lines += ["", work.tr.gettext("The tables' proposals (impact / effort, 1–5):")]
+            lines += [f"• {s.text} ({s.impact} / {s.effort})" for s in solutions]
+        work.text("\n".join(lines))
+        if solutions and work.participant.channel in self.image_channels:
+            points = [(s.text, s.impact, s.effort) for s in solutions]
+            png = await asyncio.to_thread(impact_effort_chart, points, _matrix_labels(work.tr))
+            work.say(
+                Outbound(work.tr.gettext("The proposals by impact and effort."), image_png=png)
+            )
+
     async def _settle(self, work: _Work) -> None:
-        """Finish what needs the store: assessment results, the table, then the menu."""
+        """Finish what needs the store: results, rankings, the table, then the menu."""
+        if work.ranking_for is not None:
+            await self._show_ranking(work.ranking_for, work)
         if not (work.scored or work.table_no is not None):
             return
         memberships = await self.store.memberships(work.participant.id)
@@ -634,6 +733,17 @@ class Dispatcher:
             work.text(work.tr.gettext("I have no data about you."))
             return
         self._start(ERASE, work, resume=work.active())
+
+
+def _matrix_labels(tr: Translator) -> dict[str, str]:
+    return {
+        "impact": tr.gettext("Impact"),
+        "effort": tr.gettext("Effort"),
+        "quick_wins": tr.gettext("Quick wins"),
+        "big_bets": tr.gettext("Major projects"),
+        "fill_ins": tr.gettext("Fill-ins"),
+        "thankless": tr.gettext("Thankless tasks"),
+    }
 
 
 def _cohort_value(cohort: Cohort) -> dict[str, str]:

@@ -14,6 +14,7 @@ that was prefilled) and `back` (return to the question the run came from).
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import pairwise
 from typing import Any
 
 from transitions import EventData, Machine
@@ -131,3 +132,29 @@ def _back_edges(flow: Flow) -> dict[str, set[str]]:
                     continue
             stack.extend(t for t in step.targets() if t != END)
     return edges
+
+
+class PhaseMachine:
+    """A linear process (collecting → voting → …): one `advance` trigger per phase."""
+
+    def __init__(self, phases: tuple[str, ...]) -> None:
+        self.phases = phases
+        self.machine = Machine(
+            model=None,
+            states=list(phases),
+            initial=phases[0],
+            auto_transitions=False,
+            ignore_invalid_triggers=True,
+        )
+        for here, there in pairwise(phases):
+            self.machine.add_transition(f"to_{there}", here, there)
+
+    def move(self, phase: str, target: str) -> str | None:
+        """Return `target` if the process may go there from `phase` (the next phase only)."""
+        if phase not in self.phases or target not in self.phases:
+            return None
+        event = self.machine.events.get(f"to_{target}")
+        if event is None:
+            return None
+        position = _Position(phase)
+        return position.state if event.trigger(position) else None

@@ -24,7 +24,19 @@ END = "end"
 PROFILE_FIELDS = frozenset(
     {"locale", "name", "municipality", "country", "role", "consent", "cohort", "table"}
 )
-ACTIONS = frozenset({"finish_onboarding", "erase", "save_action", "update_action", "commit_plan"})
+ACTIONS = frozenset(
+    {
+        "finish_onboarding",
+        "erase",
+        "save_action",
+        "update_action",
+        "commit_plan",
+        "submit_challenges",
+        "cast_vote",
+        "propose_solution",
+        "show_ranking",
+    }
+)
 ConditionOp = Literal["eq", "in", "lt", "lte", "gt", "gte", "contains"]
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from flows.model import Option
 from flows.plan import plan_actions, sdgs
+from flows.prioritization import ballot_options, top_options
 from i18n import N_, SHIPPED_LOCALES, Translator, fold, translator
 
 # The Latin American and Caribbean member states, as ISO 3166 codes; names come from CLDR.
@@ -54,4 +55,6 @@ SOURCES: dict[str, OptionSource] = {
     "countries_lac": countries_lac,
     "sdgs": sdgs,
     "plan_actions": plan_actions,
+    "ballot": ballot_options,
+    "top_challenges": top_options,
 }

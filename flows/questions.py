@@ -464,6 +464,20 @@ class CodeType(QuestionType):
         )
 
 
+class RouteType(QuestionType):
+    """Never asked: branches on a value the dispatcher prefills (the phase of a round, say)."""
+
+    name = "route"
+
+    @override
+    def check(self, step: Step) -> list[str]:
+        return [] if step.prefill else ["a route step needs 'prefill'"]
+
+    @override
+    async def parse(self, step: Step, reply: Reply, ctx: AskContext) -> Parsed | Invalid:
+        raise AssertionError("a route step is prefilled, never asked")  # pragma: no cover
+
+
 def question_type(name: str) -> QuestionType | None:
     """Look up a registered question type."""
     return QuestionType.registry.get(name)

@@ -229,11 +229,10 @@ class FlowRunner:
                 run = run.with_changes(data=collect(run.data))
             elif step.action == "update_action":
                 run = run.with_changes(data=amend(run.data))
-            elif step.action == "commit_plan":
-                items = list(run.data.get("vars", {}).get("actions", []))
-                turn.events.append(ActionRequested(step.action, {"run_id": run.id, "items": items}))
             elif step.action:
-                turn.events.append(ActionRequested(step.action))
+                # The dispatcher gets the answers so far, to store what the action records.
+                payload = {"run_id": run.id, "vars": dict(run.data.get("vars", {}))}
+                turn.events.append(ActionRequested(step.action, payload))
             if step.say:
                 turn.texts.append(fill(turn.tr.gettext(step.say), run, ctx.participant, turn.tr))
             if step.is_question:

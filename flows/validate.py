@@ -29,7 +29,7 @@ def validate_flow(flow: Flow, *, check_translations: bool = True) -> list[FlowEr
 
 
 def _step_problems(flow: Flow, step: Step) -> Iterator[str]:
-    if step.say is None and step.ask is None:
+    if step.say is None and step.ask is None and step.type != "route":
         yield "a step needs 'say' or 'ask'"
     if step.ask is not None and step.type is None:
         yield "'ask' needs a 'type'"
@@ -38,7 +38,7 @@ def _step_problems(flow: Flow, step: Step) -> Iterator[str]:
         if kind is None:
             yield f"unknown question type {step.type!r}"
         else:
-            if step.ask is None:
+            if step.ask is None and kind.name != "route":
                 yield "a question needs 'ask'"
             if (step.options or step.options_from) and not kind.has_options:
                 yield f"a {step.type} question takes no options"

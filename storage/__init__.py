@@ -18,6 +18,7 @@ from storage.records import (
     PRIORITY_REPLY,
     Answer,
     AssessmentResult,
+    Challenge,
     Changes,
     Cohort,
     Conversation,
@@ -30,6 +31,8 @@ from storage.records import (
     ParticipantKey,
     PlanAction,
     Run,
+    Solution,
+    Vote,
 )
 
 __all__ = [
@@ -37,6 +40,7 @@ __all__ = [
     "PRIORITY_REPLY",
     "Answer",
     "AssessmentResult",
+    "Challenge",
     "Changes",
     "Choice",
     "Cohort",
@@ -54,8 +58,10 @@ __all__ = [
     "ParticipantKey",
     "PlanAction",
     "Run",
+    "Solution",
     "Store",
     "StoreError",
+    "Vote",
     "open_store",
 ]
 

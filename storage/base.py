@@ -19,16 +19,20 @@ from typing import Any
 from storage.records import (
     Answer,
     AssessmentResult,
+    Challenge,
     Changes,
     Cohort,
     Conversation,
     Delivery,
     Membership,
+    NewOutbound,
     OutboxRow,
     Participant,
     ParticipantKey,
     PlanAction,
     Run,
+    Solution,
+    Vote,
 )
 
 
@@ -142,6 +146,42 @@ class Store(ABC):
     @abstractmethod
     async def actions(self, participant_id: str) -> list[PlanAction]:
         """Return a participant's action plan, in plan order."""
+
+    # -- prioritization ---------------------------------------------------------------------------
+
+    @abstractmethod
+    async def round_phase(self, cohort_id: str) -> str | None:
+        """Return the phase of a cohort's prioritization round, None before it starts."""
+
+    @abstractmethod
+    async def set_round_phase(self, cohort_id: str, phase: str, now: datetime) -> None:
+        """Move a cohort's round to a phase."""
+
+    @abstractmethod
+    async def challenges(self, cohort_id: str) -> list[Challenge]:
+        """Return a cohort's submitted challenges, oldest first, hidden and merged ones too."""
+
+    @abstractmethod
+    async def moderate_challenge(
+        self, challenge_id: str, *, hidden: bool | None = None, merged_into: str | None = None
+    ) -> bool:
+        """Hide or merge a challenge; return False when there is no such challenge."""
+
+    @abstractmethod
+    async def votes(self, cohort_id: str) -> list[Vote]:
+        """Return each participant's latest vote in a cohort's round."""
+
+    @abstractmethod
+    async def solutions(self, cohort_id: str) -> list[Solution]:
+        """Return the tables' proposals, oldest first."""
+
+    @abstractmethod
+    async def cohort_members(self, cohort_id: str) -> list[Participant]:
+        """Return a cohort's participants."""
+
+    @abstractmethod
+    async def enqueue(self, messages: Sequence[NewOutbound]) -> None:
+        """Queue messages Minga starts itself (announcements), outside any conversation."""
 
     async def participant_record(self, participant_id: str) -> dict[str, Any]:
         """Collect everything stored about a participant (for `/mydata`)."""

@@ -188,6 +188,45 @@ class PlanAction:
     status: str = "not_started"
 
 
+@dataclass(frozen=True, slots=True)
+class Challenge:
+    """A barrier a participant submitted; a facilitator may hide it or merge it into another."""
+
+    id: str
+    cohort_id: str
+    text: str
+    created_at: datetime
+    participant_id: str | None = None
+    hidden: bool = False
+    merged_into: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Vote:
+    """A participant's ranked choices in a cohort's round; a new vote replaces the old one."""
+
+    cohort_id: str
+    participant_id: str
+    ranking: tuple[str, ...]
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Solution:
+    """A table's proposal for the most pressing challenge, rated for impact and effort (1–5)."""
+
+    id: str
+    cohort_id: str
+    participant_id: str | None
+    table_no: int | None
+    challenge_id: str | None
+    consequences: str
+    text: str
+    impact: int
+    effort: int
+    created_at: datetime
+
+
 @dataclass(slots=True)
 class Changes:
     """Everything one handled message changed, committed in one transaction."""
@@ -199,6 +238,9 @@ class Changes:
     answers: list[Answer] = field(default_factory=list)
     results: list[AssessmentResult] = field(default_factory=list)
     actions: list[PlanAction] = field(default_factory=list)
+    challenges: list[Challenge] = field(default_factory=list)
+    votes: list[Vote] = field(default_factory=list)
+    solutions: list[Solution] = field(default_factory=list)
     forget_participant_id: str | None = None
     erase_participant_id: str | None = None
     outbox: list[NewOutbound] = field(default_factory=list)
@@ -213,6 +255,9 @@ class Changes:
             or self.answers
             or self.results
             or self.actions
+            or self.challenges
+            or self.votes
+            or self.solutions
             or self.forget_participant_id
             or self.erase_participant_id
             or self.outbox

@@ -22,6 +22,7 @@ from storage.messages import Outbound
 from storage.records import (
     Answer,
     AssessmentResult,
+    Challenge,
     Changes,
     Cohort,
     Membership,
@@ -29,6 +30,8 @@ from storage.records import (
     Participant,
     PlanAction,
     Run,
+    Solution,
+    Vote,
 )
 
 Row = Sequence[Any]
@@ -150,6 +153,32 @@ def action_from_row(row: Row) -> PlanAction:
     )
 
 
+def challenge_from_row(row: Row) -> Challenge:
+    """Decode the challenge columns, in `CHALLENGE_COLUMNS` order."""
+    return Challenge(row[0], row[1], row[2], need_time(row[3]), row[4], bool(row[5]), row[6])
+
+
+def vote_from_row(row: Row) -> Vote:
+    """Decode the vote columns, in `VOTE_COLUMNS` order."""
+    return Vote(row[0], row[1], tuple(load_json(row[2])), need_time(row[3]))
+
+
+def solution_from_row(row: Row) -> Solution:
+    """Decode the solution columns, in `SOLUTION_COLUMNS` order."""
+    return Solution(
+        row[0],
+        row[1],
+        row[2],
+        row[3],
+        row[4],
+        row[5],
+        row[6],
+        int(row[7]),
+        int(row[8]),
+        need_time(row[9]),
+    )
+
+
 def outbox_from_row(row: Row) -> OutboxRow:
     """Decode the claim columns, in `OUTBOX_CLAIM_COLUMNS` order."""
     return OutboxRow(
@@ -215,6 +244,25 @@ _UPSERT_ACTION = (
     "sdg = excluded.sdg, office = excluded.office, first_step = excluded.first_step, "
     "target_month = excluded.target_month, indicator = excluded.indicator, "
     "updated_at = excluded.updated_at"
+)
+CHALLENGE_COLUMNS = "id, cohort_id, text, created_at, participant_id, hidden, merged_into"
+_INSERT_CHALLENGE = (
+    f"INSERT INTO challenges ({CHALLENGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (id) DO NOTHING"
+)
+VOTE_COLUMNS = "cohort_id, participant_id, ranking, created_at"
+_UPSERT_VOTE = (
+    f"INSERT INTO votes ({VOTE_COLUMNS}) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (cohort_id, participant_id) DO UPDATE SET ranking = excluded.ranking, "
+    "created_at = excluded.created_at"
+)
+SOLUTION_COLUMNS = (
+    "id, cohort_id, participant_id, table_no, challenge_id, consequences, text, impact, effort, "
+    "created_at"
+)
+_INSERT_SOLUTION = (
+    f"INSERT INTO solutions ({SOLUTION_COLUMNS}) VALUES ({', '.join('?' * 10)}) "
+    "ON CONFLICT (id) DO NOTHING"
 )
 _UPSERT_MEMBERSHIP = (
     "INSERT INTO memberships (participant_id, cohort_id, joined_at, table_no) VALUES (?, ?, ?, ?) "
@@ -340,6 +388,46 @@ def change_statements(changes: Changes, now: datetime) -> list[Statement]:
             dump_time(act.updated_at),
         )
         out.append((_UPSERT_ACTION, params))
+    out.extend(
+        (
+            _INSERT_CHALLENGE,
+            (
+                c.id,
+                c.cohort_id,
+                c.text,
+                dump_time(c.created_at),
+                c.participant_id,
+                int(c.hidden),
+                c.merged_into,
+            ),
+        )
+        for c in changes.challenges
+    )
+    out.extend(
+        (
+            _UPSERT_VOTE,
+            (v.cohort_id, v.participant_id, dump_json(list(v.ranking)), dump_time(v.created_at)),
+        )
+        for v in changes.votes
+    )
+    out.extend(
+        (
+            _INSERT_SOLUTION,
+            (
+                s.id,
+                s.cohort_id,
+                s.participant_id,
+                s.table_no,
+                s.challenge_id,
+                s.consequences,
+                s.text,
+                s.impact,
+                s.effort,
+                dump_time(s.created_at),
+            ),
+        )
+        for s in changes.solutions
+    )
     if changes.forget_participant_id is not None:
         out.extend((sql, (changes.forget_participant_id,)) for sql in _FORGET)
     if changes.erase_participant_id is not None:
@@ -397,6 +485,9 @@ _STATEMENT_ORDER = (
     _INSERT_ANSWER,
     _INSERT_RESULT,
     _UPSERT_ACTION,
+    _INSERT_CHALLENGE,
+    _UPSERT_VOTE,
+    _INSERT_SOLUTION,
     *_FORGET,
     *_ERASE,
     _INSERT_OUTBOX,

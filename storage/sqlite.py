@@ -33,30 +33,38 @@ from storage.locks import KeyedLock
 from storage.records import (
     Answer,
     AssessmentResult,
+    Challenge,
     Changes,
     Cohort,
     Conversation,
     Delivery,
     Membership,
+    NewOutbound,
     OutboxRow,
     Participant,
     ParticipantKey,
     PlanAction,
     Run,
+    Solution,
+    Vote,
 )
 from storage.sql import (
     ACTION_COLUMNS,
     ANSWER_COLUMNS,
+    CHALLENGE_COLUMNS,
     COHORT_COLUMNS,
     CONVERSATION_SQL,
     OUTBOX_CLAIM_COLUMNS,
     PARTICIPANT_COLUMNS,
     RESULT_COLUMNS,
     RUN_COLUMNS,
+    SOLUTION_COLUMNS,
+    VOTE_COLUMNS,
     Statement,
     action_from_row,
     answer_from_row,
     batch_statements,
+    challenge_from_row,
     change_statements,
     cohort_from_row,
     conversation_rows,
@@ -66,6 +74,8 @@ from storage.sql import (
     participant_from_row,
     result_from_row,
     run_from_row,
+    solution_from_row,
+    vote_from_row,
 )
 
 Job = Callable[[sqlite3.Connection], Any]
@@ -523,6 +533,80 @@ class SQLiteStore(Store):
             "ORDER BY created_at, position",
             (participant_id,),
         )
+
+    # -- prioritization ---------------------------------------------------------------------------
+
+    @override
+    async def round_phase(self, cohort_id: str) -> str | None:
+        rows = await self._fetchall("SELECT phase FROM rounds WHERE cohort_id = ?", (cohort_id,))
+        return str(rows[0][0]) if rows else None
+
+    @override
+    async def set_round_phase(self, cohort_id: str, phase: str, now: datetime) -> None:
+        await self._w.statements(
+            [
+                (
+                    "INSERT INTO rounds (cohort_id, phase, updated_at) VALUES (?, ?, ?) "
+                    "ON CONFLICT (cohort_id) DO UPDATE SET phase = excluded.phase, "
+                    "updated_at = excluded.updated_at",
+                    (cohort_id, phase, dump_time(now)),
+                )
+            ]
+        )
+
+    @override
+    async def challenges(self, cohort_id: str) -> list[Challenge]:
+        return await self._decoded(
+            challenge_from_row,
+            f"SELECT {CHALLENGE_COLUMNS} FROM challenges WHERE cohort_id = ? "
+            "ORDER BY created_at, id",
+            (cohort_id,),
+        )
+
+    @override
+    async def moderate_challenge(
+        self, challenge_id: str, *, hidden: bool | None = None, merged_into: str | None = None
+    ) -> bool:
+        def update(conn: sqlite3.Connection) -> bool:
+            cursor = conn.execute(
+                "UPDATE challenges SET hidden = COALESCE(?, hidden), "
+                "merged_into = COALESCE(?, merged_into) WHERE id = ?",
+                (None if hidden is None else int(hidden), merged_into, challenge_id),
+            )
+            return cursor.rowcount == 1
+
+        found: bool = await self._w.job(update)
+        return found
+
+    @override
+    async def votes(self, cohort_id: str) -> list[Vote]:
+        return await self._decoded(
+            vote_from_row,
+            f"SELECT {VOTE_COLUMNS} FROM votes WHERE cohort_id = ? ORDER BY created_at",
+            (cohort_id,),
+        )
+
+    @override
+    async def solutions(self, cohort_id: str) -> list[Solution]:
+        return await self._decoded(
+            solution_from_row,
+            f"SELECT {SOLUTION_COLUMNS} FROM solutions WHERE cohort_id = ? ORDER BY created_at",
+            (cohort_id,),
+        )
+
+    @override
+    async def cohort_members(self, cohort_id: str) -> list[Participant]:
+        columns = ", ".join(f"p.{c.strip()}" for c in PARTICIPANT_COLUMNS.split(","))
+        return await self._decoded(
+            participant_from_row,
+            f"SELECT {columns} FROM participants p JOIN memberships m "
+            "ON m.participant_id = p.id WHERE m.cohort_id = ? ORDER BY m.joined_at",
+            (cohort_id,),
+        )
+
+    @override
+    async def enqueue(self, messages: Sequence[NewOutbound]) -> None:
+        await self._w.statements(change_statements(Changes(outbox=list(messages)), self._now()))
 
     @override
     async def runs(self, participant_id: str) -> list[Run]:

@@ -1,0 +1,97 @@
+"""Facilitator operations on a cohort's prioritization round: move, announce, summarize.
+
+Shared by the `minga prioritization` CLI and, later, the facilitator chat commands.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.clock import Clock
+from flows.prioritization import PHASES, ROUND, rank, render_ranking, visible
+from i18n import N_, Translator, translator
+from storage import PRIORITY_BULK, Cohort, NewOutbound, Outbound, Store
+
+ANNOUNCEMENTS = {
+    "voting": N_(
+        "Voting is open! Choose “Barriers to implementation” in the /menu and rank the three "
+        "barriers that matter most."
+    ),
+    "discussing": N_(
+        "The vote is closed. Time for the table discussion: choose “Barriers to "
+        "implementation” in the /menu."
+    ),
+    "closed": N_(
+        "The prioritization is closed. Choose “Barriers to implementation” in the /menu to "
+        "see the results."
+    ),
+}
+
+
+class RoundError(Exception):
+    """A phase change or a moderation that cannot be done; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseChange:
+    """What moving a round did."""
+
+    before: str
+    after: str
+    announced: int
+
+
+async def move_phase(store: Store, cohort: Cohort, target: str, clock: Clock) -> PhaseChange:
+    """Move the round to the next phase and tell every reachable member, in their language."""
+    current = await store.round_phase(cohort.id) or PHASES[0]
+    if ROUND.move(current, target) is None:
+        raise RoundError(
+            f"the round of {cohort.code} is '{current}'; it can only move to the next phase "
+            f"({', '.join(PHASES)})"
+        )
+    if target == "voting" and not visible(await store.challenges(cohort.id)):
+        raise RoundError(f"no challenges were submitted in {cohort.code} yet")
+    await store.set_round_phase(cohort.id, target, clock.now())
+    members = [
+        p
+        for p in await store.cohort_members(cohort.id)
+        if p.consent and not p.opted_out and not p.unreachable
+    ]
+    await store.enqueue(
+        [
+            NewOutbound(
+                p.channel,
+                p.address,
+                p.id,
+                Outbound(translator(p.locale).gettext(ANNOUNCEMENTS[target])),
+                PRIORITY_BULK,
+                # One announcement per member and phase, however often the command is retried.
+                dedupe_key=f"round:{cohort.id}:{target}:{p.id}",
+            )
+            for p in members
+        ]
+    )
+    return PhaseChange(current, target, len(members))
+
+
+async def summary(store: Store, cohort: Cohort, tr: Translator) -> str:
+    """Describe the round: phase, challenges with ids, ranking and the tables' proposals."""
+    phase = await store.round_phase(cohort.id) or PHASES[0]
+    challenges = await store.challenges(cohort.id)
+    votes = await store.votes(cohort.id)
+    lines = [f"{cohort.name} ({cohort.code}): {phase}", "", f"challenges ({len(challenges)}):"]
+    for c in challenges:
+        state = (
+            " [hidden]" if c.hidden else f" [merged into {c.merged_into}]" if c.merged_into else ""
+        )
+        lines.append(f"  {c.id}  {c.text}{state}")
+    lines += [
+        "",
+        f"ranking ({len(votes)} votes):",
+        render_ranking(rank(challenges, [v.ranking for v in votes]), tr, limit=len(challenges)),
+    ]
+    solutions = await store.solutions(cohort.id)
+    if solutions:
+        lines += ["", "proposals (impact / effort):"]
+        lines += [f"  table {s.table_no}: {s.text} ({s.impact} / {s.effort})" for s in solutions]
+    return "\n".join(lines)
