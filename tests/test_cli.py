@@ -101,3 +101,16 @@ def test_chat_from_a_pipe_remembers_the_person(tmp_path: Path) -> None:
     assert "¡Todo listo, Lucía!" in first
     assert "> Lucía" in first
     assert "¡Hola de nuevo, Lucía!" in chat("")
+
+
+def test_prioritization_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(tmp_path / "p.db")
+    assert main(["cohort", "create", "--db", db, "--name", "Taller", "--code", "T1"]) == 0
+    assert main(["prioritization", "phase", "--db", db, "T1", "voting"]) == 1
+    assert "no challenges" in capsys.readouterr().err
+    assert main(["prioritization", "phase", "--db", db, "T1", "closed"]) == 1
+    assert "next phase" in capsys.readouterr().err
+    assert main(["prioritization", "show", "--db", db, "T1"]) == 0
+    assert "Taller (T1): collecting" in capsys.readouterr().out
+    assert main(["prioritization", "hide", "--db", db, "T1", "nope"]) == 1
+    assert main(["prioritization", "show", "--db", db, "NOPE"]) == 1

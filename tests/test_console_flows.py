@@ -1,0 +1,158 @@
+"""Every shipped flow, end to end through the console channel (`minga chat` fed by a pipe),
+in Spanish and in Portuguese."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+ONBOARD = {
+    "es": ["1", "sí", "Lucía", "Cusco", "Perú", "3", "AULA1"],
+    "pt": ["1", "sim", "Lúcia", "Recife", "Brasil", "3", "AULA1"],
+}
+FLOWS: dict[str, dict[str, tuple[list[str], str]]] = {
+    "principles": {
+        "es": (
+            ["Principios de gobernanza eficaz", *["4"] * 13],
+            "Sus resultados: Principios de gobernanza eficaz",
+        ),
+        "pt": (
+            ["Princípios de governança eficaz", *["4"] * 13],
+            "Seus resultados: Princípios de governança eficaz",
+        ),
+    },
+    "subsidiarity": {
+        "es": (
+            ["Subsidiariedad y gobernanza nacional-local", *["3"] * 10],
+            "Sus resultados: Subsidiariedad",
+        ),
+        "pt": (
+            ["Subsidiariedade e governança nacional-local", *["3"] * 10],
+            "Seus resultados: Subsidiariedade",
+        ),
+    },
+    "digital_government": {
+        "es": (["Gobierno digital e innovación", *["5"] * 12], "Sus resultados: Gobierno digital"),
+        "pt": (["Governo digital e inovação", *["5"] * 12], "Seus resultados: Governo digital"),
+    },
+    "mindsets": {
+        "es": (
+            ["Cambio de mentalidad para los ODS", *["2"] * 12],
+            "Sus resultados: Cambio de mentalidad",
+        ),
+        "pt": (
+            ["Mudança de mentalidade para os ODS", *["2"] * 12],
+            "Seus resultados: Mudança de mentalidade",
+        ),
+    },
+    "mindset_challenges": {
+        "es": (
+            [
+                "Los tres principales desafíos para cambiar la mentalidad",
+                "4",
+                "Miedo al error",
+                "no",
+            ],
+            "desafíos de su mesa quedaron registrados",
+        ),
+        "pt": (
+            ["Os três principais desafios para mudar a mentalidade", "4", "Medo do erro", "não"],
+            "desafios da sua mesa foram registrados",
+        ),
+    },
+    "action_plan": {
+        "es": (
+            [
+                "Mi plan de acción",
+                "Ventanilla única",
+                "1",
+                "Secretaría",
+                "Mapear trámites",
+                "03/2027",
+                "Tiempo de respuesta",
+                "no",
+                "Confirmar mi plan",
+                "/roadmap",
+            ],
+            "Su plan de acción:",
+        ),
+        "pt": (
+            [
+                "Meu plano de ação",
+                "Balcão único",
+                "1",
+                "Secretaria",
+                "Mapear serviços",
+                "03/2027",
+                "Tempo de resposta",
+                "não",
+                "Confirmar meu plano",
+                "/roadmap",
+            ],
+            "Seu plano de ação:",
+        ),
+    },
+    "prioritization": {
+        "es": (
+            ["Barreras para la implementación", "Falta de presupuesto", "no"],
+            "Sus barreras quedaron registradas",
+        ),
+        "pt": (
+            ["Barreiras à implementação", "Falta de orçamento", "não"],
+            "Suas barreiras foram registradas",
+        ),
+    },
+    "language": {
+        "es": (["/language", "English"], "I will write to you in English"),
+        "pt": (["/language", "English"], "I will write to you in English"),
+    },
+    "erase": {
+        "es": (["/delete", "sí"], "Sus datos fueron borrados"),
+        "pt": (["/delete", "sim"], "Seus dados foram apagados"),
+    },
+}
+CASES = [(flow, lang) for flow in FLOWS for lang in ("es", "pt")]
+
+
+def _minga(*args: str, stdin: str = "") -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=True,
+    )
+    return result.stdout
+
+
+def test_every_shipped_flow_is_covered() -> None:
+    from flows.registry import FlowRegistry
+
+    assert {f.id for f in FlowRegistry.load()} == {*FLOWS, "onboarding"}
+
+
+@pytest.mark.parametrize(("flow", "lang"), CASES, ids=[f"{f}-{lang}" for f, lang in CASES])
+def test_flow_through_the_console(tmp_path: Path, flow: str, lang: str) -> None:
+    db = str(tmp_path / "console.db")
+    _minga("cohort", "create", "--db", db, "--name", "Aula", "--code", "AULA1")
+    answers, expected = FLOWS[flow][lang]
+    lines = [*ONBOARD[lang], *answers]
+    out = _minga(
+        "chat",
+        "--db",
+        db,
+        "--as",
+        "lucia",
+        "--lang",
+        lang,
+        stdin="".join(f"{line}\n" for line in lines),
+    )
+    onboarded = "¡Todo listo, Lucía!" if lang == "es" else "Tudo pronto, Lúcia!"
+    assert onboarded in out
+    assert expected in out, out[-1500:]
