@@ -57,7 +57,7 @@ class Menu:
         if not text:
             return None
         wanted = fold(text).strip(" .)")
-        if wanted.isdigit():
+        if wanted.isdecimal():
             number = int(wanted)
             return flows[number - 1] if 1 <= number <= len(flows) else None
         for flow, label in self.labels(tr, paused):

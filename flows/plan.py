@@ -85,8 +85,8 @@ def render_plan(
     blocks = []
     for number, item in enumerate(items, start=1):
         year, _, month = str(item.get("target") or "").partition("-")
-        when = tr.month(int(year), int(month)) if year.isdigit() and month.isdigit() else "?"
-        sdg = int(item["sdg"]) if str(item.get("sdg", "")).isdigit() else None
+        when = tr.month(int(year), int(month)) if year.isdecimal() and month.isdecimal() else "?"
+        sdg = int(item["sdg"]) if str(item.get("sdg", "")).isdecimal() else None
         lines = [
             f"{number}. {item.get('title')}",
             "   " + (sdg_label(sdg, tr) if sdg in SDG_NAMES else "?"),

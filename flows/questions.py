@@ -100,7 +100,7 @@ def option_label(option: Option, tr: Translator) -> str:
 def match_option(text: str, ctx: AskContext, extra: Sequence[Option] = ()) -> Option | None:
     """Find the option a typed answer means: its number as shown, its label, an id or synonym."""
     stripped = text.strip().rstrip(".)")
-    if stripped.isdigit():
+    if stripped.isdecimal():
         number = int(stripped)
         return ctx.shown[number - 1] if 1 <= number <= len(ctx.shown) else None
     wanted = fold(text).strip(" .!¡¿?")
@@ -208,7 +208,7 @@ _LIST_SPLIT = re.compile(r"\s*(?:[,;/\n]|\s+(?:y|e|and)\s+)\s*", re.IGNORECASE)
 def _pick_many(text: str, ctx: AskContext) -> list[Option] | None:
     """Read "1, 3", "1 3", "1 y 3" or "Salud, Agua" as options; None when any part is unknown."""
     compact = text.strip()
-    if re.fullmatch(r"[\d\s,;/.yYeE-]+", compact) and any(c.isdigit() for c in compact):
+    if re.fullmatch(r"[\d\s,;/.yYeE-]+", compact) and any(c.isdecimal() for c in compact):
         parts = re.findall(r"\d+", compact)
     else:
         parts = [p for p in _LIST_SPLIT.split(compact) if p]

@@ -169,7 +169,7 @@ class FlowRunner:
                 return self._turn_page(run, page + 1, ctx)
             if token == "skip" and step.optional:
                 skipped = True
-            elif token.isdigit() and int(token) < len(options):
+            elif token.isdecimal() and int(token) < len(options):
                 option = options[int(token)]
             else:
                 return self.prompt(
