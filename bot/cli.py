@@ -250,12 +250,12 @@ async def _prioritization(args: argparse.Namespace, url: str, settings: Settings
             case "show":
                 print(await summary(store, cohort, tr))
                 if args.chart:
-                    from bot.dispatcher import _matrix_labels
+                    from bot.reports import matrix_labels
 
                     points = [
                         (s.text, s.impact, s.effort) for s in await store.solutions(cohort.id)
                     ]
-                    args.chart.write_bytes(impact_effort_chart(points, _matrix_labels(tr)))
+                    args.chart.write_bytes(impact_effort_chart(points, matrix_labels(tr)))
             case "hide" | "merge":
                 ids = {c.id for c in await store.challenges(cohort.id)}
                 target = getattr(args, "into", None)

@@ -7,52 +7,37 @@ global commands or hands the reply to the flow runner, and commits everything th
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from bot import failpoints
-from bot.charts import impact_effort_chart, scores_chart
 from bot.clock import Clock
 from bot.commands import Command, parse_command
 from bot.inbound import Inbound
+from bot.reports import assessment_results, round_results
+from bot.rounds import record_round
+from bot.work import Work
 from flows.menu import Menu
-from flows.model import Flow
 from flows.plan import render_plan
-from flows.prioritization import PHASES, rank, render_ranking, visible
+from flows.prioritization import PHASES, rank, visible
 from flows.registry import FlowRegistry
 from flows.runner import ActionRequested, Context, FlowRunner, FlowRuntimeError, ProfileSet, Turn
-from flows.scoring import (
-    MIN_GROUP_SIZE,
-    CohortScores,
-    Scores,
-    cohort_average,
-    render_results,
-    score,
-)
 from i18n import Translator, negotiate, translator
 from storage import (
     PRIORITY_REPLY,
-    AssessmentResult,
-    Challenge,
     Changes,
     Cohort,
     Conversation,
     InboundMark,
     Membership,
     NewOutbound,
-    Outbound,
     Participant,
     ParticipantKey,
     PlanAction,
     Run,
-    Solution,
     Store,
-    Vote,
 )
 
 log = logging.getLogger(__name__)
@@ -71,61 +56,6 @@ class StoreDirectory:
     async def cohort_by_code(self, code: str) -> Cohort | None:
         """Find a workshop by code."""
         return await self.store.cohort_by_code(code)
-
-
-@dataclass(slots=True)
-class _Work:
-    """What handling one message has decided so far; becomes one `Changes`."""
-
-    state: Conversation
-    participant: Participant
-    tr: Translator
-    now: Any
-    runs: dict[str, Run] = field(default_factory=dict)
-    changes: Changes = field(default_factory=Changes)
-    messages: list[Outbound] = field(default_factory=list)
-    erase: bool = False
-    forget: bool = False
-    scored: list[Run] = field(default_factory=list)
-    ranking_for: str | None = None
-    table_no: int | None = None
-    menu_after: bool = False
-
-    def say(self, message: Outbound) -> None:
-        """Queue a reply; text joins the previous reply when that one offers no choices."""
-        last = self.messages[-1] if self.messages else None
-        plain = last is not None and not last.choices and last.image_png is None
-        if plain and last is not None and message.image_png is None and message.document is None:
-            self.messages[-1] = Outbound(
-                f"{last.text}\n\n{message.text}",
-                message.choices,
-                multi=message.multi,
-                scale=message.scale,
-            )
-        else:
-            self.messages.append(message)
-
-    def text(self, text: str) -> None:
-        """Queue a plain text reply."""
-        self.say(Outbound(text))
-
-    def save(self, run: Run) -> None:
-        """Remember a run's new state for the commit."""
-        self.runs[run.id] = run
-
-    def active(self) -> Run | None:
-        """Return the run that is active after what this message changed."""
-        runs = {r.id: r for r in (self.state.active, *self.state.paused) if r is not None}
-        runs.update(self.runs)
-        current = [r for r in runs.values() if r.status == "active"]
-        return max(current, key=lambda r: r.updated_at) if current else None
-
-    def paused(self) -> list[Run]:
-        """Return paused runs after what this message changed, newest first."""
-        runs = {r.id: r for r in (self.state.active, *self.state.paused) if r is not None}
-        runs.update(self.runs)
-        paused = [r for r in runs.values() if r.status == "paused"]
-        return sorted(paused, key=lambda r: r.updated_at, reverse=True)
 
 
 class Dispatcher:
@@ -178,7 +108,7 @@ class Dispatcher:
 
     # -- framing --------------------------------------------------------------------------------
 
-    def _begin(self, state: Conversation, inbound: Inbound) -> _Work:
+    def _begin(self, state: Conversation, inbound: Inbound) -> Work:
         now = self.clock.now()
         participant = state.participant
         if participant is None:
@@ -191,9 +121,9 @@ class Dispatcher:
             )
         if inbound.kind != "open":
             participant = participant.with_changes(last_inbound_at=now)
-        return _Work(state, participant, translator(participant.locale), now)
+        return Work(state, participant, translator(participant.locale), now)
 
-    def _finish(self, work: _Work, inbound: Inbound) -> Changes:
+    def _finish(self, work: Work, inbound: Inbound) -> Changes:
         changes = work.changes
         if inbound.external_id is not None:
             changes.mark = InboundMark(inbound.channel, inbound.external_id, inbound.received_at)
@@ -222,12 +152,12 @@ class Dispatcher:
         ]
         return changes
 
-    def _context(self, work: _Work) -> Context:
+    def _context(self, work: Work) -> Context:
         return Context(work.participant, work.tr, work.now, self.directory)
 
     # -- routing --------------------------------------------------------------------------------
 
-    async def _route(self, inbound: Inbound, work: _Work) -> None:
+    async def _route(self, inbound: Inbound, work: Work) -> None:
         command = parse_command(inbound.text) if inbound.kind == "text" else None
         if command is not None:
             await self._command(command, work)
@@ -252,7 +182,7 @@ class Dispatcher:
         else:
             await self._menu_choice(inbound, work)
 
-    def _greet(self, work: _Work) -> None:
+    def _greet(self, work: Work) -> None:
         p = work.participant
         if self._is_new(work):
             self._start(ONBOARDING, work)
@@ -271,13 +201,13 @@ class Dispatcher:
         else:
             self._start(ONBOARDING, work)
 
-    def _media(self, work: _Work) -> None:
+    def _media(self, work: Work) -> None:
         notice = work.tr.gettext(
             "I can only read text. Please answer by writing, or with the buttons."
         )
         self._continue(work, notice)
 
-    async def _menu_choice(self, inbound: Inbound, work: _Work) -> None:
+    async def _menu_choice(self, inbound: Inbound, work: Work) -> None:
         flow = self.menu.pick(work.tr, inbound.text, inbound.choice, work.paused())
         if flow is None:
             notice = work.tr.gettext("I did not understand that. Please choose from the menu.")
@@ -293,7 +223,7 @@ class Dispatcher:
         else:
             self._start(flow.id, work)
 
-    async def _start_round(self, flow_id: str, work: _Work) -> None:
+    async def _start_round(self, flow_id: str, work: Work) -> None:
         memberships = await self.store.memberships(work.participant.id)
         if not memberships:
             self._show_menu(
@@ -331,7 +261,7 @@ class Dispatcher:
     def _start(
         self,
         flow_id: str,
-        work: _Work,
+        work: Work,
         preset: dict[str, Any] | None = None,
         resume: Run | None = None,
     ) -> None:
@@ -347,10 +277,10 @@ class Dispatcher:
             turn.run = turn.run.with_changes(data={**turn.run.data, "resume": resume.id})
         self._apply(turn, work)
 
-    def _prompt(self, run: Run, work: _Work, notice: str | None = None) -> None:
+    def _prompt(self, run: Run, work: Work, notice: str | None = None) -> None:
         self._apply(self.runner.prompt(run, self._context(work), notice), work)
 
-    def _resume(self, run: Run, work: _Work, notice: str | None = None) -> None:
+    def _resume(self, run: Run, work: Work, notice: str | None = None) -> None:
         active = work.active()
         if active is not None and active.id != run.id:
             work.save(active.with_changes(status="paused", updated_at=work.now))
@@ -358,7 +288,7 @@ class Dispatcher:
         work.save(run)
         self._prompt(run, work, notice)
 
-    def _continue(self, work: _Work, notice: str) -> None:
+    def _continue(self, work: Work, notice: str) -> None:
         """Show a notice, then whatever the participant was doing (question or menu)."""
         active = work.active()
         if active is not None:
@@ -368,10 +298,10 @@ class Dispatcher:
         else:
             work.text(notice)
 
-    def _show_menu(self, work: _Work, notice: str | None = None) -> None:
+    def _show_menu(self, work: Work, notice: str | None = None) -> None:
         work.say(self.menu.render(work.tr, work.paused(), notice))
 
-    def _apply(self, turn: Turn, work: _Work) -> None:
+    def _apply(self, turn: Turn, work: Work) -> None:
         """Fold a runner turn into the work: events, run state, answers and replies."""
         for event in turn.events:
             if isinstance(event, ProfileSet):
@@ -387,7 +317,7 @@ class Dispatcher:
         if turn.finished and turn.run is not None:
             self._after(turn.run, work)
 
-    def _after(self, finished: Run, work: _Work) -> None:
+    def _after(self, finished: Run, work: Work) -> None:
         if work.erase or work.forget:
             return
         compiled = self.registry.for_run(finished.flow_id, finished.flow_version)
@@ -403,7 +333,7 @@ class Dispatcher:
         elif work.participant.onboarded:
             self._show_menu(work)
 
-    def _set_profile(self, event: ProfileSet, work: _Work) -> None:
+    def _set_profile(self, event: ProfileSet, work: Work) -> None:
         p = work.participant
         value = event.value
         if event.field == "consent":
@@ -421,13 +351,13 @@ class Dispatcher:
             p = p.with_changes(**{event.field: value})
         work.participant = p
 
-    def _act(self, event: ActionRequested, work: _Work) -> None:
+    def _act(self, event: ActionRequested, work: Work) -> None:
         if event.name == "finish_onboarding":
             work.participant = work.participant.with_changes(onboarded=True)
         elif event.name == "erase":
             work.erase = True
         elif event.name in ("submit_challenges", "cast_vote", "propose_solution"):
-            self._record_round(event, work)
+            record_round(event, work)
         elif event.name == "show_ranking":
             work.ranking_for = str(event.payload["vars"].get("cohort_id"))
         elif event.name == "commit_plan":
@@ -452,68 +382,23 @@ class Dispatcher:
                     )
                 )
 
-    def _record_round(self, event: ActionRequested, work: _Work) -> None:
-        values = event.payload["vars"]
-        cohort_id = str(values.get("cohort_id"))
-        pid = work.participant.id
-        if event.name == "submit_challenges":
-            texts = [
-                values[k] for k in ("challenge_1", "challenge_2", "challenge_3") if values.get(k)
-            ]
-            work.changes.challenges.extend(
-                # Microseconds apart, so "earliest submission" breaks ties deterministically.
-                Challenge(
-                    uuid.uuid4().hex[:8], cohort_id, text, work.now + timedelta(microseconds=n), pid
-                )
-                for n, text in enumerate(texts)
-            )
-        elif event.name == "cast_vote":
-            ranking = tuple(str(values[k]) for k in ("vote_1", "vote_2", "vote_3") if values.get(k))
-            work.changes.votes.append(Vote(cohort_id, pid, ranking, work.now))
-        else:
-            table = values.get("table")
-            work.changes.solutions.append(
-                Solution(
-                    uuid.uuid4().hex,
-                    cohort_id,
-                    pid,
-                    int(table) if table is not None else None,
-                    values.get("focus"),
-                    str(values.get("consequences", "")),
-                    str(values.get("solution", "")),
-                    int(values.get("impact", 0)),
-                    int(values.get("effort", 0)),
-                    work.now,
-                )
-            )
-
-    async def _show_ranking(self, cohort_id: str, work: _Work) -> None:
-        challenges = await self.store.challenges(cohort_id)
-        votes = await self.store.votes(cohort_id)
-        ranking = rank(challenges, [v.ranking for v in votes])
-        lines = [render_ranking(ranking, work.tr) or work.tr.gettext("No votes were cast.")]
-        solutions = await self.store.solutions(cohort_id)
-        if solutions:
-            lines += ["", work.tr.gettext("The tables' proposals (impact / effort, 1–5):")]
-            lines += [f"• {s.text} ({s.impact} / {s.effort})" for s in solutions]
-        work.text("\n".join(lines))
-        if solutions and work.participant.channel in self.image_channels:
-            points = [(s.text, s.impact, s.effort) for s in solutions]
-            png = await asyncio.to_thread(impact_effort_chart, points, _matrix_labels(work.tr))
-            work.say(
-                Outbound(work.tr.gettext("The proposals by impact and effort."), image_png=png)
-            )
-
-    async def _settle(self, work: _Work) -> None:
+    async def _settle(self, work: Work) -> None:
         """Finish what needs the store: results, rankings, the table, then the menu."""
         if work.ranking_for is not None:
-            await self._show_ranking(work.ranking_for, work)
+            await round_results(self.store, work.ranking_for, work, self.image_channels)
         if not (work.scored or work.table_no is not None):
             return
         memberships = await self.store.memberships(work.participant.id)
         latest = memberships[-1] if memberships else None
         for run in work.scored:
-            await self._results(run, latest.cohort_id if latest else None, work)
+            await assessment_results(
+                self.store,
+                self.registry,
+                run,
+                latest.cohort_id if latest else None,
+                work,
+                self.image_channels,
+            )
         if work.table_no is not None and latest is not None:
             work.changes.memberships.append(
                 Membership(latest.participant_id, latest.cohort_id, latest.joined_at, work.table_no)
@@ -521,54 +406,12 @@ class Dispatcher:
         if work.menu_after and work.active() is None:
             self._show_menu(work)
 
-    async def _results(self, run: Run, cohort_id: str | None, work: _Work) -> None:
-        compiled = self.registry.for_run(run.flow_id, run.flow_version)
-        if compiled is None:
-            return
-        flow = compiled.flow
-        scores = score(flow, run.data.get("vars", {}))
-        history = await self.store.results(work.participant.id, flow.id)
-        previous = Scores.from_json(history[-1].scores) if history else None
-        cohort = None
-        if cohort_id is not None:
-            others = [
-                Scores.from_json(r.scores)
-                for r in await self.store.cohort_results(cohort_id, flow.id)
-                if r.participant_id != work.participant.id
-            ]
-            cohort = cohort_average([*others, scores])
-        work.text(render_results(flow, scores, work.tr, previous, cohort))
-        work.changes.results.append(
-            AssessmentResult(
-                run.id, work.participant.id, flow.id, cohort_id, scores.to_json(), work.now
-            )
-        )
-        if work.participant.channel in self.image_channels:
-            png = await asyncio.to_thread(self._chart, flow, scores, cohort, work.tr)
-            work.say(Outbound(work.tr.gettext("Your results as a chart."), image_png=png))
-
-    def _chart(
-        self, flow: Flow, scores: Scores, cohort: CohortScores | None, tr: Translator
-    ) -> bytes:
-        shown = [d for d in flow.dimensions if d.id in scores.dimensions]
-        averages = None
-        if cohort is not None and cohort.people >= MIN_GROUP_SIZE:
-            averages = [cohort.dimensions.get(d.id) for d in shown]
-        return scores_chart(
-            tr.gettext(flow.title),
-            [tr.gettext(d.label) for d in shown],
-            [scores.dimensions[d.id] for d in shown],
-            cohort=averages,
-            you=tr.gettext("You"),
-            workshop=tr.gettext("Workshop average"),
-        )
-
-    def _is_new(self, work: _Work) -> bool:
+    def _is_new(self, work: Work) -> bool:
         return work.state.participant is None
 
     # -- commands -------------------------------------------------------------------------------
 
-    async def _command(self, command: Command, work: _Work) -> None:
+    async def _command(self, command: Command, work: Work) -> None:
         handler = {
             "start": self._cmd_start,
             "menu": self._cmd_menu,
@@ -588,7 +431,7 @@ class Dispatcher:
             return
         await handler(command, work)
 
-    async def _cmd_start(self, command: Command, work: _Work) -> None:
+    async def _cmd_start(self, command: Command, work: Work) -> None:
         p = work.participant
         notices: list[str] = []
         if p.opted_out:
@@ -638,7 +481,7 @@ class Dispatcher:
         else:
             self._start(ONBOARDING, work, preset)
 
-    async def _cmd_menu(self, command: Command, work: _Work) -> None:
+    async def _cmd_menu(self, command: Command, work: Work) -> None:
         if not work.participant.onboarded:
             self._continue(work, work.tr.gettext("Let's finish getting started first."))
             if work.active() is None:
@@ -649,7 +492,7 @@ class Dispatcher:
             work.save(active.with_changes(status="paused", updated_at=work.now))
         self._show_menu(work)
 
-    async def _cmd_help(self, command: Command, work: _Work) -> None:
+    async def _cmd_help(self, command: Command, work: Work) -> None:
         self._continue(work, self._help_text(work.tr))
 
     def _help_text(self, tr: Translator) -> str:
@@ -666,10 +509,10 @@ class Dispatcher:
             "Write “back” to return to the previous question."
         )
 
-    async def _cmd_language(self, command: Command, work: _Work) -> None:
+    async def _cmd_language(self, command: Command, work: Work) -> None:
         self._start(LANGUAGE, work, resume=work.active())
 
-    async def _cmd_resume(self, command: Command, work: _Work) -> None:
+    async def _cmd_resume(self, command: Command, work: Work) -> None:
         active = work.active()
         if active is not None:
             self._prompt(active, work)
@@ -682,7 +525,7 @@ class Dispatcher:
         else:
             self._start(ONBOARDING, work)
 
-    async def _cmd_stop(self, command: Command, work: _Work) -> None:
+    async def _cmd_stop(self, command: Command, work: Work) -> None:
         work.participant = work.participant.with_changes(opted_out=True)
         work.text(
             work.tr.gettext(
@@ -691,7 +534,7 @@ class Dispatcher:
             )
         )
 
-    async def _cmd_mydata(self, command: Command, work: _Work) -> None:
+    async def _cmd_mydata(self, command: Command, work: Work) -> None:
         from bot.mydata import describe  # only this rare command needs the report
 
         if self._is_new(work):
@@ -705,7 +548,7 @@ class Dispatcher:
         if (active := work.active()) is not None:
             self._prompt(active, work)
 
-    async def _cmd_roadmap(self, command: Command, work: _Work) -> None:
+    async def _cmd_roadmap(self, command: Command, work: Work) -> None:
         actions = [] if self._is_new(work) else await self.store.actions(work.participant.id)
         if not actions:
             notice = work.tr.gettext(
@@ -728,22 +571,11 @@ class Dispatcher:
             )
         self._continue(work, notice)
 
-    async def _cmd_delete(self, command: Command, work: _Work) -> None:
+    async def _cmd_delete(self, command: Command, work: Work) -> None:
         if self._is_new(work):
             work.text(work.tr.gettext("I have no data about you."))
             return
         self._start(ERASE, work, resume=work.active())
-
-
-def _matrix_labels(tr: Translator) -> dict[str, str]:
-    return {
-        "impact": tr.gettext("Impact"),
-        "effort": tr.gettext("Effort"),
-        "quick_wins": tr.gettext("Quick wins"),
-        "big_bets": tr.gettext("Major projects"),
-        "fill_ins": tr.gettext("Fill-ins"),
-        "thankless": tr.gettext("Thankless tasks"),
-    }
 
 
 def _cohort_value(cohort: Cohort) -> dict[str, str]:

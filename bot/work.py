@@ -1,0 +1,64 @@
+"""What handling one message has decided so far: the state read, and the changes to commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from i18n import Translator
+from storage import Changes, Conversation, Outbound, Participant, Run
+
+
+@dataclass(slots=True)
+class Work:
+    """What handling one message has decided so far; becomes one `Changes`."""
+
+    state: Conversation
+    participant: Participant
+    tr: Translator
+    now: datetime
+    runs: dict[str, Run] = field(default_factory=dict)
+    changes: Changes = field(default_factory=Changes)
+    messages: list[Outbound] = field(default_factory=list)
+    erase: bool = False
+    forget: bool = False
+    scored: list[Run] = field(default_factory=list)
+    ranking_for: str | None = None
+    table_no: int | None = None
+    menu_after: bool = False
+
+    def say(self, message: Outbound) -> None:
+        """Queue a reply; text joins the previous reply when that one offers no choices."""
+        last = self.messages[-1] if self.messages else None
+        plain = last is not None and not last.choices and last.image_png is None
+        if plain and last is not None and message.image_png is None and message.document is None:
+            self.messages[-1] = Outbound(
+                f"{last.text}\n\n{message.text}",
+                message.choices,
+                multi=message.multi,
+                scale=message.scale,
+            )
+        else:
+            self.messages.append(message)
+
+    def text(self, text: str) -> None:
+        """Queue a plain text reply."""
+        self.say(Outbound(text))
+
+    def save(self, run: Run) -> None:
+        """Remember a run's new state for the commit."""
+        self.runs[run.id] = run
+
+    def active(self) -> Run | None:
+        """Return the run that is active after what this message changed."""
+        runs = {r.id: r for r in (self.state.active, *self.state.paused) if r is not None}
+        runs.update(self.runs)
+        current = [r for r in runs.values() if r.status == "active"]
+        return max(current, key=lambda r: r.updated_at) if current else None
+
+    def paused(self) -> list[Run]:
+        """Return paused runs after what this message changed, newest first."""
+        runs = {r.id: r for r in (self.state.active, *self.state.paused) if r is not None}
+        runs.update(self.runs)
+        paused = [r for r in runs.values() if r.status == "paused"]
+        return sorted(paused, key=lambda r: r.updated_at, reverse=True)
