@@ -43,6 +43,7 @@ from storage import (
 log = logging.getLogger(__name__)
 
 ONBOARDING = "onboarding"
+MAX_BARRIERS = 3
 LANGUAGE = "language"
 ERASE = "erase"
 
@@ -240,6 +241,24 @@ class Dispatcher:
         preset: dict[str, Any] = {"phase": phase, "cohort_id": cohort_id}
         if membership.table_no is not None:
             preset["table"] = membership.table_no
+        if phase == PHASES[0]:
+            mine = [
+                c
+                for c in await self.store.challenges(cohort_id)
+                if c.participant_id == work.participant.id
+            ]
+            left = MAX_BARRIERS - len(mine)
+            if left <= 0:
+                self._show_menu(
+                    work,
+                    work.tr.gettext("You have already shared three barriers. The vote opens soon."),
+                )
+                return
+            # Prefilled "no more" answers stop the flow once they reach three in all.
+            if left == 1:
+                preset["last_barrier_1"] = False
+            if left == 2:
+                preset["last_barrier_2"] = False
         if phase in ("voting", "discussing"):
             challenges = await self.store.challenges(cohort_id)
             votes = await self.store.votes(cohort_id)

@@ -206,3 +206,22 @@ async def test_round_needs_a_workshop(h: Harness) -> None:
     await ana.onboard()
     reply = await ana.send("Barreras para la implementación")
     assert "Primero únase al suyo con /start" in reply
+
+
+async def test_at_most_three_barriers_each_across_runs(h: Harness) -> None:
+    cohort = await h.create_cohort("ODS2026", "Taller ODS")
+    ana = h.person()
+    await ana.onboard("ODS2026")
+    await ana.send("Barreras para la implementación")
+    await ana.send("Uno")
+    await ana.send("sí")
+    await ana.send("Dos")
+    assert "Sus barreras quedaron registradas" in await ana.send("no")
+    h.clock.advance(minutes=5)
+    await ana.send("Barreras para la implementación")
+    # One left: no "add another?" after it.
+    assert "Sus barreras quedaron registradas" in await ana.send("Tres")
+    full = await ana.send("Barreras para la implementación")
+    assert "Ya compartió tres barreras" in full
+    texts = [c.text for c in await h.app.store.challenges(cohort.id)]
+    assert texts == ["Uno", "Dos", "Tres"]
