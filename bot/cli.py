@@ -38,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--lang", default=None, help="language offered first: es, pt or en")
 
     sub.add_parser("migrate", parents=[common], help="apply database migrations")
+    sub.add_parser("poll", parents=[common], help="run the Telegram channel by long polling")
 
     flows = sub.add_parser("flows", help="validate, draw and test flows")
     flow_sub = flows.add_subparsers(dest="flows_command", required=True)
@@ -101,6 +102,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return run(run_chat(url, name, language=args.lang, default_locale=settings.locale))
             case "migrate":
                 return run(_migrate(url))
+            case "poll":
+                from bot.telegram_poll import run_poll
+
+                return run(run_poll(settings, url))
             case "flows":
                 return _flows(args)
             case "cohort":

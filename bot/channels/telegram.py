@@ -1,0 +1,124 @@
+"""The Telegram channel on python-telegram-bot: render messages, send them, read updates.
+
+PTB is the transport only: its errors are mapped here to `SendOutcome`, and its updates to
+channel-neutral `Inbound`s, so nothing above this module imports `telegram`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from typing_extensions import override
+
+from bot.channels.base import ChannelSender, SendOutcome
+from bot.channels.text import split_text
+from bot.inbound import Inbound, InboundKind
+from storage import Outbound
+
+CHANNEL = "telegram"
+MAX_TEXT = 4096
+MAX_CAPTION = 1024
+MAX_ROW = 8
+_SHORT_LABEL = 14  # labels up to this long share a row; longer ones get a row of their own
+
+
+def keyboard(message: Outbound) -> InlineKeyboardMarkup | None:
+    """Lay choices out as inline buttons: a scale in one row, short labels grouped, long alone."""
+    if not message.choices:
+        return None
+    buttons = [InlineKeyboardButton(c.label, callback_data=c.id) for c in message.choices]
+    if message.scale:
+        return InlineKeyboardMarkup([buttons[:MAX_ROW]])
+    rows: list[list[InlineKeyboardButton]] = []
+    for button in buttons:
+        short = len(button.text) <= _SHORT_LABEL
+        if (
+            short
+            and rows
+            and len(rows[-1]) < 4
+            and all(len(b.text) <= _SHORT_LABEL for b in rows[-1])
+        ):
+            rows[-1].append(button)
+        else:
+            rows.append([button])
+    return InlineKeyboardMarkup(rows)
+
+
+def _seconds(value: int | float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class TelegramSender(ChannelSender):
+    """Send outbox messages with a PTB `Bot`; one counted call per message where possible."""
+
+    channel = CHANNEL
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    @override
+    async def send(self, address: str, message: Outbound) -> SendOutcome:
+        try:
+            sent = await self._send(int(address), message)
+        except RetryAfter as exc:
+            return SendOutcome.retry("telegram 429", after=_seconds(exc.retry_after))
+        except Forbidden as exc:
+            return SendOutcome.unreachable(f"telegram 403: {exc.message}")
+        except BadRequest as exc:
+            return SendOutcome.failed(f"telegram 400: {exc.message}")
+        except (TimedOut, NetworkError) as exc:
+            return SendOutcome.retry(f"telegram network: {type(exc).__name__}")
+        return SendOutcome.sent(str(sent.message_id))
+
+    async def _send(self, chat_id: int, message: Outbound) -> Message:
+        markup = keyboard(message)
+        text = message.text
+        if message.image_png is not None:
+            caption = text if len(text) <= MAX_CAPTION else None
+            photo = await self.bot.send_photo(
+                chat_id,
+                message.image_png,
+                caption=caption,
+                reply_markup=markup if caption is not None else None,
+            )
+            if caption is not None:
+                return photo
+        pieces = split_text(text, MAX_TEXT)
+        for piece in pieces[:-1]:
+            await self.bot.send_message(chat_id, piece)
+        return await self.bot.send_message(chat_id, pieces[-1], reply_markup=markup)
+
+
+def inbound_from_update(update: Update, now: datetime) -> Inbound | None:
+    """Turn an update into an `Inbound`, or None for what is not a participant's message."""
+    external_id = str(update.update_id)
+    query = update.callback_query
+    if query is not None:
+        user = query.from_user
+        return Inbound(
+            CHANNEL,
+            str(user.id),
+            "choice",
+            now,
+            choice=query.data,
+            external_id=external_id,
+            profile_name=user.first_name,
+            language_hint=user.language_code,
+        )
+    message = update.message
+    if message is None or message.chat.type != "private" or message.from_user is None:
+        return None
+    user = message.from_user
+    kind: InboundKind = "text" if message.text is not None else "media"
+    return Inbound(
+        CHANNEL,
+        str(message.chat.id),
+        kind,
+        now,
+        text=message.text,
+        external_id=external_id,
+        profile_name=user.first_name,
+        language_hint=user.language_code,
+    )

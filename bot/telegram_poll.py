@@ -1,0 +1,80 @@
+"""`minga poll`: Telegram long polling, for a laptop or a small deployment.
+
+Updates of one chat are handled in arrival order (the dispatcher's per-participant lock is
+first come, first served); different chats are handled concurrently. The offset is confirmed
+only after an update was handled, and a redelivered `update_id` is dropped by the dispatcher.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import suppress
+
+from telegram import Bot, Update
+from telegram.error import NetworkError, TimedOut
+
+from bot.app import App, open_app
+from bot.channels.telegram import CHANNEL, TelegramSender, inbound_from_update
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+
+log = logging.getLogger(__name__)
+ALLOWED_UPDATES = ["message", "callback_query"]
+
+
+async def handle_update(app: App, bot: Bot, update: Update) -> None:
+    """Dispatch one update and acknowledge a button tap (acks are not counted as messages)."""
+    inbound = inbound_from_update(update, app.clock.now())
+    if inbound is not None:
+        await app.dispatcher.handle(inbound)
+    if update.callback_query is not None:
+        with suppress(TimedOut, NetworkError):
+            await bot.answer_callback_query(update.callback_query.id)
+
+
+async def run_poll(
+    settings: Settings,
+    database_url: str,
+    *,
+    clock: Clock | None = None,
+    stop: asyncio.Event | None = None,
+    poll_timeout: int = 25,
+) -> int:
+    """Poll until `stop` is set (or forever); return the exit status."""
+    settings.require("telegram_token")
+    assert settings.telegram_token is not None
+    token = settings.telegram_token.get_secret_value()
+    stop = stop or asyncio.Event()
+    app_clock = clock or SystemClock()
+    async with Bot(token, base_url=settings.telegram_api_url) as bot:
+        sender = TelegramSender(bot)
+        async with open_app(
+            database_url, {CHANNEL: sender}, clock=app_clock, default_locale=settings.locale
+        ) as app:
+            await _poll(app, bot, stop, poll_timeout)
+    return 0
+
+
+async def _poll(app: App, bot: Bot, stop: asyncio.Event, poll_timeout: int) -> None:
+    await app.sender.recover()
+    sending = asyncio.create_task(app.sender.run())
+    offset: int | None = None
+    try:
+        while not stop.is_set():
+            try:
+                updates = await bot.get_updates(
+                    offset=offset, timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES
+                )
+            except (TimedOut, NetworkError):
+                log.warning("getUpdates failed; retrying")
+                await asyncio.sleep(1)
+                continue
+            if updates:
+                # Confirmed (offset) only once handled: a crash before means redelivery.
+                await asyncio.gather(*(handle_update(app, bot, u) for u in updates))
+                offset = updates[-1].update_id + 1
+    finally:
+        sending.cancel()
+        with suppress(asyncio.CancelledError):
+            await sending

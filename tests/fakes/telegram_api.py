@@ -1,0 +1,181 @@
+"""A fake Telegram Bot API: a real HTTP server on 127.0.0.1 that PTB talks to.
+
+It implements the methods Minga calls, records what was sent, feeds updates to getUpdates,
+and answers 403 for chats that blocked the bot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+BOT_USER = {"id": 42, "is_bot": True, "first_name": "Minga", "username": "minga_bot"}
+
+
+class FakeTelegram:
+    """State of the fake: queued updates, sent messages, blocked chats."""
+
+    def __init__(self) -> None:
+        self.updates: list[dict[str, Any]] = []
+        self.sent: list[dict[str, Any]] = []
+        self.answered: list[str] = []
+        self.blocked: set[int] = set()
+        self.next_update = 1
+        self.next_message = 1
+        self._arrived = asyncio.Event()
+        self.app = Starlette(
+            routes=[Route("/bot{token}/{method}", self.endpoint, methods=["POST", "GET"])]
+        )
+
+    # -- what tests do ----------------------------------------------------------------------
+
+    def push(self, update: dict[str, Any]) -> int:
+        update_id = self.next_update
+        self.next_update += 1
+        self.updates.append({"update_id": update_id, **update})
+        self._arrived.set()
+        return update_id
+
+    def says(self, chat: int, text: str | None, language: str = "es", photo: bool = False) -> int:
+        message: dict[str, Any] = {
+            "message_id": self.next_message,
+            "date": int(time.time()),
+            "chat": {"id": chat, "type": "private"},
+            "from": {"id": chat, "is_bot": False, "first_name": "Ana", "language_code": language},
+        }
+        self.next_message += 1
+        if photo:
+            message["photo"] = [{"file_id": "f", "file_unique_id": "u", "width": 1, "height": 1}]
+        else:
+            message["text"] = text
+        return self.push({"message": message})
+
+    def taps(self, chat: int, data: str, language: str = "es") -> int:
+        return self.push(
+            {
+                "callback_query": {
+                    "id": f"cq{self.next_update}",
+                    "chat_instance": "ci",
+                    "data": data,
+                    "from": {
+                        "id": chat,
+                        "is_bot": False,
+                        "first_name": "Ana",
+                        "language_code": language,
+                    },
+                    "message": {
+                        "message_id": 1,
+                        "date": int(time.time()),
+                        "chat": {"id": chat, "type": "private"},
+                    },
+                }
+            }
+        )
+
+    def to(self, chat: int) -> list[dict[str, Any]]:
+        return [m for m in self.sent if int(m["chat_id"]) == chat]
+
+    async def reply(self, chat: int, after: int, within: float = 10) -> dict[str, Any]:
+        """Wait for the first message to `chat` beyond the `after` already seen."""
+        deadline = time.monotonic() + within
+        while len(self.to(chat)) <= after:
+            assert time.monotonic() < deadline, f"no reply to {chat}; sent: {self.sent[-3:]}"
+            await asyncio.sleep(0.01)
+        return self.to(chat)[after]
+
+    # -- the Bot API ------------------------------------------------------------------------
+
+    async def endpoint(self, request: Request) -> JSONResponse:
+        method = request.path_params["method"]
+        form = await request.form()
+        params = {k: v for k, v in form.items() if isinstance(v, str)}
+        handler = getattr(self, f"api_{method}", None)
+        if handler is None:
+            return JSONResponse(
+                {"ok": False, "error_code": 404, "description": f"Not Found: {method}"},
+                status_code=404,
+            )
+        return await handler(params)
+
+    async def api_getMe(self, params: dict[str, str]) -> JSONResponse:
+        return JSONResponse({"ok": True, "result": BOT_USER})
+
+    async def api_getUpdates(self, params: dict[str, str]) -> JSONResponse:
+        offset = int(params.get("offset", 0) or 0)
+        self.updates = [u for u in self.updates if u["update_id"] >= offset]
+        if not self.updates:
+            self._arrived.clear()
+            timeout = min(float(params.get("timeout", 0) or 0), 0.5)
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._arrived.wait(), timeout)
+        return JSONResponse({"ok": True, "result": self.updates[:100]})
+
+    async def _send(self, params: dict[str, str], kind: str) -> JSONResponse:
+        chat = int(params["chat_id"])
+        if chat in self.blocked:
+            return JSONResponse(
+                {
+                    "ok": False,
+                    "error_code": 403,
+                    "description": "Forbidden: bot was blocked by the user",
+                },
+                status_code=403,
+            )
+        record = {"method": kind, **params}
+        if "reply_markup" in params:
+            record["reply_markup"] = json.loads(params["reply_markup"])
+        self.sent.append(record)
+        message = {
+            "message_id": self.next_message,
+            "date": int(time.time()),
+            "chat": {"id": chat, "type": "private"},
+            "text": params.get("text", ""),
+        }
+        self.next_message += 1
+        return JSONResponse({"ok": True, "result": message})
+
+    async def api_sendMessage(self, params: dict[str, str]) -> JSONResponse:
+        return await self._send(params, "sendMessage")
+
+    async def api_sendPhoto(self, params: dict[str, str]) -> JSONResponse:
+        return await self._send(params, "sendPhoto")
+
+    async def api_answerCallbackQuery(self, params: dict[str, str]) -> JSONResponse:
+        self.answered.append(params["callback_query_id"])
+        return JSONResponse({"ok": True, "result": True})
+
+
+def buttons(message: dict[str, Any]) -> dict[str, str]:
+    """Map each button label of a sent message to its callback data."""
+    markup = message.get("reply_markup") or {}
+    return {b["text"]: b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row}
+
+
+@asynccontextmanager
+async def serve_fake() -> AsyncIterator[tuple[FakeTelegram, str]]:
+    """Run the fake on a free port of 127.0.0.1; yield it with the base URL for PTB."""
+    fake = FakeTelegram()
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(fake.app, log_level="warning", lifespan="off"))
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event for "started"
+        await asyncio.sleep(0.01)
+    try:
+        yield fake, f"http://127.0.0.1:{port}/bot"
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()

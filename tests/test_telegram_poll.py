@@ -1,0 +1,123 @@
+"""`minga poll` through the real python-telegram-bot client against a fake Bot API server."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from bot.telegram_poll import run_poll
+from storage import ParticipantKey, open_store
+from tests.fakes.telegram_api import FakeTelegram, buttons, serve_fake
+from tests.support import FakeClock
+
+
+@dataclass
+class Polling:
+    fake: FakeTelegram
+    db: Path
+
+
+@pytest.fixture
+async def polling(tmp_path: Path) -> AsyncIterator[Polling]:
+    db = tmp_path / "tg.db"
+    async with serve_fake() as (fake, base_url):
+        settings = Settings(telegram_token="123:abc", telegram_api_url=base_url)
+        stop = asyncio.Event()
+        task = asyncio.create_task(run_poll(settings, f"sqlite:///{db}", stop=stop, poll_timeout=1))
+        yield Polling(fake, db)
+        stop.set()
+        await asyncio.wait_for(task, 15)
+
+
+async def _say(p: Polling, chat: int, text: str, language: str = "es") -> dict:
+    seen = len(p.fake.to(chat))
+    p.fake.says(chat, text, language)
+    return await p.fake.reply(chat, seen)
+
+
+async def _tap(p: Polling, chat: int, message: dict, label: str, language: str = "es") -> dict:
+    seen = len(p.fake.to(chat))
+    p.fake.taps(chat, buttons(message)[label], language)
+    return await p.fake.reply(chat, seen)
+
+
+async def test_onboarding_by_polling_in_spanish(polling: Polling) -> None:
+    first = await _say(polling, 1001, "/start")
+    assert "Soy Minga" in first["text"]
+    assert list(buttons(first)) == ["Español", "Português", "English"]
+    consent = await _tap(polling, 1001, first, "Español")
+    assert "Privacidad" in consent["text"]
+    name = await _tap(polling, 1001, consent, "Sí")
+    assert "¿Cómo se llama?" in name["text"]
+    assert polling.fake.answered, "button taps must be answered"
+    await _say(polling, 1001, "Ana")
+    country = await _say(polling, 1001, "Cuenca")
+    assert "Más opciones ▸" in buttons(country)
+    role = await _say(polling, 1001, "Ecuador")
+    code = await _tap(polling, 1001, role, "Otro")
+    done = await _tap(polling, 1001, code, "No tengo código")
+    assert "Todo listo, Ana" in done["text"]
+
+
+async def test_portuguese_from_the_language_code(polling: Polling) -> None:
+    first = await _say(polling, 2002, "/start", language="pt-br")
+    assert "Eu sou a Minga" in first["text"]
+    assert next(iter(buttons(first))) == "Português"
+
+
+async def test_redelivered_update_is_handled_once(polling: Polling) -> None:
+    first = await _say(polling, 3003, "/start")
+    data = buttons(first)["Español"]
+    seen = len(polling.fake.to(3003))
+    update = polling.fake.taps(3003, data)
+    await polling.fake.reply(3003, seen)
+    # The same update_id again, as Telegram redelivers an unconfirmed update.
+    polling.fake.updates.append(
+        {
+            **{"update_id": update},
+            "callback_query": {
+                "id": "again",
+                "chat_instance": "ci",
+                "data": data,
+                "from": {"id": 3003, "is_bot": False, "first_name": "Ana", "language_code": "es"},
+            },
+        }
+    )
+    polling.fake._arrived.set()
+    await asyncio.sleep(1.5)
+    assert len(polling.fake.to(3003)) == seen + 1
+
+
+async def test_photo_and_stale_button_are_reprompted(polling: Polling) -> None:
+    first = await _say(polling, 4004, "/start")
+    consent = await _tap(polling, 4004, first, "Español")
+    seen = len(polling.fake.to(4004))
+    polling.fake.says(4004, None, photo=True)
+    reply = await polling.fake.reply(4004, seen)
+    assert "Solo puedo leer texto" in reply["text"]
+    stale = await _tap(polling, 4004, first, "Português")
+    assert "botón es de una pregunta anterior" in stale["text"]
+    assert "Privacidad" in stale["text"]
+    assert consent
+
+
+async def test_blocked_participant_is_marked_unreachable(polling: Polling) -> None:
+    await _say(polling, 5005, "/start")
+    polling.fake.blocked.add(5005)
+    polling.fake.says(5005, "1")
+    store = await open_store(f"sqlite:///{polling.db}", FakeClock().now)
+    try:
+        for _ in range(100):
+            p = await store.participant(ParticipantKey("telegram", "5005"))
+            if p is not None and p.unreachable:
+                break
+            await asyncio.sleep(0.05)
+        assert p is not None
+        assert p.unreachable
+    finally:
+        await store.close()
