@@ -39,6 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("migrate", parents=[common], help="apply database migrations")
     sub.add_parser("poll", parents=[common], help="run the Telegram channel by long polling")
+    serve = sub.add_parser("serve", parents=[common], help="HTTP: webhooks and health")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
 
     flows = sub.add_parser("flows", help="validate, draw and test flows")
     flow_sub = flows.add_subparsers(dest="flows_command", required=True)
@@ -102,6 +105,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return run(run_chat(url, name, language=args.lang, default_locale=settings.locale))
             case "migrate":
                 return run(_migrate(url))
+            case "serve":
+                import uvicorn
+
+                from bot.web import create_app
+
+                uvicorn.run(
+                    create_app(settings, url), host=args.host, port=args.port, log_level="info"
+                )
+                return 0
             case "poll":
                 from bot.telegram_poll import run_poll
 

@@ -47,6 +47,10 @@ class FakeTelegram:
         self._arrived.set()
         return update_id
 
+    def take_update(self) -> dict[str, Any]:
+        """Remove and return the newest queued update (to deliver it by webhook instead)."""
+        return self.updates.pop()
+
     def says(self, chat: int, text: str | None, language: str = "es", photo: bool = False) -> int:
         message: dict[str, Any] = {
             "message_id": self.next_message,
@@ -163,19 +167,27 @@ def buttons(message: dict[str, Any]) -> dict[str, str]:
 
 
 @asynccontextmanager
-async def serve_fake() -> AsyncIterator[tuple[FakeTelegram, str]]:
-    """Run the fake on a free port of 127.0.0.1; yield it with the base URL for PTB."""
-    fake = FakeTelegram()
+async def serve_asgi(app: Any, lifespan: str = "off") -> AsyncIterator[str]:
+    """Serve an ASGI app with uvicorn on a free port of 127.0.0.1; yield its base URL."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(fake.app, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan=lifespan))
     task = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event for "started"
+    while not server.started:
         await asyncio.sleep(0.01)
+        assert not task.done(), "the server did not start"
     try:
-        yield fake, f"http://127.0.0.1:{port}/bot"
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         await task
         sock.close()
+
+
+@asynccontextmanager
+async def serve_fake() -> AsyncIterator[tuple[FakeTelegram, str]]:
+    """Run the fake on a free port of 127.0.0.1; yield it with the base URL for PTB."""
+    fake = FakeTelegram()
+    async with serve_asgi(fake.app) as url:
+        yield fake, f"{url}/bot"

@@ -1,0 +1,101 @@
+"""`minga serve`: the HTTP app (Starlette): Telegram webhook and health.
+
+The webhook rejects a request without the right secret token before reading anything else,
+handles the update through the same dispatcher as polling, and answers 200 quickly; a
+redelivered update is dropped by the dispatcher's dedupe mark.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager, suppress
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from telegram import Bot, Update
+
+from bot.app import App, open_app
+from bot.channels.base import ChannelSender
+from bot.channels.telegram import CHANNEL as TELEGRAM
+from bot.channels.telegram import TelegramSender
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.telegram_poll import handle_update
+
+log = logging.getLogger(__name__)
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+def create_app(settings: Settings, database_url: str, clock: Clock | None = None) -> Starlette:
+    """Build the ASGI app; channels without their settings are simply not served."""
+    if settings.telegram_token is not None:
+        settings.require("telegram_webhook_secret")  # a public webhook without it is open
+
+    @asynccontextmanager
+    async def lifespan(web: Starlette) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            senders: dict[str, ChannelSender] = {}
+            bot = None
+            if settings.telegram_token is not None:
+                bot = Bot(
+                    settings.telegram_token.get_secret_value(), base_url=settings.telegram_api_url
+                )
+                await stack.enter_async_context(bot)
+                senders[TELEGRAM] = TelegramSender(bot)
+            app = await stack.enter_async_context(
+                open_app(
+                    database_url,
+                    senders,
+                    clock=clock or SystemClock(),
+                    default_locale=settings.locale,
+                )
+            )
+            await app.sender.recover()
+            sending = asyncio.create_task(app.sender.run())
+            web.state.app, web.state.bot = app, bot
+            try:
+                yield
+            finally:
+                sending.cancel()
+                with suppress(asyncio.CancelledError):
+                    await sending
+
+    async def telegram_webhook(request: Request) -> Response:
+        secret = settings.telegram_webhook_secret
+        given = request.headers.get(SECRET_HEADER, "")
+        bot: Bot | None = request.app.state.bot
+        if (
+            bot is None
+            or secret is None
+            or not hmac.compare_digest(given.encode(), secret.get_secret_value().encode())
+        ):
+            return JSONResponse({"error": "forbidden"}, status_code=403)
+        try:
+            update = Update.de_json(await request.json(), bot)
+        except (ValueError, TypeError, KeyError):
+            return JSONResponse({"error": "not an update"}, status_code=400)
+        app: App = request.app.state.app
+        await handle_update(app, bot, update)
+        return JSONResponse({})
+
+    async def healthz(request: Request) -> Response:
+        app: App = request.app.state.app
+        try:
+            version = await app.store.schema_version()
+        except Exception:  # any failure to reach the store is "unhealthy", never a 500 page
+            log.exception("health check could not reach the store")
+            return JSONResponse({"status": "store unreachable"}, status_code=503)
+        return JSONResponse({"status": "ok", "schema": version})
+
+    return Starlette(
+        routes=[
+            Route("/telegram/webhook", telegram_webhook, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )

@@ -1,0 +1,95 @@
+"""`minga serve`: the Telegram webhook (secret token, dedupe) and health, over real HTTP."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.config import ConfigError, Settings
+from bot.web import SECRET_HEADER, create_app
+from tests.fakes.telegram_api import FakeTelegram, buttons, serve_asgi, serve_fake
+
+SECRET = "s3cr3t-token"
+
+
+@dataclass
+class Served:
+    fake: FakeTelegram
+    url: str
+    db: Path
+    http: httpx.AsyncClient
+
+
+@pytest.fixture
+async def served(tmp_path: Path) -> AsyncIterator[Served]:
+    db = tmp_path / "web.db"
+    async with serve_fake() as (fake, api_url):
+        settings = Settings(
+            telegram_token="123:abc", telegram_api_url=api_url, telegram_webhook_secret=SECRET
+        )
+        async with (
+            serve_asgi(create_app(settings, f"sqlite:///{db}"), lifespan="on") as url,
+            httpx.AsyncClient(base_url=url, timeout=10) as http,
+        ):
+            yield Served(fake, url, db, http)
+
+
+async def _deliver(s: Served, update: dict, secret: str | None = SECRET) -> httpx.Response:
+    headers = {SECRET_HEADER: secret} if secret is not None else {}
+    return await s.http.post("/telegram/webhook", json=update, headers=headers)
+
+
+def _participants(db: Path) -> int:
+    with sqlite3.connect(db) as conn:
+        return int(conn.execute("SELECT COUNT(*) FROM participants").fetchone()[0])
+
+
+@pytest.mark.parametrize("secret", [None, "", "wrong"])
+async def test_missing_or_wrong_secret_is_refused(served: Served, secret: str | None) -> None:
+    served.fake.says(7001, "/start")
+    response = await _deliver(served, served.fake.take_update(), secret)
+    assert response.status_code == 403
+    assert _participants(served.db) == 0
+    assert served.fake.to(7001) == []
+
+
+async def test_onboarding_through_the_webhook(served: Served) -> None:
+    served.fake.says(7002, "/start")
+    assert (await _deliver(served, served.fake.take_update())).status_code == 200
+    first = await served.fake.reply(7002, 0)
+    assert "Soy Minga" in first["text"]
+    served.fake.taps(7002, buttons(first)["Español"])
+    update = served.fake.take_update()
+    assert (await _deliver(served, update)).status_code == 200
+    consent = await served.fake.reply(7002, 1)
+    assert "Privacidad" in consent["text"]
+    # Telegram redelivers: the same update changes nothing.
+    assert (await _deliver(served, update)).status_code == 200
+    served.fake.says(7002, "sí")
+    await _deliver(served, served.fake.take_update())
+    name = await served.fake.reply(7002, 2)
+    assert "¿Cómo se llama?" in name["text"]
+    assert len(served.fake.to(7002)) == 3
+
+
+async def test_not_an_update_is_a_400(served: Served) -> None:
+    response = await served.http.post(
+        "/telegram/webhook", content=b"{not json", headers={SECRET_HEADER: SECRET}
+    )
+    assert response.status_code == 400
+
+
+async def test_health(served: Served) -> None:
+    response = await served.http.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+
+
+def test_a_telegram_token_without_a_webhook_secret_is_refused() -> None:
+    with pytest.raises(ConfigError, match="MINGA_TELEGRAM_WEBHOOK_SECRET"):
+        create_app(Settings(telegram_token="123:abc"), "sqlite:///:memory:")
