@@ -157,6 +157,10 @@ class FlowRunner:
         skipped = False
         if choice_id is not None:
             ref, _, token = choice_id.rpartition(".")
+            if ref == run.data.get("answered_ref"):
+                # A second tap on the question just answered (a double tap, a slow network):
+                # it already counted, so nothing to do and nothing to say.
+                return Turn(tr=ctx.tr)
             if ref != run.data.get("ref"):
                 return self.prompt(
                     run,
@@ -340,6 +344,7 @@ def _record(run: Run, step: Step, value: Any, display: str, now: datetime) -> Ru
     data["vars"] = {**data.get("vars", {}), step.key: value}
     data["shown"] = {**data.get("shown", {}), step.key: display}
     data["history"] = [*data.get("history", []), step.id]
+    data["answered_ref"] = data.get("ref")
     return run.with_changes(data=data, updated_at=now)
 
 

@@ -105,10 +105,10 @@ async def test_buttons_and_stale_buttons(h: Harness) -> None:
     await ana.open()
     old_button = ana.choice_id("Español")
     assert "Privacidad" in await ana.send(choice=old_button)
-    reply = await ana.send(choice=old_button)
-    assert "Ese botón es de una pregunta anterior" in reply
-    assert "Privacidad" in reply
     assert "¿Cómo se llama?" in await ana.send(choice=ana.choice_id("Sí"))
+    reply = await ana.send(choice=old_button)  # two questions ago
+    assert "Ese botón es de una pregunta anterior" in reply
+    assert "¿Cómo se llama?" in reply
 
 
 async def test_back_returns_to_the_previous_question(h: Harness) -> None:
@@ -258,3 +258,14 @@ async def test_two_people_do_not_share_state(h: Harness) -> None:
     await ana.send("1")
     assert "¿En qué idioma" in await ben.send("hola")
     assert "¿Cómo se llama?" in await ana.send("sí")
+
+
+async def test_a_second_tap_on_the_answered_question_does_nothing(h: Harness) -> None:
+    ana = h.person()
+    await ana.open()
+    button = ana.choice_id("Español")
+    assert "Privacidad" in await ana.send(choice=button)
+    assert await ana.send(choice=button) == ""  # a double tap: already counted, no reply
+    p = await _participant(h)
+    assert p is not None
+    assert len(await h.app.store.answers(p.id)) == 1

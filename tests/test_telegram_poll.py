@@ -100,10 +100,11 @@ async def test_photo_and_stale_button_are_reprompted(polling: Polling) -> None:
     polling.fake.says(4004, None, photo=True)
     reply = await polling.fake.reply(4004, seen)
     assert "Solo puedo leer texto" in reply["text"]
-    stale = await _tap(polling, 4004, first, "Português")
+    name = await _tap(polling, 4004, consent, "Sí")
+    assert "¿Cómo se llama?" in name["text"]
+    stale = await _tap(polling, 4004, first, "Português")  # a question two steps back
     assert "botón es de una pregunta anterior" in stale["text"]
-    assert "Privacidad" in stale["text"]
-    assert consent
+    assert "¿Cómo se llama?" in stale["text"]
 
 
 async def test_blocked_participant_is_marked_unreachable(polling: Polling) -> None:
