@@ -11,13 +11,15 @@ import asyncio
 import logging
 from contextlib import suppress
 
-from telegram import Bot, Update
+from telegram import Bot, Message, Update
 from telegram.error import NetworkError, TimedOut
 
 from bot.app import App, open_app
 from bot.channels.telegram import CHANNEL, TelegramSender, inbound_from_update
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from i18n import negotiate, translator
+from storage import PRIORITY_REPLY, NewOutbound, Outbound
 
 log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ["message", "callback_query"]
@@ -28,9 +30,34 @@ async def handle_update(app: App, bot: Bot, update: Update) -> None:
     inbound = inbound_from_update(update, app.clock.now())
     if inbound is not None:
         await app.dispatcher.handle(inbound)
+    elif update.message is not None and update.message.chat.type != "private":
+        await _explain_private_only(app, bot, update.message)
     if update.callback_query is not None:
         with suppress(TimedOut, NetworkError):
             await bot.answer_callback_query(update.callback_query.id)
+
+
+async def _explain_private_only(app: App, bot: Bot, message: Message) -> None:
+    language = message.from_user.language_code if message.from_user else None
+    tr = translator(negotiate(language, app.dispatcher.default_locale))
+    text = tr.gettext(
+        "I work in private chats only, so that everyone's answers stay their own. Write to "
+        "me here: {link}"
+    ).format(link=f"https://t.me/{bot.username}")
+    # Once per group: the dedupe key makes repeated messages in the group queue nothing.
+    await app.store.enqueue(
+        [
+            NewOutbound(
+                CHANNEL,
+                str(message.chat.id),
+                None,
+                Outbound(text),
+                PRIORITY_REPLY,
+                dedupe_key=f"group:{message.chat.id}",
+            )
+        ]
+    )
+    app.sender.wake()
 
 
 async def run_poll(

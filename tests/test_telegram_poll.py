@@ -122,3 +122,14 @@ async def test_blocked_participant_is_marked_unreachable(polling: Polling) -> No
         assert p.unreachable
     finally:
         await store.close()
+
+
+async def test_group_chats_get_the_private_link_once(polling: Polling) -> None:
+    polling.fake.says(-100123, "hola", language="pt-br", sender=6006)
+    reply = await polling.fake.reply(-100123, 0)
+    assert "Só funciono em conversas privadas" in reply["text"]
+    assert "https://t.me/minga_bot" in reply["text"]
+    polling.fake.says(-100123, "olá de novo", language="pt-br", sender=6006)
+    await asyncio.sleep(1.5)
+    assert len(polling.fake.to(-100123)) == 1
+    assert len(polling.fake.to(6006)) == 0  # nobody was enrolled from the group

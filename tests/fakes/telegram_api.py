@@ -51,12 +51,25 @@ class FakeTelegram:
         """Remove and return the newest queued update (to deliver it by webhook instead)."""
         return self.updates.pop()
 
-    def says(self, chat: int, text: str | None, language: str = "es", photo: bool = False) -> int:
+    def says(
+        self,
+        chat: int,
+        text: str | None,
+        language: str = "es",
+        photo: bool = False,
+        sender: int | None = None,
+    ) -> int:
+        """Queue a message from a person; a negative chat id is a group, as on Telegram."""
         message: dict[str, Any] = {
             "message_id": self.next_message,
             "date": int(time.time()),
-            "chat": {"id": chat, "type": "private"},
-            "from": {"id": chat, "is_bot": False, "first_name": "Ana", "language_code": language},
+            "chat": {"id": chat, "type": "private" if chat > 0 else "supergroup"},
+            "from": {
+                "id": sender or chat,
+                "is_bot": False,
+                "first_name": "Ana",
+                "language_code": language,
+            },
         }
         self.next_message += 1
         if photo:
