@@ -39,6 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("migrate", parents=[common], help="apply database migrations")
     sub.add_parser("poll", parents=[common], help="run the Telegram channel by long polling")
+    telegram = sub.add_parser("telegram", help="Telegram setup")
+    telegram_sub = telegram.add_subparsers(dest="telegram_command", required=True)
+    telegram_sub.add_parser("set-webhook", help="register MINGA_PUBLIC_URL/telegram/webhook")
+    telegram_sub.add_parser("set-commands", help="publish the command menu in es, pt and en")
     serve = sub.add_parser("serve", parents=[common], help="HTTP: webhooks and health")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
@@ -113,6 +117,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 uvicorn.run(
                     create_app(settings, url), host=args.host, port=args.port, log_level="info"
                 )
+                return 0
+            case "telegram":
+                from bot.telegram_admin import set_commands, set_webhook
+
+                if args.telegram_command == "set-webhook":
+                    print(f"webhook set to {run(set_webhook(settings))}")
+                else:
+                    print(f"commands set for: {', '.join(run(set_commands(settings)))}")
                 return 0
             case "poll":
                 from bot.telegram_poll import run_poll

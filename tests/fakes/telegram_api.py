@@ -31,6 +31,8 @@ class FakeTelegram:
         self.sent: list[dict[str, Any]] = []
         self.answered: list[str] = []
         self.blocked: set[int] = set()
+        self.commands: dict[str, list[dict[str, str]]] = {}
+        self.webhook: dict[str, str] = {}
         self.next_update = 1
         self.next_message = 1
         self._arrived = asyncio.Event()
@@ -167,6 +169,14 @@ class FakeTelegram:
 
     async def api_sendPhoto(self, params: dict[str, str]) -> JSONResponse:
         return await self._send(params, "sendPhoto")
+
+    async def api_setMyCommands(self, params: dict[str, str]) -> JSONResponse:
+        self.commands[params.get("language_code", "")] = json.loads(params["commands"])
+        return JSONResponse({"ok": True, "result": True})
+
+    async def api_setWebhook(self, params: dict[str, str]) -> JSONResponse:
+        self.webhook = params
+        return JSONResponse({"ok": True, "result": True})
 
     async def api_answerCallbackQuery(self, params: dict[str, str]) -> JSONResponse:
         self.answered.append(params["callback_query_id"])
