@@ -19,10 +19,10 @@ from bot.channels.telegram import CHANNEL, TelegramSender, inbound_from_update
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from i18n import negotiate, translator
-from storage import PRIORITY_REPLY, NewOutbound, Outbound
+from storage import PRIORITY_REPLY, NewOutbound, Outbound, ParticipantKey
 
 log = logging.getLogger(__name__)
-ALLOWED_UPDATES = ["message", "callback_query"]
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 
 
 async def handle_update(app: App, bot: Bot, update: Update) -> None:
@@ -32,6 +32,11 @@ async def handle_update(app: App, bot: Bot, update: Update) -> None:
         await app.dispatcher.handle(inbound)
     elif update.message is not None and update.message.chat.type != "private":
         await _explain_private_only(app, bot, update.message)
+    elif update.my_chat_member is not None and update.my_chat_member.chat.type == "private":
+        # Telegram tells us when a person blocks the bot ("kicked") or comes back ("member").
+        status = update.my_chat_member.new_chat_member.status
+        key = ParticipantKey(CHANNEL, str(update.my_chat_member.chat.id))
+        await app.store.set_reachable(key, reachable=status != "kicked")
     if update.callback_query is not None:
         with suppress(TimedOut, NetworkError):
             await bot.answer_callback_query(update.callback_query.id)
@@ -96,6 +101,10 @@ async def _poll(app: App, bot: Bot, stop: asyncio.Event, poll_timeout: int) -> N
             except (TimedOut, NetworkError):
                 log.warning("getUpdates failed; retrying")
                 await asyncio.sleep(1)
+                continue
+            except Exception:  # an update PTB cannot parse must not end the poller
+                log.exception("getUpdates returned something unreadable; retrying")
+                await asyncio.sleep(5)
                 continue
             if updates:
                 # Confirmed (offset) only once handled: a crash before means redelivery.

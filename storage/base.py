@@ -128,6 +128,10 @@ class Store(ABC):
         """Read a participant by channel and address."""
 
     @abstractmethod
+    async def set_reachable(self, key: ParticipantKey, reachable: bool) -> bool:
+        """Record that a participant blocked or unblocked us; False if we do not know them."""
+
+    @abstractmethod
     async def answers(self, participant_id: str) -> list[Answer]:
         """Return all answers of a participant, oldest first."""
 

@@ -499,6 +499,18 @@ class SQLiteStore(Store):
         return participant_from_row(rows[0]) if rows else None
 
     @override
+    async def set_reachable(self, key: ParticipantKey, reachable: bool) -> bool:
+        def update(conn: sqlite3.Connection) -> bool:
+            cursor = conn.execute(
+                "UPDATE participants SET unreachable = ? WHERE channel = ? AND address = ?",
+                (int(not reachable), key.channel, key.address),
+            )
+            return cursor.rowcount == 1
+
+        known: bool = await self._w.job(update)
+        return known
+
+    @override
     async def answers(self, participant_id: str) -> list[Answer]:
         return await self._decoded(
             answer_from_row,

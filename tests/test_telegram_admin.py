@@ -35,7 +35,11 @@ async def test_webhook_is_registered_with_its_secret() -> None:
         assert await set_webhook(settings) == "https://minga.example.org/telegram/webhook"
     assert fake.webhook["url"] == "https://minga.example.org/telegram/webhook"
     assert fake.webhook["secret_token"] == "s3cret"
-    assert json.loads(fake.webhook["allowed_updates"]) == ["message", "callback_query"]
+    assert json.loads(fake.webhook["allowed_updates"]) == [
+        "message",
+        "callback_query",
+        "my_chat_member",
+    ]
 
 
 async def test_webhook_needs_a_secret() -> None:

@@ -133,3 +133,30 @@ async def test_group_chats_get_the_private_link_once(polling: Polling) -> None:
     await asyncio.sleep(1.5)
     assert len(polling.fake.to(-100123)) == 1
     assert len(polling.fake.to(6006)) == 0  # nobody was enrolled from the group
+
+
+async def test_blocking_and_unblocking_follow_my_chat_member(polling: Polling) -> None:
+    await _say(polling, 8008, "/start")
+    store = await open_store(f"sqlite:///{polling.db}", FakeClock().now)
+    key = ParticipantKey("telegram", "8008")
+
+    async def unreachable() -> bool:
+        p = await store.participant(key)
+        assert p is not None
+        return p.unreachable
+
+    try:
+        polling.fake.member_status(8008, "kicked")
+        for _ in range(100):
+            if await unreachable():
+                break
+            await asyncio.sleep(0.05)
+        assert await unreachable()
+        polling.fake.member_status(8008, "member")
+        for _ in range(100):
+            if not await unreachable():
+                break
+            await asyncio.sleep(0.05)
+        assert not await unreachable()
+    finally:
+        await store.close()

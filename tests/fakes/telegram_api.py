@@ -102,6 +102,30 @@ class FakeTelegram:
             }
         )
 
+    def member_status(self, chat: int, status: str) -> int:
+        """Queue a `my_chat_member` update: "kicked" when a person blocks the bot."""
+        person = {"id": chat, "is_bot": False, "first_name": "Ana"}
+        old = "member" if status == "kicked" else "kicked"
+        return self.push(
+            {
+                "my_chat_member": {
+                    "chat": {"id": chat, "type": "private"},
+                    "from": person,
+                    "date": int(time.time()),
+                    "old_chat_member": {
+                        "status": old,
+                        "user": BOT_USER,
+                        **({"until_date": 0} if old == "kicked" else {}),
+                    },
+                    "new_chat_member": {
+                        "status": status,
+                        "user": BOT_USER,
+                        **({"until_date": 0} if status == "kicked" else {}),
+                    },
+                }
+            }
+        )
+
     def to(self, chat: int) -> list[dict[str, Any]]:
         return [m for m in self.sent if int(m["chat_id"]) == chat]
 
