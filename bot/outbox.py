@@ -184,7 +184,7 @@ class OutboxSender:
     async def _send_one(self, row: OutboxRow) -> SendOutcome:
         sender = self.senders[row.channel]
         try:
-            return await sender.send(row.address, row.message)
+            return await sender.send(row.address, row.message, row.priority)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a sender bug must not stop the queue

@@ -23,7 +23,7 @@ class ScriptedSender(ChannelSender):
         self.delivered: list[tuple[str, str]] = []
 
     @override
-    async def send(self, address: str, message: Outbound) -> SendOutcome:
+    async def send(self, address: str, message: Outbound, priority: int = 0) -> SendOutcome:
         outcome = self.outcomes.popleft() if self.outcomes else SendOutcome.sent()
         if outcome.state == "sent":
             self.delivered.append((address, message.text))
@@ -104,10 +104,10 @@ async def test_unreachable_marks_the_participant(tmp_path: Path, clock: FakeCloc
 async def test_a_raising_sender_does_not_stop_the_queue(tmp_path: Path, clock: FakeClock) -> None:
     class Broken(ScriptedSender):
         @override
-        async def send(self, address: str, message: Outbound) -> SendOutcome:
+        async def send(self, address: str, message: Outbound, priority: int = 0) -> SendOutcome:
             if address == "a":
                 raise ConnectionError("network down")
-            return await super().send(address, message)
+            return await super().send(address, message, priority)
 
     store = await open_store(f"sqlite:///{tmp_path}/o.db", clock.now)
     try:

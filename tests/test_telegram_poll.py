@@ -160,3 +160,18 @@ async def test_blocking_and_unblocking_follow_my_chat_member(polling: Polling) -
         assert not await unreachable()
     finally:
         await store.close()
+
+
+async def test_a_room_writing_at_once_gets_every_reply_without_429(polling: Polling) -> None:
+    """90 people send /start in the same second; the limit allows 30 messages a second."""
+    polling.fake.limits = True
+    chats = list(range(9100, 9190))
+    began = asyncio.get_running_loop().time()
+    for chat in chats:
+        polling.fake.says(chat, "/start")
+    for chat in chats:
+        reply = await polling.fake.reply(chat, 0, within=20)
+        assert "Soy Minga" in reply["text"]
+    elapsed = asyncio.get_running_loop().time() - began
+    assert polling.fake.rejected == 0
+    assert elapsed >= 2.0  # 90 messages at 30 a second take three seconds, not less

@@ -10,7 +10,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Literal
 
-from storage import Outbound
+from storage import PRIORITY_REPLY, Outbound
 
 OutcomeState = Literal["sent", "retry", "unreachable", "failed"]
 
@@ -51,8 +51,10 @@ class ChannelSender(ABC):
     channel: str
 
     @abstractmethod
-    async def send(self, address: str, message: Outbound) -> SendOutcome:
-        """Send one message to one address."""
+    async def send(
+        self, address: str, message: Outbound, priority: int = PRIORITY_REPLY
+    ) -> SendOutcome:
+        """Send one message to one address; `priority` orders it among waiting sends."""
 
     async def close(self) -> None:  # noqa: B027 - most senders hold nothing to close
         """Release connections the sender holds."""

@@ -8,7 +8,7 @@ from typing import TextIO
 from typing_extensions import override
 
 from bot.channels.base import ChannelSender, SendOutcome
-from storage import Outbound
+from storage import PRIORITY_REPLY, Outbound
 
 CHANNEL = "console"
 
@@ -34,7 +34,9 @@ class ConsoleSender(ChannelSender):
         self.out = out or sys.stdout
 
     @override
-    async def send(self, address: str, message: Outbound) -> SendOutcome:
+    async def send(
+        self, address: str, message: Outbound, priority: int = PRIORITY_REPLY
+    ) -> SendOutcome:
         self.out.write(render(message) + "\n\n")
         self.out.flush()
         return SendOutcome.sent()

@@ -8,7 +8,7 @@ from collections import defaultdict
 from typing_extensions import override
 
 from bot.channels.base import ChannelSender, SendOutcome
-from storage import Outbound
+from storage import PRIORITY_REPLY, Outbound
 
 
 class MemorySender(ChannelSender):
@@ -20,7 +20,9 @@ class MemorySender(ChannelSender):
         self._arrived: dict[str, asyncio.Event] = {}
 
     @override
-    async def send(self, address: str, message: Outbound) -> SendOutcome:
+    async def send(
+        self, address: str, message: Outbound, priority: int = PRIORITY_REPLY
+    ) -> SendOutcome:
         self.sent[address].append(message)
         event = self._arrived.get(address)
         if event is not None:

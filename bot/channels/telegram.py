@@ -13,14 +13,20 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from typing_extensions import override
 
 from bot.channels.base import ChannelSender, SendOutcome
+from bot.channels.pacing import SendPacer
 from bot.channels.text import split_text
 from bot.inbound import Inbound, InboundKind
-from storage import Outbound
+from storage import PRIORITY_REPLY, Outbound
 
 CHANNEL = "telegram"
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_ROW = 8
+# Telegram's limits: about 30 messages a second in all, about one a second per private chat
+# with short bursts. Slightly under 30 keeps clock jitter from ever making it 31.
+PER_SECOND = 29.5
+PER_CHAT = 1.0
+BURST = 3
 _SHORT_LABEL = 14  # labels up to this long share a row; longer ones get a row of their own
 
 
@@ -55,15 +61,20 @@ class TelegramSender(ChannelSender):
 
     channel = CHANNEL
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, pacer: SendPacer | None = None) -> None:
         self.bot = bot
+        self.pacer = pacer or SendPacer(per_second=PER_SECOND, per_address=PER_CHAT, burst=BURST)
 
     @override
-    async def send(self, address: str, message: Outbound) -> SendOutcome:
+    async def send(
+        self, address: str, message: Outbound, priority: int = PRIORITY_REPLY
+    ) -> SendOutcome:
         try:
-            sent = await self._send(int(address), message)
+            sent = await self._send(int(address), message, priority)
         except RetryAfter as exc:
-            return SendOutcome.retry("telegram 429", after=_seconds(exc.retry_after))
+            after = _seconds(exc.retry_after)
+            self.pacer.pause(after)  # the limit is the bot's, not this chat's
+            return SendOutcome.retry("telegram 429", after=after)
         except Forbidden as exc:
             return SendOutcome.unreachable(f"telegram 403: {exc.message}")
         except BadRequest as exc:
@@ -72,11 +83,13 @@ class TelegramSender(ChannelSender):
             return SendOutcome.retry(f"telegram network: {type(exc).__name__}")
         return SendOutcome.sent(str(sent.message_id))
 
-    async def _send(self, chat_id: int, message: Outbound) -> Message:
+    async def _send(self, chat_id: int, message: Outbound, priority: int) -> Message:
         markup = keyboard(message)
         text = message.text
+        address = str(chat_id)
         if message.image_png is not None:
             caption = text if len(text) <= MAX_CAPTION else None
+            await self.pacer.wait(address, priority)
             photo = await self.bot.send_photo(
                 chat_id,
                 message.image_png,
@@ -87,7 +100,9 @@ class TelegramSender(ChannelSender):
                 return photo
         pieces = split_text(text, MAX_TEXT)
         for piece in pieces[:-1]:
+            await self.pacer.wait(address, priority)
             await self.bot.send_message(chat_id, piece)
+        await self.pacer.wait(address, priority)
         return await self.bot.send_message(chat_id, pieces[-1], reply_markup=markup)
 
 

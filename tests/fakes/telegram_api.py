@@ -32,6 +32,11 @@ class FakeTelegram:
         self.answered: list[str] = []
         self.blocked: set[int] = set()
         self.commands: dict[str, list[dict[str, str]]] = {}
+        # Telegram's limits, enforced when `limits` is on: 30 a second, 3 a second per chat.
+        self.limits = False
+        self.rejected = 0
+        self._times: list[float] = []
+        self._chat_times: dict[int, list[float]] = {}
         self.webhook: dict[str, str] = {}
         self.next_update = 1
         self.next_message = 1
@@ -175,6 +180,17 @@ class FakeTelegram:
                 },
                 status_code=403,
             )
+        if self.limits and self._over_limit(chat):
+            self.rejected += 1
+            return JSONResponse(
+                {
+                    "ok": False,
+                    "error_code": 429,
+                    "description": "Too Many Requests: retry after 1",
+                    "parameters": {"retry_after": 1},
+                },
+                status_code=429,
+            )
         record = {"method": kind, **params}
         if "reply_markup" in params:
             record["reply_markup"] = json.loads(params["reply_markup"])
@@ -187,6 +203,16 @@ class FakeTelegram:
         }
         self.next_message += 1
         return JSONResponse({"ok": True, "result": message})
+
+    def _over_limit(self, chat: int) -> bool:
+        now = time.monotonic()
+        self._times = [t for t in self._times if t > now - 1.0]
+        mine = [t for t in self._chat_times.get(chat, []) if t > now - 1.0]
+        if len(self._times) >= 30 or len(mine) >= 3:
+            return True
+        self._times.append(now)
+        self._chat_times[chat] = [*mine, now]
+        return False
 
     async def api_sendMessage(self, params: dict[str, str]) -> JSONResponse:
         return await self._send(params, "sendMessage")
