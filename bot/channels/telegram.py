@@ -6,6 +6,7 @@ channel-neutral `Inbound`s, so nothing above this module imports `telegram`.
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -17,6 +18,10 @@ from bot.channels.pacing import SendPacer
 from bot.channels.text import split_text
 from bot.inbound import Inbound, InboundKind
 from storage import PRIORITY_REPLY, Outbound
+
+# Opt into PTB's future behaviour (RetryAfter.retry_after as a timedelta) instead of warnings;
+# `_seconds` reads both.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 CHANNEL = "telegram"
 MAX_TEXT = 4096

@@ -1,0 +1,62 @@
+"""The Telegram sender against the fake Bot API: splitting, photos, keyboards, error mapping."""
+
+from __future__ import annotations
+
+from telegram import Bot
+
+from bot.channels.pacing import SendPacer
+from bot.channels.telegram import TelegramSender
+from storage import Choice, Outbound
+from tests.fakes.telegram_api import buttons, serve_fake
+
+
+def _fast() -> SendPacer:
+    return SendPacer(per_second=1000, per_address=1000, burst=10)
+
+
+async def test_long_text_is_split_with_the_keyboard_on_the_last_piece() -> None:
+    async with serve_fake() as (fake, url), Bot("1:a", base_url=url) as bot:
+        text = "\n\n".join(f"Párrafo {n}. " + "palabra " * 300 for n in range(4))
+        outcome = await TelegramSender(bot, _fast()).send(
+            "11", Outbound(text, (Choice("r.0", "Sí"), Choice("r.1", "No")))
+        )
+    assert outcome.state == "sent"
+    sent = fake.to(11)
+    assert len(sent) >= 2
+    assert all(len(m["text"]) <= 4096 for m in sent)
+    assert all("reply_markup" not in m for m in sent[:-1])
+    assert buttons(sent[-1]) == {"Sí": "r.0", "No": "r.1"}
+
+
+async def test_charts_go_as_photos_with_their_caption() -> None:
+    png = b"\x89PNG\r\n\x1a\n" + b"0" * 100
+    async with serve_fake() as (fake, url), Bot("1:a", base_url=url) as bot:
+        outcome = await TelegramSender(bot, _fast()).send(
+            "12", Outbound("Sus resultados en un gráfico.", image_png=png)
+        )
+    assert outcome.state == "sent"
+    (photo,) = fake.to(12)
+    assert photo["method"] == "sendPhoto"
+    assert photo["caption"] == "Sus resultados en un gráfico."
+
+
+async def test_a_likert_scale_is_one_row() -> None:
+    scale = tuple(Choice(f"r.{n}", str(n + 1)) for n in range(5))
+    async with serve_fake() as (fake, url), Bot("1:a", base_url=url) as bot:
+        await TelegramSender(bot, _fast()).send("13", Outbound("¿?", scale, scale=True))
+    (message,) = fake.to(13)
+    assert len(message["reply_markup"]["inline_keyboard"]) == 1
+
+
+async def test_blocked_is_unreachable_and_429_is_retry_with_a_pause() -> None:
+    async with serve_fake() as (fake, url), Bot("1:a", base_url=url) as bot:
+        sender = TelegramSender(bot, _fast())
+        fake.blocked.add(14)
+        blocked = await sender.send("14", Outbound("hola"))
+        fake.limits = True
+        fake._times = [10**9] * 30  # the fake believes 30 messages just went out
+        limited = await sender.send("15", Outbound("hola"))
+    assert blocked.state == "unreachable"
+    assert limited.state == "retry"
+    assert limited.retry_after == 1
+    assert sender.pacer._paused_until > 0
