@@ -15,6 +15,7 @@ from telegram import Bot, Message, Update
 from telegram.error import NetworkError, TimedOut
 
 from bot.app import App, open_app
+from bot.channels.pacing import SendPacer
 from bot.channels.telegram import CHANNEL, TelegramSender, inbound_from_update
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
@@ -72,6 +73,7 @@ async def run_poll(
     clock: Clock | None = None,
     stop: asyncio.Event | None = None,
     poll_timeout: int = 25,
+    pacer: SendPacer | None = None,
 ) -> int:
     """Poll until `stop` is set (or forever); return the exit status."""
     settings.require("telegram_token")
@@ -80,7 +82,7 @@ async def run_poll(
     stop = stop or asyncio.Event()
     app_clock = clock or SystemClock()
     async with Bot(token, base_url=settings.telegram_api_url) as bot:
-        sender = TelegramSender(bot)
+        sender = TelegramSender(bot, pacer)
         async with open_app(
             database_url, {CHANNEL: sender}, clock=app_clock, default_locale=settings.locale
         ) as app:

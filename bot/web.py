@@ -21,6 +21,7 @@ from telegram import Bot, Update
 
 from bot.app import App, open_app
 from bot.channels.base import ChannelSender
+from bot.channels.pacing import SendPacer
 from bot.channels.telegram import CHANNEL as TELEGRAM
 from bot.channels.telegram import TelegramSender
 from bot.clock import Clock, SystemClock
@@ -31,7 +32,12 @@ log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
-def create_app(settings: Settings, database_url: str, clock: Clock | None = None) -> Starlette:
+def create_app(
+    settings: Settings,
+    database_url: str,
+    clock: Clock | None = None,
+    pacer: SendPacer | None = None,
+) -> Starlette:
     """Build the ASGI app; channels without their settings are simply not served."""
     if settings.telegram_token is not None:
         settings.require("telegram_webhook_secret")  # a public webhook without it is open
@@ -46,7 +52,7 @@ def create_app(settings: Settings, database_url: str, clock: Clock | None = None
                     settings.telegram_token.get_secret_value(), base_url=settings.telegram_api_url
                 )
                 await stack.enter_async_context(bot)
-                senders[TELEGRAM] = TelegramSender(bot)
+                senders[TELEGRAM] = TelegramSender(bot, pacer)
             app = await stack.enter_async_context(
                 open_app(
                     database_url,

@@ -1,0 +1,120 @@
+"""Onboarding and a whole assessment over Telegram, by polling and by webhook, in es and pt-br."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from bot.channels.pacing import SendPacer
+from bot.config import Settings
+from bot.telegram_poll import run_poll
+from bot.web import SECRET_HEADER, create_app
+from tests.fakes.telegram_api import FakeTelegram, buttons, serve_asgi, serve_fake
+
+SECRET = "s3cr3t"
+Deliver = Callable[[], Awaitable[None]]
+LANG = {
+    "es": {
+        "hint": "es",
+        "yes": "Sí",
+        "first": "Español",
+        "role": "Otro",
+        "code": "No tengo código",
+        "flow": "Cambio de mentalidad para los ODS",
+        "agree": "De acuerdo",
+        "result": "Sus resultados: Cambio de mentalidad",
+    },
+    "pt": {
+        "hint": "pt-br",
+        "yes": "Sim",
+        "first": "Português",
+        "role": "Outro",
+        "code": "Não tenho código",
+        "flow": "Mudança de mentalidade para os ODS",
+        "agree": "Concordo",
+        "result": "Seus resultados: Mudança de mentalidade",
+    },
+}
+
+
+def _fast() -> SendPacer:
+    return SendPacer(per_second=1000, per_address=1000, burst=10)
+
+
+@pytest.fixture(params=["polling", "webhook"])
+async def telegram(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[tuple[FakeTelegram, Deliver]]:
+    db = f"sqlite:///{tmp_path}/tg.db"
+    async with serve_fake() as (fake, api):
+        settings = Settings(
+            telegram_token="1:a", telegram_api_url=api, telegram_webhook_secret=SECRET
+        )
+        if request.param == "polling":
+            stop = asyncio.Event()
+            task = asyncio.create_task(
+                run_poll(settings, db, stop=stop, poll_timeout=1, pacer=_fast())
+            )
+
+            async def nothing() -> None:  # the poller fetches updates itself
+                return None
+
+            yield fake, nothing
+            stop.set()
+            await asyncio.wait_for(task, 15)
+        else:
+            app = create_app(settings, db, pacer=_fast())
+            async with (
+                serve_asgi(app, lifespan="on") as url,
+                httpx.AsyncClient(base_url=url, timeout=10) as http,
+            ):
+
+                async def deliver() -> None:
+                    update = fake.take_update()
+                    response = await http.post(
+                        "/telegram/webhook", json=update, headers={SECRET_HEADER: SECRET}
+                    )
+                    assert response.status_code == 200
+
+                yield fake, deliver
+
+
+@pytest.mark.parametrize("lang", ["es", "pt"])
+async def test_onboarding_and_an_assessment(
+    telegram: tuple[FakeTelegram, Deliver], lang: str
+) -> None:
+    fake, deliver = telegram
+    words = LANG[lang]
+    chat = 777
+
+    async def exchange(push: Callable[[], Any]) -> dict[str, Any]:
+        seen = len(fake.to(chat))
+        push()
+        await deliver()
+        return await fake.reply(chat, seen)
+
+    def say(text: str) -> Callable[[], Any]:
+        return lambda: fake.says(chat, text, words["hint"])
+
+    def tap(message: dict[str, Any], label: str) -> Callable[[], Any]:
+        return lambda: fake.taps(chat, buttons(message)[label], words["hint"])
+
+    message = await exchange(say("/start"))
+    message = await exchange(tap(message, words["first"]))
+    message = await exchange(tap(message, words["yes"]))
+    await exchange(say("Ana"))
+    await exchange(say("Cusco"))
+    message = await exchange(say("Perú"))
+    message = await exchange(tap(message, words["role"]))
+    menu = await exchange(tap(message, words["code"]))
+    message = await exchange(tap(menu, words["flow"]))
+    for _ in range(12):
+        assert len(buttons(message)) == 5  # the scale, as one row of buttons
+        message = await exchange(tap(message, words["agree"]))
+    results = "\n".join(m["text"] for m in fake.to(chat)[-3:])
+    assert words["result"] in results
