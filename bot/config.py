@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     telegram_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org/bot"
     telegram_webhook_secret: SecretStr | None = None
+    # Telegram's limits; raise them only for a local Bot API server without limits.
+    telegram_rate: float = 28.5
+    telegram_chat_rate: float = 1.0
     twilio_account_sid: str | None = None
     twilio_auth_token: SecretStr | None = None
     whatsapp_from: str | None = None

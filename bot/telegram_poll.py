@@ -16,7 +16,7 @@ from telegram.error import NetworkError, TimedOut
 
 from bot.app import App, open_app
 from bot.channels.pacing import SendPacer
-from bot.channels.telegram import CHANNEL, TelegramSender, inbound_from_update
+from bot.channels.telegram import CHANNEL, TelegramSender, inbound_from_update, pacer_for
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from i18n import negotiate, translator
@@ -82,7 +82,9 @@ async def run_poll(
     stop = stop or asyncio.Event()
     app_clock = clock or SystemClock()
     async with Bot(token, base_url=settings.telegram_api_url) as bot:
-        sender = TelegramSender(bot, pacer)
+        sender = TelegramSender(
+            bot, pacer or pacer_for(settings.telegram_rate, settings.telegram_chat_rate)
+        )
         async with open_app(
             database_url, {CHANNEL: sender}, clock=app_clock, default_locale=settings.locale
         ) as app:

@@ -23,7 +23,7 @@ from bot.app import App, open_app
 from bot.channels.base import ChannelSender
 from bot.channels.pacing import SendPacer
 from bot.channels.telegram import CHANNEL as TELEGRAM
-from bot.channels.telegram import TelegramSender
+from bot.channels.telegram import TelegramSender, pacer_for
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.telegram_poll import handle_update
@@ -52,7 +52,9 @@ def create_app(
                     settings.telegram_token.get_secret_value(), base_url=settings.telegram_api_url
                 )
                 await stack.enter_async_context(bot)
-                senders[TELEGRAM] = TelegramSender(bot, pacer)
+                senders[TELEGRAM] = TelegramSender(
+                    bot, pacer or pacer_for(settings.telegram_rate, settings.telegram_chat_rate)
+                )
             app = await stack.enter_async_context(
                 open_app(
                     database_url,

@@ -31,6 +31,7 @@ class FakeTelegram:
         self.sent: list[dict[str, Any]] = []
         self.answered: list[str] = []
         self.blocked: set[int] = set()
+        self.by_chat: dict[int, list[dict[str, Any]]] = {}
         self.commands: dict[str, list[dict[str, str]]] = {}
         # Telegram's limits, enforced when `limits` is on: 30 a second, 3 a second per chat.
         self.limits = False
@@ -41,6 +42,7 @@ class FakeTelegram:
         self.next_update = 1
         self.next_message = 1
         self._arrived = asyncio.Event()
+        self._inbox: dict[int, asyncio.Event] = {}
         self.app = Starlette(
             routes=[Route("/bot{token}/{method}", self.endpoint, methods=["POST", "GET"])]
         )
@@ -132,7 +134,15 @@ class FakeTelegram:
         )
 
     def to(self, chat: int) -> list[dict[str, Any]]:
-        return [m for m in self.sent if int(m["chat_id"]) == chat]
+        return list(self.by_chat.get(chat, []))
+
+    async def message_for(self, chat: int, after: int) -> dict[str, Any]:
+        """Wait, without polling, for message number `after` to `chat` (for load tests)."""
+        while len(self.by_chat.get(chat, [])) <= after:
+            event = self._inbox.setdefault(chat, asyncio.Event())
+            event.clear()
+            await event.wait()
+        return self.by_chat[chat][after]
 
     async def reply(self, chat: int, after: int, within: float = 10) -> dict[str, Any]:
         """Wait for the first message to `chat` beyond the `after` already seen."""
@@ -195,6 +205,10 @@ class FakeTelegram:
         if "reply_markup" in params:
             record["reply_markup"] = json.loads(params["reply_markup"])
         self.sent.append(record)
+        self.by_chat.setdefault(chat, []).append(record)
+        waiter = self._inbox.get(chat)
+        if waiter is not None:
+            waiter.set()
         message = {
             "message_id": self.next_message,
             "date": int(time.time()),
