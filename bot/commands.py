@@ -6,9 +6,6 @@ from dataclasses import dataclass
 
 from i18n import fold
 
-GLOBAL_COMMANDS = frozenset(
-    {"start", "menu", "help", "language", "resume", "stop", "mydata", "delete", "roadmap"}
-)
 # Plain words that act as commands, in the languages we ship (WhatsApp has no slash menu).
 KEYWORDS = {
     "menu": "menu",

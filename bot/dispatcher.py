@@ -17,11 +17,11 @@ from bot.clock import Clock
 from bot.commands import Command, parse_command
 from bot.inbound import Inbound
 from bot.reports import assessment_results, round_results
-from bot.rounds import record_round
+from bot.rounds import record_round, standing
 from bot.work import Work
 from flows.menu import Menu
 from flows.plan import render_plan
-from flows.prioritization import PHASES, rank, visible
+from flows.prioritization import PHASES, visible
 from flows.registry import FlowRegistry
 from flows.runner import ActionRequested, Context, FlowRunner, FlowRuntimeError, ProfileSet, Turn
 from i18n import Translator, negotiate, translator
@@ -260,10 +260,9 @@ class Dispatcher:
             if left == 2:
                 preset["last_barrier_2"] = False
         if phase in ("voting", "discussing"):
-            challenges = await self.store.challenges(cohort_id)
-            votes = await self.store.votes(cohort_id)
-            shown = visible(challenges)
-            ranked = [r.challenge for r in rank(challenges, [v.ranking for v in votes])]
+            now = await standing(self.store, cohort_id)
+            shown = visible(now.challenges)
+            ranked = [r.challenge for r in now.ranking]
             preset["challenges"] = [{"id": c.id, "text": c.text} for c in shown]
             preset["top"] = [{"id": c.id, "text": c.text} for c in ranked[:5]]
             if len(shown) < 2:

@@ -8,9 +8,10 @@ from __future__ import annotations
 import asyncio
 
 from bot.charts import impact_effort_chart, scores_chart
+from bot.rounds import standing
 from bot.work import Work
 from flows.model import Flow
-from flows.prioritization import rank, render_ranking
+from flows.prioritization import render_ranking
 from flows.registry import FlowRegistry
 from flows.scoring import (
     MIN_GROUP_SIZE,
@@ -78,9 +79,7 @@ async def round_results(
     store: Store, cohort_id: str, work: Work, image_channels: frozenset[str]
 ) -> None:
     """Show a round's ranking and the tables' proposals (with the 2×2 where images go)."""
-    challenges = await store.challenges(cohort_id)
-    votes = await store.votes(cohort_id)
-    ranking = rank(challenges, [v.ranking for v in votes])
+    ranking = (await standing(store, cohort_id)).ranking
     lines = [render_ranking(ranking, work.tr) or work.tr.gettext("No votes were cast.")]
     solutions = await store.solutions(cohort_id)
     if solutions:

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from bot.clock import Clock
 from bot.work import Work
-from flows.prioritization import PHASES, ROUND, rank, render_ranking, visible
+from flows.prioritization import PHASES, ROUND, Ranked, rank, render_ranking, visible
 from flows.runner import ActionRequested
 from i18n import N_, Translator, translator
 from storage import PRIORITY_BULK, Challenge, Cohort, NewOutbound, Outbound, Solution, Store, Vote
@@ -34,6 +34,22 @@ ANNOUNCEMENTS = {
 
 class RoundError(Exception):
     """A phase change or a moderation that cannot be done; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """Where a round stands: every challenge, how many voted, and the Borda ranking."""
+
+    challenges: list[Challenge]
+    voters: int
+    ranking: list[Ranked]
+
+
+async def standing(store: Store, cohort_id: str) -> Standing:
+    """Read a round's challenges and votes and rank them."""
+    challenges = await store.challenges(cohort_id)
+    votes = await store.votes(cohort_id)
+    return Standing(challenges, len(votes), rank(challenges, [v.ranking for v in votes]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +97,8 @@ async def move_phase(store: Store, cohort: Cohort, target: str, clock: Clock) ->
 async def summary(store: Store, cohort: Cohort, tr: Translator) -> str:
     """Describe the round: phase, challenges with ids, ranking and the tables' proposals."""
     phase = await store.round_phase(cohort.id) or PHASES[0]
-    challenges = await store.challenges(cohort.id)
-    votes = await store.votes(cohort.id)
+    now = await standing(store, cohort.id)
+    challenges = now.challenges
     lines = [f"{cohort.name} ({cohort.code}): {phase}", "", f"challenges ({len(challenges)}):"]
     for c in challenges:
         state = (
@@ -91,8 +107,8 @@ async def summary(store: Store, cohort: Cohort, tr: Translator) -> str:
         lines.append(f"  {c.id}  {c.text}{state}")
     lines += [
         "",
-        f"ranking ({len(votes)} votes):",
-        render_ranking(rank(challenges, [v.ranking for v in votes]), tr, limit=len(challenges)),
+        f"ranking ({now.voters} votes):",
+        render_ranking(now.ranking, tr, limit=len(challenges)),
     ]
     solutions = await store.solutions(cohort.id)
     if solutions:

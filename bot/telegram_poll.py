@@ -82,9 +82,7 @@ async def run_poll(
     stop = stop or asyncio.Event()
     app_clock = clock or SystemClock()
     async with Bot(token, base_url=settings.telegram_api_url) as bot:
-        sender = TelegramSender(
-            bot, pacer or pacer_for(settings.telegram_rate, settings.telegram_chat_rate)
-        )
+        sender = TelegramSender(bot, pacer or pacer_for(settings))
         async with open_app(
             database_url, {CHANNEL: sender}, clock=app_clock, default_locale=settings.locale
         ) as app:

@@ -52,9 +52,7 @@ def create_app(
                     settings.telegram_token.get_secret_value(), base_url=settings.telegram_api_url
                 )
                 await stack.enter_async_context(bot)
-                senders[TELEGRAM] = TelegramSender(
-                    bot, pacer or pacer_for(settings.telegram_rate, settings.telegram_chat_rate)
-                )
+                senders[TELEGRAM] = TelegramSender(bot, pacer or pacer_for(settings))
             app = await stack.enter_async_context(
                 open_app(
                     database_url,

@@ -13,16 +13,10 @@ from typing import Any
 
 from flows.machine import PhaseMachine
 from flows.model import Option
-from i18n import N_, Translator
+from i18n import Translator
 from storage import Challenge
 
 PHASES = ("collecting", "voting", "discussing", "closed")
-PHASE_NAMES = {
-    "collecting": N_("collecting challenges"),
-    "voting": N_("voting"),
-    "discussing": N_("discussing at the tables"),
-    "closed": N_("closed"),
-}
 ROUND = PhaseMachine(PHASES)
 POINTS = (3, 2, 1)
 

@@ -242,8 +242,7 @@ class FlowRunner:
             if step.is_question:
                 prefilled = run.data["vars"].get(step.prefill) if step.prefill else None
                 if prefilled is None:
-                    seq = int(run.data.get("seq", 0)) + 1
-                    data = {**run.data, "seq": seq, "ref": f"{run.id[:6]}{seq:x}", "page": 0}
+                    data = _asking(run.id, run.data)
                     run = run.with_changes(step=step_id, data=data, updated_at=ctx.now)
                     turn.run = run
                     self._ask(flow, step, run, _with_tr(ctx, turn.tr), turn)
@@ -297,14 +296,7 @@ class FlowRunner:
         target = history[-1]
         if not compiled.back(run.step, target):
             return self.prompt(run, ctx, ctx.tr.gettext("You cannot go back from here."))
-        seq = int(run.data.get("seq", 0)) + 1
-        data = {
-            **run.data,
-            "history": history[:-1],
-            "seq": seq,
-            "ref": f"{run.id[:6]}{seq:x}",
-            "page": 0,
-        }
+        data = _asking(run.id, {**run.data, "history": history[:-1]})
         run = run.with_changes(step=target, data=data, updated_at=ctx.now)
         turn = self.prompt(run, ctx)
         turn.run = run
@@ -337,6 +329,12 @@ def _page(
     pages = -(-len(options) // size)
     page %= pages
     return page, options[page * size : (page + 1) * size], True
+
+
+def _asking(run_id: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Run data for a question about to be asked: a fresh button token, its first page."""
+    seq = int(data.get("seq", 0)) + 1
+    return {**data, "seq": seq, "ref": f"{run_id[:6]}{seq:x}", "page": 0}
 
 
 def _record(run: Run, step: Step, value: Any, display: str, now: datetime) -> Run:

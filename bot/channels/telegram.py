@@ -16,6 +16,7 @@ from typing_extensions import override
 from bot.channels.base import ChannelSender, SendOutcome
 from bot.channels.pacing import SendPacer
 from bot.channels.text import split_text
+from bot.config import Settings
 from bot.inbound import Inbound, InboundKind
 from storage import PRIORITY_REPLY, Outbound
 
@@ -27,12 +28,7 @@ CHANNEL = "telegram"
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_ROW = 8
-# Telegram's limits: about 30 messages a second in all, about one a second per private chat
-# with short bursts. 28.5 leaves a margin for network jitter: 31 grants span 1.05 s, so sends
-# bunched by up to 50 ms on the way still never make 31 in one second (measured: 29.5 did).
-PER_SECOND = 28.5
-PER_CHAT = 1.0
-BURST = 3
+BURST = 3  # a person may get a few messages in a row before the per-chat pace applies
 _SHORT_LABEL = 14  # labels up to this long share a row; longer ones get a row of their own
 
 
@@ -58,9 +54,11 @@ def keyboard(message: Outbound) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(rows)
 
 
-def pacer_for(per_second: float, per_chat: float) -> SendPacer:
+def pacer_for(settings: Settings) -> SendPacer:
     """Build the pacer for the configured limits (MINGA_TELEGRAM_RATE, …_CHAT_RATE)."""
-    return SendPacer(per_second=per_second, per_address=per_chat, burst=BURST)
+    return SendPacer(
+        per_second=settings.telegram_rate, per_address=settings.telegram_chat_rate, burst=BURST
+    )
 
 
 def _seconds(value: int | float | timedelta) -> float:
@@ -72,9 +70,9 @@ class TelegramSender(ChannelSender):
 
     channel = CHANNEL
 
-    def __init__(self, bot: Bot, pacer: SendPacer | None = None) -> None:
+    def __init__(self, bot: Bot, pacer: SendPacer) -> None:
         self.bot = bot
-        self.pacer = pacer or pacer_for(PER_SECOND, PER_CHAT)
+        self.pacer = pacer
 
     @override
     async def send(

@@ -146,11 +146,10 @@ class FakeTelegram:
 
     async def reply(self, chat: int, after: int, within: float = 10) -> dict[str, Any]:
         """Wait for the first message to `chat` beyond the `after` already seen."""
-        deadline = time.monotonic() + within
-        while len(self.to(chat)) <= after:
-            assert time.monotonic() < deadline, f"no reply to {chat}; sent: {self.sent[-3:]}"
-            await asyncio.sleep(0.01)
-        return self.to(chat)[after]
+        try:
+            return await asyncio.wait_for(self.message_for(chat, after), within)
+        except TimeoutError:
+            raise AssertionError(f"no reply to {chat}; sent: {self.sent[-3:]}") from None
 
     # -- the Bot API ------------------------------------------------------------------------
 
