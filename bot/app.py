@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from bot.channels.base import ChannelSender
 from bot.clock import Clock, SystemClock
@@ -35,11 +36,12 @@ async def open_app(
     default_locale: str = "es",
     registry: FlowRegistry | None = None,
     address: str | None = None,
+    flows_dir: Path | None = None,
 ) -> AsyncIterator[App]:
     """Open the store (migrating it), load the flows and build the dispatcher and sender."""
     clock = clock or SystemClock()
     all_translators()  # a missing catalog fails here, at start-up, not mid-conversation
-    registry = registry or FlowRegistry.load()
+    registry = registry or FlowRegistry.load(extra_folder=flows_dir)
     store = await open_store(database_url, clock.now)
     try:
         sender = OutboxSender(store, senders, clock, address=address)

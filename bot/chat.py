@@ -6,6 +6,7 @@ import asyncio
 import sys
 import threading
 from contextlib import suppress
+from pathlib import Path
 from typing import TextIO
 
 from bot.app import open_app
@@ -29,6 +30,7 @@ async def run_chat(
     *,
     language: str | None = None,
     default_locale: str = "es",
+    flows_dir: Path | None = None,
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
 ) -> int:
@@ -44,6 +46,7 @@ async def run_chat(
         clock=clock,
         default_locale=default_locale,
         address=name,
+        flows_dir=flows_dir,
     ) as app:
         # Replies a previous run committed but never printed go out first, exactly once.
         await app.sender.recover()

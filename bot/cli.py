@@ -106,7 +106,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 from bot.chat import run_chat
 
                 name = args.name or getpass.getuser()
-                return run(run_chat(url, name, language=args.lang, default_locale=settings.locale))
+                return run(
+                    run_chat(
+                        url,
+                        name,
+                        language=args.lang,
+                        default_locale=settings.locale,
+                        flows_dir=settings.flows_dir,
+                    )
+                )
             case "migrate":
                 return run(_migrate(url))
             case "serve":
@@ -114,8 +122,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
                 from bot.web import create_app
 
+                # No access log: a line per webhook call is noise at a workshop's pace, and
+                # errors are logged anyway.
                 uvicorn.run(
-                    create_app(settings, url), host=args.host, port=args.port, log_level="info"
+                    create_app(settings, url),
+                    host=args.host,
+                    port=args.port,
+                    log_level="info",
+                    access_log=False,
                 )
                 return 0
             case "telegram":
@@ -138,6 +152,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return run(_prioritization(args, url, settings))
     except (ConfigError, CatalogError) as exc:
         print(f"minga: {exc}", file=sys.stderr)
+        return 2
+    except FlowErrors as exc:  # a broken file in MINGA_FLOWS_DIR: say which, not a traceback
+        print(f"minga: the flows cannot start:\n{exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -20,15 +22,16 @@ class Settings(BaseSettings):
     )
 
     database_url: str = "sqlite:///minga.db"
+    # A folder of the organisation's own flow files, loaded next to the shipped library.
+    flows_dir: Path | None = None
     locale: str = "es"
     telegram_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org/bot"
     telegram_webhook_secret: SecretStr | None = None
     # Telegram's limits: about 30 messages a second in all, about one a second per private chat.
-    # 28.5 leaves a margin for network jitter: 31 grants span 1.05 s, so sends bunched by up to
-    # 50 ms on the way never make 31 in one second (29.5 did). Raise them only for a local Bot
-    # API server without limits.
-    telegram_rate: float = 28.5
+    # The pacer counts a send from its start until a second after its answer, so network jitter
+    # cannot bunch more than this into one second. Raise them only for a local Bot API server.
+    telegram_rate: float = 30.0
     telegram_chat_rate: float = 1.0
     twilio_account_sid: str | None = None
     twilio_auth_token: SecretStr | None = None

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from telegram import Bot, BotCommand
+from telegram import BotCommand
 
+from bot.channels.telegram_http import telegram_bot
 from bot.config import Settings
 from bot.telegram_poll import ALLOWED_UPDATES
 from i18n import N_, SHIPPED_LOCALES, translator
@@ -21,19 +22,13 @@ COMMANDS = (
 )
 
 
-def _bot(settings: Settings) -> Bot:
-    settings.require("telegram_token")
-    assert settings.telegram_token is not None
-    return Bot(settings.telegram_token.get_secret_value(), base_url=settings.telegram_api_url)
-
-
 async def set_commands(settings: Settings) -> list[str]:
     """Publish the command menu in each shipped language, the default one for everyone else.
 
     Returns the language codes that were set.
     """
     done = []
-    async with _bot(settings) as bot:
+    async with telegram_bot(settings) as bot:
         for code in (*SHIPPED_LOCALES, None):
             tr = translator(code or settings.locale)
             commands = [BotCommand(name, tr.gettext(text)) for name, text in COMMANDS]
@@ -48,7 +43,7 @@ async def set_webhook(settings: Settings) -> str:
     assert settings.public_url is not None
     assert settings.telegram_webhook_secret is not None
     url = settings.public_url.rstrip("/") + "/telegram/webhook"
-    async with _bot(settings) as bot:
+    async with telegram_bot(settings) as bot:
         await bot.set_webhook(
             url,
             secret_token=settings.telegram_webhook_secret.get_secret_value(),

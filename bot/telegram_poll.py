@@ -17,6 +17,7 @@ from telegram.error import NetworkError, TimedOut
 from bot.app import App, open_app
 from bot.channels.pacing import SendPacer
 from bot.channels.telegram import CHANNEL, TelegramSender, inbound_from_update, pacer_for
+from bot.channels.telegram_http import telegram_bot
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from i18n import negotiate, translator
@@ -26,8 +27,13 @@ log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 
 
-async def handle_update(app: App, bot: Bot, update: Update) -> None:
-    """Dispatch one update and acknowledge a button tap (acks are not counted as messages)."""
+async def handle_update(
+    app: App, bot: Bot, update: Update, *, answer_callback: bool = True
+) -> None:
+    """Dispatch one update and acknowledge a button tap (acks are not counted as messages).
+
+    The webhook passes `answer_callback=False` and acknowledges in its HTTP answer instead.
+    """
     inbound = inbound_from_update(update, app.clock.now())
     if inbound is not None:
         await app.dispatcher.handle(inbound)
@@ -38,7 +44,7 @@ async def handle_update(app: App, bot: Bot, update: Update) -> None:
         status = update.my_chat_member.new_chat_member.status
         key = ParticipantKey(CHANNEL, str(update.my_chat_member.chat.id))
         await app.store.set_reachable(key, reachable=status != "kicked")
-    if update.callback_query is not None:
+    if answer_callback and update.callback_query is not None:
         with suppress(TimedOut, NetworkError):
             await bot.answer_callback_query(update.callback_query.id)
 
@@ -76,15 +82,16 @@ async def run_poll(
     pacer: SendPacer | None = None,
 ) -> int:
     """Poll until `stop` is set (or forever); return the exit status."""
-    settings.require("telegram_token")
-    assert settings.telegram_token is not None
-    token = settings.telegram_token.get_secret_value()
     stop = stop or asyncio.Event()
     app_clock = clock or SystemClock()
-    async with Bot(token, base_url=settings.telegram_api_url) as bot:
+    async with telegram_bot(settings) as bot:
         sender = TelegramSender(bot, pacer or pacer_for(settings))
         async with open_app(
-            database_url, {CHANNEL: sender}, clock=app_clock, default_locale=settings.locale
+            database_url,
+            {CHANNEL: sender},
+            clock=app_clock,
+            default_locale=settings.locale,
+            flows_dir=settings.flows_dir,
         ) as app:
             await _poll(app, bot, stop, poll_timeout)
     return 0

@@ -24,6 +24,7 @@ from bot.channels.base import ChannelSender
 from bot.channels.pacing import SendPacer
 from bot.channels.telegram import CHANNEL as TELEGRAM
 from bot.channels.telegram import TelegramSender, pacer_for
+from bot.channels.telegram_http import telegram_bot
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.telegram_poll import handle_update
@@ -48,9 +49,7 @@ def create_app(
             senders: dict[str, ChannelSender] = {}
             bot = None
             if settings.telegram_token is not None:
-                bot = Bot(
-                    settings.telegram_token.get_secret_value(), base_url=settings.telegram_api_url
-                )
+                bot = telegram_bot(settings)
                 await stack.enter_async_context(bot)
                 senders[TELEGRAM] = TelegramSender(bot, pacer or pacer_for(settings))
             app = await stack.enter_async_context(
@@ -59,6 +58,7 @@ def create_app(
                     senders,
                     clock=clock or SystemClock(),
                     default_locale=settings.locale,
+                    flows_dir=settings.flows_dir,
                 )
             )
             await app.sender.recover()
@@ -86,7 +86,13 @@ def create_app(
         except (ValueError, TypeError, KeyError):
             return JSONResponse({"error": "not an update"}, status_code=400)
         app: App = request.app.state.app
-        await handle_update(app, bot, update)
+        await handle_update(app, bot, update, answer_callback=False)
+        if update.callback_query is not None:
+            # Telegram runs a method given in the webhook's answer: the tap is acknowledged
+            # without a request of our own.
+            return JSONResponse(
+                {"method": "answerCallbackQuery", "callback_query_id": update.callback_query.id}
+            )
         return JSONResponse({})
 
     async def healthz(request: Request) -> Response:

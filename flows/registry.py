@@ -32,15 +32,27 @@ class FlowRegistry:
 
     @classmethod
     def load(
-        cls, paths: Iterable[Path] | None = None, *, check_translations: bool = True
+        cls,
+        paths: Iterable[Path] | None = None,
+        *,
+        check_translations: bool = True,
+        extra_folder: Path | None = None,
     ) -> FlowRegistry:
-        """Load flow files (default: the shipped library); report every broken file at once."""
+        """Load flow files (default: the shipped library); report every broken file at once.
+
+        `extra_folder` holds an organisation's own flows (MINGA_FLOWS_DIR). Their texts need not
+        be in Minga's catalogs: a text without a translation is shown as written, so a team can
+        add an assessment in its own language without a release.
+        """
         files = sorted(library_path().glob("*.yaml")) if paths is None else list(paths)
+        sources = [(path, check_translations) for path in files]
+        if extra_folder is not None:
+            sources += [(path, False) for path in sorted(extra_folder.glob("*.yaml"))]
         flows: list[Flow] = []
         errors: list[FlowError] = []
-        for path in files:
+        for path, checked in sources:
             try:
-                flows.append(load_flow_file(path, check_translations=check_translations))
+                flows.append(load_flow_file(path, check_translations=checked))
             except FlowErrors as exc:
                 errors.extend(exc.errors)
         seen: dict[tuple[str, int], str] = {}

@@ -114,3 +114,44 @@ def test_prioritization_commands(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert "Taller (T1): collecting" in capsys.readouterr().out
     assert main(["prioritization", "hide", "--db", db, "T1", "nope"]) == 1
     assert main(["prioritization", "show", "--db", db, "NOPE"]) == 1
+
+
+def test_an_organisations_own_flow_from_minga_flows_dir(tmp_path: Path) -> None:
+    # A team adds an assessment in its own words: no catalog entry, shown as written.
+    (tmp_path / "flows").mkdir()
+    (tmp_path / "flows" / "local.yaml").write_text(
+        "spec: 1\nid: local_check\nkind: assessment\nversion: 1\ntitle: Chequeo de la mesa\n"
+        "dimensions:\n  - {id: d, label: Coordinación, suggestion: Reúnanse cada mes}\n"
+        "steps:\n  - {id: q1, ask: '¿Nos coordinamos bien?', type: likert, dimension: d, "
+        "next: done}\n  - {id: done, say: Gracias, end: true}\n",
+        encoding="utf-8",
+    )
+    env = {"MINGA_FLOWS_DIR": str(tmp_path / "flows"), "PATH": "/usr/bin:/bin"}
+    out = subprocess.run(
+        [sys.executable, "-m", "bot", "chat", "--db", str(tmp_path / "c.db"), "--as", "eva"],
+        input="1\nsí\nEva\nCusco\nPerú\n2\n1\nChequeo de la mesa\n5\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        env=env,
+    ).stdout
+    assert "Chequeo de la mesa" in out
+    assert "¿Nos coordinamos bien?" in out
+    assert "Coordinación: 100" in out
+
+
+def test_a_broken_flow_in_minga_flows_dir_stops_start_up(tmp_path: Path) -> None:
+    (tmp_path / "flows").mkdir()
+    (tmp_path / "flows" / "bad.yaml").write_text("spec: 1\nid: bad\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "chat", "--db", str(tmp_path / "c.db")],
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"MINGA_FLOWS_DIR": str(tmp_path / "flows"), "PATH": "/usr/bin:/bin"},
+    )
+    assert done.returncode == 2
+    assert "bad.yaml: 'title' is required" in done.stderr
+    assert "Traceback" not in done.stderr

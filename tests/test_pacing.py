@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import bisect
+import random
 import time
 from itertools import pairwise
 
@@ -16,7 +18,8 @@ async def _grants(pacer: SendPacer, requests: list[tuple[str, int]]) -> list[tup
     done: list[tuple[str, float]] = []
 
     async def one(address: str, priority: int, label: str) -> None:
-        await pacer.wait(address, priority)
+        async with pacer.slot(address, priority):
+            pass
         done.append((label, time.monotonic() - start))
 
     await asyncio.gather(*(one(a, p, f"{a}/{p}/{n}") for n, (a, p) in enumerate(requests)))
@@ -45,10 +48,15 @@ async def test_one_address_gets_a_burst_then_its_own_pace() -> None:
 
 async def test_replies_go_before_waiting_broadcasts() -> None:
     pacer = SendPacer(per_second=20)
-    start = asyncio.gather(*(pacer.wait(f"b{n}", 10) for n in range(10)))
+
+    async def send(address: str, priority: int) -> None:
+        async with pacer.slot(address, priority):
+            pass
+
+    start = asyncio.gather(*(send(f"b{n}", 10) for n in range(10)))
     await asyncio.sleep(0.06)  # a couple of broadcast sends went out
     began = time.monotonic()
-    await pacer.wait("talking", 0)
+    await send("talking", 0)
     waited = time.monotonic() - began
     # The next slot (50 ms), not the end of the broadcast queue (about 400 ms).
     assert waited < 0.25
@@ -57,11 +65,49 @@ async def test_replies_go_before_waiting_broadcasts() -> None:
 
 async def test_a_429_pauses_everyone() -> None:
     pacer = SendPacer(per_second=1000)
-    await pacer.wait("a", 0)
-    pacer.pause(0.3)
+    async with pacer.slot("a", 0):
+        pacer.pause(0.3)
     began = time.monotonic()
-    await pacer.wait("b", 0)
+    async with pacer.slot("b", 0):
+        pass
     assert time.monotonic() - began >= 0.29
+
+
+async def test_jittered_requests_never_arrive_more_than_the_limit_in_a_second() -> None:
+    # Requests take 0-150 ms and the platform counts each at a random moment of that time:
+    # evenly spaced starts alone let a slow request and quick ones behind it land together.
+    pacer = SendPacer(per_second=20, per_address=1000, burst=10)
+    rng = random.Random(7)
+    arrivals: list[float] = []
+
+    async def send(n: int) -> None:
+        async with pacer.slot(f"a{n}", 0):
+            took = rng.choice([0.0, 0.01, 0.15])
+            arrived = rng.random() * took
+            await asyncio.sleep(arrived)
+            arrivals.append(time.monotonic())
+            await asyncio.sleep(took - arrived)
+
+    await asyncio.gather(*(send(n) for n in range(45)))
+    arrivals.sort()
+    busiest = max(bisect.bisect_left(arrivals, t + 1.0) - i for i, t in enumerate(arrivals))
+    assert busiest <= 20
+
+
+async def test_a_cancelled_send_gives_its_place_back() -> None:
+    pacer = SendPacer(per_second=1)
+    waiting = asyncio.create_task(_hold(pacer, "b"))
+    async with pacer.slot("a", 0):
+        await asyncio.sleep(0.01)
+        waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    assert pacer._in_flight == 0
+
+
+async def _hold(pacer: SendPacer, address: str) -> None:
+    async with pacer.slot(address, 0):
+        await asyncio.sleep(10)
 
 
 def test_impossible_settings_are_refused() -> None:

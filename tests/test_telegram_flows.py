@@ -80,6 +80,7 @@ async def telegram(
                         "/telegram/webhook", json=update, headers={SECRET_HEADER: SECRET}
                     )
                     assert response.status_code == 200
+                    await fake.webhook_answered(response.json())
 
                 yield fake, deliver
 
@@ -116,5 +117,11 @@ async def test_onboarding_and_an_assessment(
     for _ in range(12):
         assert len(buttons(message)) == 5  # the scale, as one row of buttons
         message = await exchange(tap(message, words["agree"]))
-    results = "\n".join(m["text"] for m in fake.to(chat)[-3:])
+    seen = len(fake.to(chat))
+    # The results come as a text and, on Telegram, a chart photo; wait for both.
+    while not any(m["method"] == "sendPhoto" for m in fake.to(chat)[seen - 1 :]):
+        await fake.reply(chat, len(fake.to(chat)))
+    results = "\n".join(m.get("text") or m.get("caption", "") for m in fake.to(chat)[-4:])
     assert words["result"] in results
+    # Every tap was acknowledged (by the API when polling, in the webhook's answer otherwise).
+    assert len(fake.answered) == 5 + 12  # language, consent, role, code, menu; 12 statements

@@ -41,7 +41,10 @@ async def served(tmp_path: Path) -> AsyncIterator[Served]:
 
 async def _deliver(s: Served, update: dict, secret: str | None = SECRET) -> httpx.Response:
     headers = {SECRET_HEADER: secret} if secret is not None else {}
-    return await s.http.post("/telegram/webhook", json=update, headers=headers)
+    response = await s.http.post("/telegram/webhook", json=update, headers=headers)
+    if response.status_code == 200:
+        await s.fake.webhook_answered(response.json())
+    return response
 
 
 def _participants(db: Path) -> int:
@@ -65,7 +68,14 @@ async def test_onboarding_through_the_webhook(served: Served) -> None:
     assert "Soy Minga" in first["text"]
     served.fake.taps(7002, buttons(first)["Español"])
     update = served.fake.take_update()
-    assert (await _deliver(served, update)).status_code == 200
+    answer = await _deliver(served, update)
+    assert answer.status_code == 200
+    # The tap is acknowledged in the webhook's answer, not by a request of its own.
+    assert answer.json() == {
+        "method": "answerCallbackQuery",
+        "callback_query_id": update["callback_query"]["id"],
+    }
+    assert served.fake.answered == [update["callback_query"]["id"]]
     consent = await served.fake.reply(7002, 1)
     assert "Privacidad" in consent["text"]
     # Telegram redelivers: the same update changes nothing.

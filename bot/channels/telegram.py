@@ -98,21 +98,21 @@ class TelegramSender(ChannelSender):
         address = str(chat_id)
         if message.image_png is not None:
             caption = text if len(text) <= MAX_CAPTION else None
-            await self.pacer.wait(address, priority)
-            photo = await self.bot.send_photo(
-                chat_id,
-                message.image_png,
-                caption=caption,
-                reply_markup=markup if caption is not None else None,
-            )
+            async with self.pacer.slot(address, priority):
+                photo = await self.bot.send_photo(
+                    chat_id,
+                    message.image_png,
+                    caption=caption,
+                    reply_markup=markup if caption is not None else None,
+                )
             if caption is not None:
                 return photo
         pieces = split_text(text, MAX_TEXT)
         for piece in pieces[:-1]:
-            await self.pacer.wait(address, priority)
-            await self.bot.send_message(chat_id, piece)
-        await self.pacer.wait(address, priority)
-        return await self.bot.send_message(chat_id, pieces[-1], reply_markup=markup)
+            async with self.pacer.slot(address, priority):
+                await self.bot.send_message(chat_id, piece)
+        async with self.pacer.slot(address, priority):
+            return await self.bot.send_message(chat_id, pieces[-1], reply_markup=markup)
 
 
 def inbound_from_update(update: Update, now: datetime) -> Inbound | None:

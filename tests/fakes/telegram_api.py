@@ -29,6 +29,7 @@ class FakeTelegram:
     def __init__(self) -> None:
         self.updates: list[dict[str, Any]] = []
         self.sent: list[dict[str, Any]] = []
+        self.sent_at: list[float] = []  # time.monotonic() of each accepted send, for load tests
         self.answered: list[str] = []
         self.blocked: set[int] = set()
         self.by_chat: dict[int, list[dict[str, Any]]] = {}
@@ -133,6 +134,13 @@ class FakeTelegram:
             }
         )
 
+    async def webhook_answered(self, body: dict[str, Any]) -> None:
+        """Run the method a webhook answer carries, as Telegram does (e.g. answerCallbackQuery)."""
+        method = body.get("method")
+        if method is not None:
+            params = {k: str(v) for k, v in body.items() if k != "method"}
+            await getattr(self, f"api_{method}")(params)
+
     def to(self, chat: int) -> list[dict[str, Any]]:
         return list(self.by_chat.get(chat, []))
 
@@ -204,6 +212,7 @@ class FakeTelegram:
         if "reply_markup" in params:
             record["reply_markup"] = json.loads(params["reply_markup"])
         self.sent.append(record)
+        self.sent_at.append(time.monotonic())
         self.by_chat.setdefault(chat, []).append(record)
         waiter = self._inbox.get(chat)
         if waiter is not None:
