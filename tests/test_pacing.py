@@ -11,6 +11,8 @@ from itertools import pairwise
 import pytest
 
 from bot.channels.pacing import SendPacer
+from bot.channels.telegram import pacer_for
+from bot.config import Settings
 
 
 async def _grants(pacer: SendPacer, requests: list[tuple[str, int]]) -> list[tuple[str, float]]:
@@ -108,6 +110,23 @@ async def test_a_cancelled_send_gives_its_place_back() -> None:
 async def _hold(pacer: SendPacer, address: str) -> None:
     async with pacer.slot(address, 0):
         await asyncio.sleep(10)
+
+
+async def test_an_address_with_its_own_pace() -> None:
+    pacer = SendPacer(
+        per_second=1000, per_address=1000, burst=1, address_rate=lambda a: 4 if a == "g" else 1000
+    )
+    done = await _grants(pacer, [("g", 0)] * 3 + [("p", 0)] * 3)
+    slow = sorted(t for label, t in done if label.startswith("g/"))
+    fast = sorted(t for label, t in done if label.startswith("p/"))
+    assert slow[2] >= 0.49  # 4 a second: 0, 0.25, 0.5
+    assert fast[2] < 0.2
+
+
+def test_telegram_groups_get_twenty_a_minute() -> None:
+    pacer = pacer_for(Settings())
+    assert pacer.address_rate("-100123") == pytest.approx(20 / 60)
+    assert pacer.address_rate("123") == 1.0
 
 
 def test_impossible_settings_are_refused() -> None:

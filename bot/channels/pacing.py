@@ -54,6 +54,7 @@ class SendPacer:
         burst: int = 3,
         clock: Callable[[], float] = time.monotonic,
         max_in_flight: int = MAX_IN_FLIGHT,
+        address_rate: Callable[[str], float] | None = None,
     ) -> None:
         if per_second <= 0 or per_address <= 0 or burst < 1 or max_in_flight < 1:
             raise ValueError("rates must be positive and the burst at least 1")
@@ -61,6 +62,8 @@ class SendPacer:
         self.interval = 1.0 / per_second
         self.per_window = max(1, math.floor(per_second * WINDOW_SECONDS))
         self.per_address = per_address
+        # Some addresses have their own pace (Telegram: 20 a minute in a group).
+        self.address_rate = address_rate or (lambda _address: per_address)
         self.burst = burst
         self.clock = clock
         self._waiting: list[_Waiter] = []
@@ -116,7 +119,7 @@ class SendPacer:
         bucket = self._buckets.get(address)
         if bucket is None:
             return float(self.burst)
-        refill = max(0.0, now - bucket.updated) * self.per_address
+        refill = max(0.0, now - bucket.updated) * self.address_rate(address)
         return min(self.burst, bucket.tokens + refill)
 
     def _take(self, address: str, now: float) -> None:
@@ -151,7 +154,8 @@ class SendPacer:
                 if tokens >= 1:
                     chosen = waiter
                     break
-                earliest_address = min(earliest_address, now + (1 - tokens) / self.per_address)
+                rate = self.address_rate(waiter.address)
+                earliest_address = min(earliest_address, now + (1 - tokens) / rate)
             if chosen is None:
                 ready_at = max(ready_at, earliest_address)
             if chosen is not None and ready_at <= now:

@@ -28,6 +28,7 @@ CHANNEL = "telegram"
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_ROW = 8
+GROUP_RATE = 20 / 60  # Telegram: no more than 20 messages a minute to one group
 BURST = 3  # a person may get a few messages in a row before the per-chat pace applies
 _SHORT_LABEL = 14  # labels up to this long share a row; longer ones get a row of their own
 
@@ -55,9 +56,20 @@ def keyboard(message: Outbound) -> InlineKeyboardMarkup | None:
 
 
 def pacer_for(settings: Settings) -> SendPacer:
-    """Build the pacer for the configured limits (MINGA_TELEGRAM_RATE, …_CHAT_RATE)."""
+    """Build the pacer for the configured limits (MINGA_TELEGRAM_RATE, …_CHAT_RATE).
+
+    Group chats (negative ids on Telegram) get at most 20 messages a minute.
+    """
+    chat_rate = settings.telegram_chat_rate
+
+    def address_rate(address: str) -> float:
+        return min(chat_rate, GROUP_RATE) if address.startswith("-") else chat_rate
+
     return SendPacer(
-        per_second=settings.telegram_rate, per_address=settings.telegram_chat_rate, burst=BURST
+        per_second=settings.telegram_rate,
+        per_address=chat_rate,
+        burst=BURST,
+        address_rate=address_rate,
     )
 
 
