@@ -37,6 +37,13 @@ class Settings(BaseSettings):
     twilio_auth_token: SecretStr | None = None
     whatsapp_from: str | None = None
     twilio_api_url: str = "https://api.twilio.com"
+    whatsapp_rate: float = 80.0  # messages a second per sender (Twilio's default)
+    # Approved templates (Content SIDs, HX…) for messages Minga starts outside the 24-hour
+    # window; each has a quick reply that reopens the conversation.
+    whatsapp_template_broadcast: str | None = None
+    whatsapp_template_checkin: str | None = None
+    whatsapp_template_flow: str | None = None
+    whatsapp_template_reminder: str | None = None
     public_url: str | None = None
     facilitators: str = ""
     dashboard_token: SecretStr | None = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from bot import failpoints
@@ -70,7 +71,8 @@ class Dispatcher:
         *,
         default_locale: str = "es",
         on_commit: Callable[[], None] = lambda: None,
-        image_channels: frozenset[str] = frozenset({"telegram", "whatsapp"}),
+        # WhatsApp needs a public media URL for images (not served yet): text results only.
+        image_channels: frozenset[str] = frozenset({"telegram"}),
     ) -> None:
         self.store = store
         self.registry = registry
@@ -140,12 +142,13 @@ class Dispatcher:
         if work.erase or work.forget:
             changes.answers.clear()
             changes.memberships.clear()
+        changes.release_held = inbound.kind != "open" and not work.erase
         changes.outbox = [
             NewOutbound(
                 p.channel,
                 p.address,
                 None if work.erase else p.id,
-                message,
+                replace(message, locale=work.tr.locale),
                 PRIORITY_REPLY,
                 erase_after_send=work.erase,
             )
@@ -162,6 +165,8 @@ class Dispatcher:
         command = parse_command(inbound.text) if inbound.kind == "text" else None
         if command is not None:
             await self._command(command, work)
+        elif inbound.kind == "resume":
+            pass  # a template's "continue": what was held for them goes out, nothing else
         elif inbound.kind == "media":
             self._media(work)
         elif inbound.kind == "open":
@@ -355,7 +360,13 @@ class Dispatcher:
         p = work.participant
         value = event.value
         if event.field == "consent":
-            p = p.with_changes(consent=bool(value), consent_at=work.now)
+            # The opt-in WhatsApp asks us to keep: who, when, and to which wording.
+            wording = f"{ONBOARDING}@{self.registry.get(ONBOARDING).flow.version}#consent"
+            p = p.with_changes(
+                consent=bool(value),
+                consent_at=work.now,
+                consent_wording=f"{wording}:{p.locale}" if value else None,
+            )
             work.forget = value is False
         elif event.field == "cohort":
             if isinstance(value, dict):

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-InboundKind = Literal["text", "choice", "media", "open"]
+# "resume": the quick reply of a WhatsApp template, asking for what was held for them.
+InboundKind = Literal["text", "choice", "media", "open", "resume"]
 
 
 @dataclass(frozen=True, slots=True)

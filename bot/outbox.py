@@ -180,6 +180,13 @@ class OutboxSender:
                     Delivery(rest.id, "failed", error="unreachable") for rest in rows[index + 1 :]
                 )
                 return
+            elif outcome.state == "held":
+                # One template invites the answer; everything behind it waits with the message.
+                self._done.extend(
+                    Delivery(rest.id, "held", error="waiting for the window")
+                    for rest in rows[index + 1 :]
+                )
+                return
 
     async def _send_one(self, row: OutboxRow) -> SendOutcome:
         sender = self.senders[row.channel]

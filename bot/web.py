@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager, suppress
 
 from starlette.applications import Starlette
@@ -25,9 +25,12 @@ from bot.channels.pacing import SendPacer
 from bot.channels.telegram import CHANNEL as TELEGRAM
 from bot.channels.telegram import TelegramSender, pacer_for
 from bot.channels.telegram_http import telegram_bot
+from bot.channels.whatsapp import CHANNEL as WHATSAPP
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.telegram_poll import handle_update
+from bot.whatsapp_web import whatsapp_sender, whatsapp_status, whatsapp_webhook
+from storage import Participant, ParticipantKey
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -43,6 +46,8 @@ def create_app(
     if settings.telegram_token is not None:
         settings.require("telegram_webhook_secret")  # a public webhook without it is open
 
+    app_clock = clock or SystemClock()
+
     @asynccontextmanager
     async def lifespan(web: Starlette) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
@@ -52,11 +57,18 @@ def create_app(
                 bot = telegram_bot(settings)
                 await stack.enter_async_context(bot)
                 senders[TELEGRAM] = TelegramSender(bot, pacer or pacer_for(settings))
+            if settings.twilio_account_sid is not None:
+
+                async def people(address: str) -> Participant | None:
+                    running: App = web.state.app  # set below, before anything is sent
+                    return await running.store.participant(ParticipantKey(WHATSAPP, address))
+
+                senders[WHATSAPP] = whatsapp_sender(settings, people, app_clock.now)
             app = await stack.enter_async_context(
                 open_app(
                     database_url,
                     senders,
-                    clock=clock or SystemClock(),
+                    clock=app_clock,
                     default_locale=settings.locale,
                     flows_dir=settings.flows_dir,
                 )
@@ -104,9 +116,19 @@ def create_app(
             return JSONResponse({"status": "store unreachable"}, status_code=503)
         return JSONResponse({"status": "ok", "schema": version})
 
+    def partial_route(
+        handler: Callable[[Request, Settings], Awaitable[Response]],
+    ) -> Callable[[Request], Awaitable[Response]]:
+        async def route(request: Request) -> Response:
+            return await handler(request, settings)
+
+        return route
+
     return Starlette(
         routes=[
             Route("/telegram/webhook", telegram_webhook, methods=["POST"]),
+            Route("/whatsapp/webhook", partial_route(whatsapp_webhook), methods=["POST"]),
+            Route("/whatsapp/status", partial_route(whatsapp_status), methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
         ],
         lifespan=lifespan,

@@ -32,6 +32,7 @@ from storage.records import (
     PlanAction,
     Run,
     Solution,
+    StatusReport,
     Vote,
 )
 
@@ -59,6 +60,7 @@ __all__ = [
     "PlanAction",
     "Run",
     "Solution",
+    "StatusReport",
     "Store",
     "StoreError",
     "Vote",

@@ -16,6 +16,7 @@ from datetime import datetime
 from importlib import resources
 from typing import Any
 
+from storage.messages import Outbound
 from storage.records import (
     Answer,
     AssessmentResult,
@@ -32,6 +33,7 @@ from storage.records import (
     PlanAction,
     Run,
     Solution,
+    StatusReport,
     Vote,
 )
 
@@ -186,6 +188,16 @@ class Store(ABC):
     @abstractmethod
     async def enqueue(self, messages: Sequence[NewOutbound]) -> None:
         """Queue messages Minga starts itself (announcements), outside any conversation."""
+
+    @abstractmethod
+    async def record_status(
+        self, channel: str, external_id: str, status: str, error: str | None, at: datetime
+    ) -> StatusReport | None:
+        """Record a platform's delivery report on a sent message; None if it is not ours."""
+
+    @abstractmethod
+    async def requeue(self, row_id: int, message: Outbound, at: datetime) -> None:
+        """Send a row again from now, as `message` (e.g. switched to its template)."""
 
     async def participant_record(self, participant_id: str) -> dict[str, Any]:
         """Collect everything stored about a participant (for `/mydata`)."""

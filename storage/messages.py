@@ -32,6 +32,11 @@ class Outbound:
     template: str | None = None
     template_variables: dict[str, str] = field(default_factory=dict)
     scale: bool = False
+    # Why Minga sends this unasked ("broadcast", "checkin", "flow", "reminder"); None for a
+    # reply. WhatsApp sends such a message as its purpose's template outside the 24-hour window.
+    purpose: str | None = None
+    window_closed: bool = False  # the platform said the window is closed: use the template
+    locale: str | None = None  # the reader's language, for what a channel adds (e.g. hints)
 
     def to_json(self) -> dict[str, Any]:
         """Return a JSON-ready dict; bytes go as base64 so any backend can store the row as text."""
@@ -50,6 +55,12 @@ class Outbound:
         if self.template is not None:
             data["template"] = self.template
             data["template_variables"] = self.template_variables
+        if self.purpose is not None:
+            data["purpose"] = self.purpose
+        if self.window_closed:
+            data["window_closed"] = True
+        if self.locale is not None:
+            data["locale"] = self.locale
         return data
 
     @classmethod
@@ -67,4 +78,7 @@ class Outbound:
             document_name=data.get("document_name"),
             template=data.get("template"),
             template_variables=dict(data.get("template_variables", {})),
+            purpose=data.get("purpose"),
+            window_closed=bool(data.get("window_closed", False)),
+            locale=data.get("locale"),
         )

@@ -9,7 +9,9 @@ from typing import Any, Literal
 from storage.messages import Outbound
 
 RunStatus = Literal["active", "paused", "completed", "cancelled"]
-DeliveryState = Literal["sent", "retry", "unreachable", "failed"]
+# "held": a template went out instead (WhatsApp, outside the 24-hour window); the row waits
+# for the person's answer, which releases it.
+DeliveryState = Literal["sent", "retry", "unreachable", "failed", "held"]
 
 PRIORITY_REPLY = 0
 PRIORITY_BULK = 10
@@ -45,6 +47,7 @@ class Participant:
     opted_out: bool = False
     unreachable: bool = False
     last_inbound_at: datetime | None = None
+    consent_wording: str | None = None  # which text they agreed to: flow@version#step:locale
 
     @property
     def key(self) -> ParticipantKey:
@@ -149,6 +152,18 @@ class Delivery:
 
 
 @dataclass(frozen=True, slots=True)
+class StatusReport:
+    """A platform's later word on a message we sent (delivered, read, failed with a code)."""
+
+    row_id: int
+    channel: str
+    address: str
+    participant_id: str | None
+    message: Outbound
+    priority: int
+
+
+@dataclass(frozen=True, slots=True)
 class InboundMark:
     """Proof that a platform message was handled, so a redelivery is dropped."""
 
@@ -244,11 +259,14 @@ class Changes:
     forget_participant_id: str | None = None
     erase_participant_id: str | None = None
     outbox: list[NewOutbound] = field(default_factory=list)
+    # The person wrote: messages held for them outside the WhatsApp window go out now.
+    release_held: bool = False
 
     def is_empty(self) -> bool:
         """Tell whether committing would change nothing."""
         return not (
             self.mark
+            or self.release_held
             or self.participant
             or self.memberships
             or self.runs

@@ -39,7 +39,7 @@ Statement = tuple[str, tuple[Any, ...]]
 
 PARTICIPANT_COLUMNS = (
     "id, channel, address, locale, created_at, name, municipality, country, role, consent, "
-    "consent_at, onboarded, opted_out, unreachable, last_inbound_at"
+    "consent_at, onboarded, opted_out, unreachable, last_inbound_at, consent_wording"
 )
 RUN_COLUMNS = (
     "id, participant_id, flow_id, flow_version, step, status, data, started_at, updated_at, "
@@ -85,6 +85,7 @@ def participant_from_row(row: Row) -> Participant:
         opted_out=bool(row[12]),
         unreachable=bool(row[13]),
         last_inbound_at=load_time(row[14]),
+        consent_wording=row[15],
     )
 
 
@@ -213,12 +214,13 @@ def conversation_rows(rows: Sequence[Row]) -> tuple[Participant | None, list[Run
 # -- writes -------------------------------------------------------------------------------------
 
 _UPSERT_PARTICIPANT = (
-    f"INSERT INTO participants ({PARTICIPANT_COLUMNS}) VALUES ({', '.join('?' * 15)}) "
+    f"INSERT INTO participants ({PARTICIPANT_COLUMNS}) VALUES ({', '.join('?' * 16)}) "
     "ON CONFLICT (id) DO UPDATE SET locale = excluded.locale, name = excluded.name, "
     "municipality = excluded.municipality, country = excluded.country, role = excluded.role, "
     "consent = excluded.consent, consent_at = excluded.consent_at, "
     "onboarded = excluded.onboarded, opted_out = excluded.opted_out, "
-    "unreachable = excluded.unreachable, last_inbound_at = excluded.last_inbound_at"
+    "unreachable = excluded.unreachable, last_inbound_at = excluded.last_inbound_at, "
+    "consent_wording = excluded.consent_wording"
 )
 _UPSERT_RUN = (
     f"INSERT INTO runs ({RUN_COLUMNS}) VALUES ({', '.join('?' * 10)}) "
@@ -309,6 +311,7 @@ def participant_params(p: Participant) -> tuple[Any, ...]:
         int(p.opted_out),
         int(p.unreachable),
         dump_time(p.last_inbound_at),
+        p.consent_wording,
     )
 
 
@@ -340,7 +343,10 @@ def change_statements(changes: Changes, now: datetime) -> list[Statement]:
         m = changes.mark
         out.append((_INSERT_MARK, (m.channel, m.external_id, dump_time(m.received_at))))
     if changes.participant is not None:
-        out.append((_UPSERT_PARTICIPANT, participant_params(changes.participant)))
+        p = changes.participant
+        out.append((_UPSERT_PARTICIPANT, participant_params(p)))
+        if changes.release_held:
+            out.append((RELEASE_HELD_SQL, (stamp, p.channel, p.address)))
     for ms in changes.memberships:
         params: tuple[Any, ...] = (
             ms.participant_id,
@@ -446,6 +452,12 @@ def change_statements(changes: Changes, now: datetime) -> list[Statement]:
         )
         out.append((_INSERT_OUTBOX, params))
     return out
+
+
+RELEASE_HELD_SQL = (
+    "UPDATE outbox SET status = 'pending', not_before = ? "
+    "WHERE channel = ? AND address = ? AND status = 'held'"
+)
 
 
 def group_statements(statements: Sequence[Statement]) -> list[tuple[str, list[tuple[Any, ...]]]]:

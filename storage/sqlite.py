@@ -28,8 +28,9 @@ from storage.base import (
     Store,
     migration_scripts,
 )
-from storage.codec import dump_time
+from storage.codec import dump_json, dump_time
 from storage.locks import KeyedLock
+from storage.messages import Outbound
 from storage.records import (
     Answer,
     AssessmentResult,
@@ -46,6 +47,7 @@ from storage.records import (
     PlanAction,
     Run,
     Solution,
+    StatusReport,
     Vote,
 )
 from storage.sql import (
@@ -621,6 +623,47 @@ class SQLiteStore(Store):
         await self._w.statements(change_statements(Changes(outbox=list(messages)), self._now()))
 
     @override
+    async def record_status(
+        self, channel: str, external_id: str, status: str, error: str | None, at: datetime
+    ) -> StatusReport | None:
+        def record(conn: sqlite3.Connection) -> StatusReport | None:
+            row = conn.execute(
+                f"SELECT {OUTBOX_CLAIM_COLUMNS} FROM outbox WHERE channel = ? AND external_id = ?",
+                (channel, external_id),
+            ).fetchone()
+            if row is None:
+                return None
+            conn.execute(
+                "UPDATE outbox SET delivery_status = ?, delivery_error = ?, delivery_at = ? "
+                "WHERE id = ?",
+                (status, error, dump_time(at), row[0]),
+            )
+            claimed = outbox_from_row(row)
+            return StatusReport(
+                claimed.id,
+                claimed.channel,
+                claimed.address,
+                claimed.participant_id,
+                claimed.message,
+                claimed.priority,
+            )
+
+        report: StatusReport | None = await self._w.job(record)
+        return report
+
+    @override
+    async def requeue(self, row_id: int, message: Outbound, at: datetime) -> None:
+        await self._w.statements(
+            [
+                (
+                    "UPDATE outbox SET status = 'pending', payload = ?, not_before = ?, "
+                    "external_id = NULL, lease_until = NULL WHERE id = ?",
+                    (dump_json(message.to_json()), dump_time(at), row_id),
+                )
+            ]
+        )
+
+    @override
     async def runs(self, participant_id: str) -> list[Run]:
         return await self._decoded(
             run_from_row,
@@ -661,8 +704,8 @@ def delivery_statements(deliveries: Sequence[Delivery], now: datetime) -> list[S
         elif d.state == "unreachable":
             out.append(
                 (
-                    "UPDATE participants SET unreachable = 1 WHERE id = "
-                    "(SELECT participant_id FROM outbox WHERE id = ?)",
+                    "UPDATE participants SET unreachable = 1 WHERE (channel, address) = "
+                    "(SELECT channel, address FROM outbox WHERE id = ?)",
                     (d.row_id,),
                 )
             )
@@ -673,6 +716,14 @@ def delivery_statements(deliveries: Sequence[Delivery], now: datetime) -> list[S
                     "WHERE id = ? OR (status = 'pending' AND (channel, address) = "
                     "(SELECT channel, address FROM outbox WHERE id = ?))",
                     (d.error or "unreachable", d.row_id, d.row_id),
+                )
+            )
+        elif d.state == "held":
+            out.append(
+                (
+                    "UPDATE outbox SET status = 'held', external_id = ?, error = ?, "
+                    "lease_until = NULL WHERE id = ?",
+                    (d.external_id, d.error, d.row_id),
                 )
             )
         else:
@@ -690,7 +741,7 @@ def delivery_statements(deliveries: Sequence[Delivery], now: datetime) -> list[S
 
 
 ERASE_SENT_SQL = "DELETE FROM outbox WHERE id = ? AND erase_after_send = 1"
-_STATE_ORDER = {"sent": 0, "retry": 1, "unreachable": 2, "failed": 3}
+_STATE_ORDER = {"sent": 0, "held": 1, "retry": 2, "unreachable": 3, "failed": 4}
 
 
 async def _connect(path: str, uri: bool) -> aiosqlite.Connection:

@@ -12,7 +12,7 @@ from typing import Literal
 
 from storage import PRIORITY_REPLY, Outbound
 
-OutcomeState = Literal["sent", "retry", "unreachable", "failed"]
+OutcomeState = Literal["sent", "retry", "unreachable", "failed", "held"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +38,11 @@ class SendOutcome:
     def unreachable(cls, error: str) -> SendOutcome:
         """Report a blocked bot or an invalid address: stop writing to them."""
         return cls("unreachable", error=error)
+
+    @classmethod
+    def held(cls, external_id: str | None, error: str) -> SendOutcome:
+        """Report a template sent in the message's place; it waits for the person to answer."""
+        return cls("held", error=error, external_id=external_id)
 
     @classmethod
     def failed(cls, error: str) -> SendOutcome:

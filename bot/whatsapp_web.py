@@ -1,0 +1,128 @@
+"""`minga serve`'s WhatsApp routes: signed webhooks from Twilio for messages and statuses.
+
+Both routes check `X-Twilio-Signature` against MINGA_PUBLIC_URL + the path Twilio called (the
+app may sit behind a TLS-terminating proxy and see http://), before anything is stored. Replies
+go through the outbox and the REST API, never as inline TwiML, so limits, retries and the
+24-hour window are handled in one place; the webhook answers an empty TwiML response.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from starlette.requests import Request
+from starlette.responses import Response
+from twilio.request_validator import RequestValidator
+from twilio.rest import Client
+
+from bot.app import App
+from bot.channels.pacing import SendPacer
+from bot.channels.twilio_http import RebasedTwilioHttpClient
+from bot.channels.whatsapp import (
+    CHANNEL,
+    OUTSIDE_WINDOW,
+    UNREACHABLE_CODES,
+    People,
+    WhatsAppSender,
+    inbound_from_form,
+    with_window_closed,
+)
+from bot.config import Settings
+from storage import ParticipantKey
+
+log = logging.getLogger(__name__)
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+FAILED = frozenset({"failed", "undelivered"})
+
+
+def whatsapp_sender(
+    settings: Settings, people: People, now: Callable[[], datetime]
+) -> WhatsAppSender:
+    """Build the sender from MINGA_TWILIO_* and MINGA_WHATSAPP_* settings."""
+    settings.require("twilio_auth_token", "whatsapp_from", "public_url")
+    assert settings.twilio_account_sid is not None
+    assert settings.twilio_auth_token is not None
+    assert settings.whatsapp_from is not None
+    assert settings.public_url is not None
+    client = Client(
+        settings.twilio_account_sid,
+        settings.twilio_auth_token.get_secret_value(),
+        http_client=RebasedTwilioHttpClient(settings.twilio_api_url),
+    )
+    templates = {
+        purpose: sid
+        for purpose, sid in (
+            ("broadcast", settings.whatsapp_template_broadcast),
+            ("checkin", settings.whatsapp_template_checkin),
+            ("flow", settings.whatsapp_template_flow),
+            ("reminder", settings.whatsapp_template_reminder),
+        )
+        if sid
+    }
+    return WhatsAppSender(
+        client,
+        settings.whatsapp_from,
+        pacer=SendPacer(per_second=settings.whatsapp_rate, per_address=1000.0, burst=10),
+        people=people,
+        now=now,
+        templates=templates,
+        status_callback=settings.public_url.rstrip("/") + "/whatsapp/status",
+        default_locale=settings.locale,
+    )
+
+
+async def _signed_form(request: Request, settings: Settings) -> dict[str, str] | None:
+    """Return the form if Twilio signed it for our public URL, else None."""
+    signature = request.headers.get("X-Twilio-Signature")
+    token = settings.twilio_auth_token
+    if not signature or token is None or settings.public_url is None:
+        return None
+    form = await request.form()
+    params = {k: v for k, v in form.items() if isinstance(v, str)}
+    url = settings.public_url.rstrip("/") + request.url.path
+    if request.url.query:
+        url += "?" + request.url.query
+    if not RequestValidator(token.get_secret_value()).validate(url, params, signature):
+        return None
+    return params
+
+
+def _forbidden() -> Response:
+    return Response("forbidden", status_code=403, media_type="text/plain")
+
+
+async def whatsapp_webhook(request: Request, settings: Settings) -> Response:
+    """Handle one inbound WhatsApp message (a redelivered MessageSid changes nothing)."""
+    form = await _signed_form(request, settings)
+    if form is None:
+        return _forbidden()
+    app: App = request.app.state.app
+    inbound = inbound_from_form(form, app.clock.now())
+    if inbound is not None:
+        await app.dispatcher.handle(inbound)
+    return Response(EMPTY_TWIML, media_type="text/xml")
+
+
+async def whatsapp_status(request: Request, settings: Settings) -> Response:
+    """Record a delivery report; a closed window resends as the template, STOP marks unreachable."""
+    form = await _signed_form(request, settings)
+    if form is None:
+        return _forbidden()
+    app: App = request.app.state.app
+    sid, status = form.get("MessageSid"), form.get("MessageStatus", "")
+    error = form.get("ErrorCode") or None
+    if not sid:
+        return Response(status_code=204)
+    now = app.clock.now()
+    report = await app.store.record_status(CHANNEL, sid, status, error, now)
+    if report is None or status not in FAILED or error is None or not error.isdecimal():
+        return Response(status_code=204)
+    code = int(error)
+    if code == OUTSIDE_WINDOW and not report.message.window_closed:
+        await app.store.requeue(report.row_id, with_window_closed(report.message), now)
+        app.sender.wake()
+    elif code in UNREACHABLE_CODES:
+        await app.store.set_reachable(ParticipantKey(CHANNEL, report.address), reachable=False)
+    return Response(status_code=204)

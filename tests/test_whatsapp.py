@@ -1,0 +1,291 @@
+"""WhatsApp through Twilio, end to end: signed webhooks into `minga serve`, replies through the
+real twilio client to a fake Twilio REST server, the 24-hour window, templates and statuses."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import sqlite3
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from twilio.request_validator import RequestValidator
+
+from bot.config import Settings
+from bot.web import create_app
+from storage import PRIORITY_BULK, NewOutbound, Outbound
+from tests.fakes.telegram_api import serve_asgi
+from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, serve_twilio
+from tests.support import FakeClock
+
+PUBLIC = "https://minga.example.org"
+ANA = "+5491155550001"  # Argentina: Spanish
+
+
+@dataclass
+class WhatsApp:
+    fake: FakeTwilio
+    http: httpx.AsyncClient
+    db: Path
+    clock: FakeClock
+    web: Any
+    sids: itertools.count[int]
+
+    async def post(self, path: str, params: dict[str, str], signed: bool = True) -> httpx.Response:
+        headers = {}
+        if signed:
+            validator = RequestValidator(AUTH_TOKEN)
+            headers["X-Twilio-Signature"] = validator.compute_signature(PUBLIC + path, params)
+        return await self.http.post(path, data=params, headers=headers)
+
+    async def says(self, number: str, body: str = "", sid: str | None = None, **extra: str) -> str:
+        sid = sid or f"SMin{next(self.sids):030d}"
+        params = {
+            "MessageSid": sid,
+            "From": f"whatsapp:{number}",
+            "To": "whatsapp:+14155238886",
+            "Body": body,
+            "NumMedia": "0",
+            "ProfileName": "Ana",
+            "WaId": number.lstrip("+"),
+            **extra,
+        }
+        response = await self.post("/whatsapp/webhook", params)
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"].startswith("text/xml")
+        return sid
+
+    async def exchange(self, number: str, body: str = "", **extra: str) -> str:
+        seen = len(self.fake.to(number))
+        await self.says(number, body, **extra)
+        return (await self.fake.message_for(number, seen))["Body"]
+
+    async def status(self, sid: str, status: str, error: str | None = None) -> httpx.Response:
+        params = {"MessageSid": sid, "MessageStatus": status, "AccountSid": ACCOUNT_SID}
+        if error is not None:
+            params["ErrorCode"] = error
+        return await self.post("/whatsapp/status", params)
+
+    def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        with sqlite3.connect(self.db) as conn:
+            return conn.execute(sql, params).fetchall()
+
+    async def onboard(self, number: str) -> str:
+        await self.exchange(number, "Hola")
+        await self.exchange(number, "1")  # Español
+        await self.exchange(number, "sí")
+        await self.exchange(number, "Ana")
+        await self.exchange(number, "Rosario")
+        await self.exchange(number, "Argentina")
+        await self.exchange(number, "3")
+        reply = await self.exchange(number, "1")  # no workshop code
+        await self.settled()
+        return reply
+
+    async def settled(self) -> None:
+        """Wait until the outbox has sent everything due and recorded it."""
+        for _ in range(200):
+            busy = self.query(
+                "SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending') "
+                "OR (status = 'sent' AND external_id IS NULL)"
+            )
+            if busy == [(0,)]:
+                return
+            await asyncio.sleep(0.02)
+        raise AssertionError("the outbox did not settle")
+
+
+@pytest.fixture
+async def wa(tmp_path: Path) -> AsyncIterator[WhatsApp]:
+    db = tmp_path / "wa.db"
+    clock = FakeClock()
+    async with serve_twilio() as (fake, api):
+        settings = Settings(
+            twilio_account_sid=ACCOUNT_SID,
+            twilio_auth_token=AUTH_TOKEN,
+            whatsapp_from="whatsapp:+14155238886",
+            twilio_api_url=api,
+            public_url=PUBLIC,
+            whatsapp_template_broadcast="HXbroadcast",
+            whatsapp_template_flow="HXflow",
+        )
+        web = create_app(settings, f"sqlite:///{db}", clock=clock)
+        async with (
+            serve_asgi(web, lifespan="on") as url,
+            httpx.AsyncClient(base_url=url, timeout=10) as http,
+        ):
+            yield WhatsApp(fake, http, db, clock, web, itertools.count(1))
+
+
+async def test_onboarding_and_an_assessment_in_spanish(wa: WhatsApp) -> None:
+    first = await wa.exchange(ANA, "Hola")
+    assert "Soy Minga" in first
+    assert "1. Español" in first
+    assert "Responda con el número de su opción." in first
+    await wa.exchange(ANA, "Español")  # the label works as well as the number
+    await wa.exchange(ANA, "sí")
+    await wa.exchange(ANA, "Ana")
+    await wa.exchange(ANA, "Rosario")
+    await wa.exchange(ANA, "Argentina")
+    await wa.exchange(ANA, "3")
+    menu = await wa.exchange(ANA, "1")
+    assert "Cambio de mentalidad" in menu
+    question = await wa.exchange(ANA, "Cambio de mentalidad para los ODS")
+    while "Sus resultados" not in question:
+        assert "5. " in question, question
+        question = await wa.exchange(ANA, "4")
+    consent = wa.query("SELECT consent, consent_wording FROM participants")
+    assert consent == [(1, "onboarding@1#consent:es")]
+    # Every reply went through the REST API with a status callback, never as inline TwiML.
+    assert all(m["StatusCallback"] == f"{PUBLIC}/whatsapp/status" for m in wa.fake.sent)
+
+
+@pytest.mark.parametrize("signature", [None, "wrong"])
+async def test_a_bad_or_missing_signature_is_refused(wa: WhatsApp, signature: str | None) -> None:
+    params = {"MessageSid": "SMbad", "From": f"whatsapp:{ANA}", "Body": "Hola"}
+    headers = {"X-Twilio-Signature": signature} if signature else {}
+    response = await wa.http.post("/whatsapp/webhook", data=params, headers=headers)
+    assert response.status_code == 403
+    status = await wa.http.post("/whatsapp/status", data={"MessageSid": "SM1"}, headers=headers)
+    assert status.status_code == 403
+    await asyncio.sleep(0.2)
+    assert wa.query("SELECT COUNT(*) FROM participants") == [(0,)]
+    assert wa.fake.sent == []
+
+
+async def test_the_signature_covers_the_public_url_not_the_proxy_hop(wa: WhatsApp) -> None:
+    # Signed for another URL (what the app sees behind a TLS proxy): refused.
+    params = {"MessageSid": "SMx", "From": f"whatsapp:{ANA}", "Body": "Hola"}
+    wrong = RequestValidator(AUTH_TOKEN).compute_signature(
+        str(wa.http.base_url) + "/whatsapp/webhook", params
+    )
+    response = await wa.http.post(
+        "/whatsapp/webhook", data=params, headers={"X-Twilio-Signature": wrong}
+    )
+    assert response.status_code == 403
+
+
+async def test_a_redelivered_message_sid_is_handled_once(wa: WhatsApp) -> None:
+    sid = await wa.says(ANA, "Hola")
+    await wa.fake.message_for(ANA, 0)
+    await wa.says(ANA, "Hola", sid=sid)
+    await asyncio.sleep(0.3)
+    assert len(wa.fake.to(ANA)) == 1
+
+
+async def test_media_is_answered_with_a_polite_reprompt(wa: WhatsApp) -> None:
+    await wa.exchange(ANA, "Hola")
+    reply = await wa.exchange(ANA, "", NumMedia="1", MediaContentType0="audio/ogg")
+    assert "solo puedo leer texto" in reply.lower()
+    assert "1. Español" in reply  # the question again
+    assert wa.query("SELECT COUNT(*) FROM answers") == [(0,)]
+
+
+async def test_baja_opts_out_like_stop(wa: WhatsApp) -> None:
+    await wa.onboard(ANA)
+    await wa.exchange(ANA, "BAJA")
+    assert wa.query("SELECT opted_out FROM participants") == [(1,)]
+
+
+async def _broadcast(wa: WhatsApp, text: str) -> None:
+    store = wa.web.state.app.store
+    await store.enqueue(
+        [NewOutbound("whatsapp", ANA, None, Outbound(text, purpose="broadcast"), PRIORITY_BULK)]
+    )
+    wa.web.state.app.sender.wake()
+
+
+async def test_outside_the_window_a_broadcast_goes_as_its_template(wa: WhatsApp) -> None:
+    await wa.onboard(ANA)
+    seen = len(wa.fake.to(ANA))
+    wa.clock.advance(hours=25)
+    await _broadcast(wa, "Mañana empieza la sesión 3.")
+    template = await wa.fake.message_for(ANA, seen)
+    assert template["ContentSid"] == "HXbroadcast"
+    assert "Body" not in template
+    await wa.settled()
+    assert wa.query("SELECT status FROM outbox WHERE payload LIKE '%sesión 3%'") == [("held",)]
+    # Their quick reply reopens the window and brings the real content.
+    await wa.says(ANA, "Continuar", ButtonPayload="minga.continue", ButtonText="Continuar")
+    content = await wa.fake.message_for(ANA, seen + 1)
+    assert content["Body"] == "Mañana empieza la sesión 3."
+    await asyncio.sleep(0.2)
+    assert len(wa.fake.to(ANA)) == seen + 2  # the quick reply itself gets no other answer
+
+
+async def test_inside_the_window_a_broadcast_is_plain_text(wa: WhatsApp) -> None:
+    await wa.onboard(ANA)
+    seen = len(wa.fake.to(ANA))
+    wa.clock.advance(hours=2)
+    await _broadcast(wa, "Recuerden traer el plan.")
+    assert (await wa.fake.message_for(ANA, seen))["Body"] == "Recuerden traer el plan."
+
+
+async def test_no_business_initiated_message_without_opt_in(wa: WhatsApp) -> None:
+    await wa.exchange(ANA, "Hola")  # never agreed to anything
+    await _broadcast(wa, "Novedades")
+    await asyncio.sleep(0.5)
+    assert all("Novedades" not in m.get("Body", "") for m in wa.fake.sent)
+    assert wa.query("SELECT status, error FROM outbox WHERE payload LIKE '%Novedades%'") == [
+        ("failed", "no WhatsApp opt-in: Minga may not write first")
+    ]
+
+
+async def test_63016_at_send_time_switches_to_the_template(wa: WhatsApp) -> None:
+    await wa.onboard(ANA)
+    seen = len(wa.fake.to(ANA))
+    wa.fake.errors[f"whatsapp:{ANA}"] = [(400, 63016)]
+    await _broadcast(wa, "Hoy votamos.")
+    template = await wa.fake.message_for(ANA, seen)
+    assert template["ContentSid"] == "HXbroadcast"
+
+
+async def test_63016_in_a_status_callback_resends_as_the_template(wa: WhatsApp) -> None:
+    await wa.onboard(ANA)
+    seen = len(wa.fake.to(ANA))
+    await _broadcast(wa, "Hoy votamos.")
+    sent = await wa.fake.message_for(ANA, seen)
+    assert sent["Body"] == "Hoy votamos."
+    await wa.settled()
+    assert (await wa.status(sent["sid"], "undelivered", "63016")).status_code == 204
+    template = await wa.fake.message_for(ANA, seen + 1)
+    assert template["ContentSid"] == "HXbroadcast"
+
+
+async def test_21610_marks_the_participant_unreachable(wa: WhatsApp) -> None:
+    await wa.onboard(ANA)
+    wa.fake.errors[f"whatsapp:{ANA}"] = [(400, 21610)]
+    await _broadcast(wa, "Hoy votamos.")
+    for _ in range(50):
+        if wa.query("SELECT unreachable FROM participants") == [(1,)]:
+            break
+        await asyncio.sleep(0.05)
+    assert wa.query("SELECT unreachable FROM participants") == [(1,)]
+
+
+async def test_a_500_is_retried(wa: WhatsApp) -> None:
+    await wa.onboard(ANA)
+    seen = len(wa.fake.to(ANA))
+    wa.fake.errors[f"whatsapp:{ANA}"] = [(500, 20500)]
+    await _broadcast(wa, "Hoy votamos.")
+    await asyncio.sleep(0.3)
+    assert len(wa.fake.to(ANA)) == seen
+    wa.clock.advance(seconds=5)  # past the backoff
+    wa.web.state.app.sender.wake()
+    assert (await wa.fake.message_for(ANA, seen))["Body"] == "Hoy votamos."
+
+
+async def test_status_callbacks_record_the_delivery_state(wa: WhatsApp) -> None:
+    await wa.exchange(ANA, "Hola")
+    sid = wa.fake.to(ANA)[0]["sid"]
+    await wa.settled()  # the outbox records the sid right after Twilio accepts the message
+    assert (await wa.status(sid, "delivered")).status_code == 204
+    assert wa.query("SELECT delivery_status, delivery_error FROM outbox") == [("delivered", None)]
+    assert (await wa.status(sid, "failed", "30008")).status_code == 204
+    assert wa.query("SELECT delivery_status, delivery_error FROM outbox") == [("failed", "30008")]
+    # A MessageSid that is not ours is ignored.
+    assert (await wa.status("SMunknown", "delivered")).status_code == 204
