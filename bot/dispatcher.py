@@ -16,7 +16,7 @@ from typing import Any
 from bot import failpoints
 from bot.clock import Clock
 from bot.commands import Command, parse_command
-from bot.inbound import Inbound
+from bot.inbound import SILENT_KINDS, Inbound
 from bot.reports import assessment_results, round_results
 from bot.rounds import record_round, standing
 from bot.work import Work
@@ -27,6 +27,7 @@ from flows.registry import FlowRegistry
 from flows.runner import ActionRequested, Context, FlowRunner, FlowRuntimeError, ProfileSet, Turn
 from i18n import Translator, negotiate, translator
 from storage import (
+    PRIORITY_BULK,
     PRIORITY_REPLY,
     Changes,
     Cohort,
@@ -122,7 +123,7 @@ class Dispatcher:
                 locale=negotiate(inbound.language_hint, self.default_locale),
                 created_at=now,
             )
-        if inbound.kind != "open":
+        if inbound.kind not in SILENT_KINDS:
             participant = participant.with_changes(last_inbound_at=now)
         return Work(state, participant, translator(participant.locale), now)
 
@@ -142,7 +143,22 @@ class Dispatcher:
         if work.erase or work.forget:
             changes.answers.clear()
             changes.memberships.clear()
-        changes.release_held = inbound.kind != "open" and not work.erase
+        changes.release_held = inbound.kind not in SILENT_KINDS and not work.erase
+        if inbound.kind == "remind":
+            # One nudge per silence: the key holds the time of their last message.
+            since = p.last_inbound_at.isoformat() if p.last_inbound_at else "never"
+            changes.outbox = [
+                NewOutbound(
+                    p.channel,
+                    p.address,
+                    p.id,
+                    replace(message, locale=work.tr.locale, purpose="reminder"),
+                    PRIORITY_BULK,
+                    dedupe_key=f"remind:{p.id}:{since}:{n}",
+                )
+                for n, message in enumerate(work.messages)
+            ]
+            return changes
         changes.outbox = [
             NewOutbound(
                 p.channel,
@@ -167,6 +183,8 @@ class Dispatcher:
             await self._command(command, work)
         elif inbound.kind == "resume":
             pass  # a template's "continue": what was held for them goes out, nothing else
+        elif inbound.kind == "remind":
+            self._remind(work)
         elif inbound.kind == "media":
             self._media(work)
         elif inbound.kind == "open":
@@ -206,6 +224,15 @@ class Dispatcher:
             self._show_menu(work, work.tr.gettext("Welcome back, {name}!").format(name=p.name))
         else:
             self._start(ONBOARDING, work)
+
+    def _remind(self, work: Work) -> None:
+        active = work.active()
+        if active is None or work.participant.opted_out:
+            return
+        notice = work.tr.gettext(
+            "{name}, you left an activity half-way. To go on, just answer the question below."
+        ).format(name=work.participant.name or "")
+        self._prompt(active, work, notice.strip(", "))
 
     def _media(self, work: Work) -> None:
         notice = work.tr.gettext(

@@ -7,7 +7,9 @@ from datetime import datetime
 from typing import Literal
 
 # "resume": the quick reply of a WhatsApp template, asking for what was held for them.
-InboundKind = Literal["text", "choice", "media", "open", "resume"]
+# "remind": not a message but Minga's own nudge before a WhatsApp window closes mid-flow.
+InboundKind = Literal["text", "choice", "media", "open", "resume", "remind"]
+SILENT_KINDS = frozenset({"open", "remind"})  # nothing the person sent: no window, no release
 
 
 @dataclass(frozen=True, slots=True)

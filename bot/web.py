@@ -28,6 +28,7 @@ from bot.channels.telegram_http import telegram_bot
 from bot.channels.whatsapp import CHANNEL as WHATSAPP
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.reminders import run_reminders
 from bot.telegram_poll import handle_update
 from bot.whatsapp_web import whatsapp_sender, whatsapp_status, whatsapp_webhook
 from storage import Participant, ParticipantKey
@@ -74,14 +75,17 @@ def create_app(
                 )
             )
             await app.sender.recover()
-            sending = asyncio.create_task(app.sender.run())
+            tasks = [asyncio.create_task(app.sender.run())]
+            if WHATSAPP in senders:
+                tasks.append(asyncio.create_task(run_reminders(app, WHATSAPP)))
             web.state.app, web.state.bot = app, bot
             try:
                 yield
             finally:
-                sending.cancel()
-                with suppress(asyncio.CancelledError):
-                    await sending
+                for task in tasks:
+                    task.cancel()
+                    with suppress(asyncio.CancelledError):
+                        await task
 
     async def telegram_webhook(request: Request) -> Response:
         secret = settings.telegram_webhook_secret

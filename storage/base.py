@@ -199,6 +199,12 @@ class Store(ABC):
     async def requeue(self, row_id: int, message: Outbound, at: datetime) -> None:
         """Send a row again from now, as `message` (e.g. switched to its template)."""
 
+    @abstractmethod
+    async def window_closing(
+        self, channel: str, since: datetime, until: datetime
+    ) -> list[ParticipantKey]:
+        """People mid-flow whose last message fell in [since, until), opted in and reachable."""
+
     async def participant_record(self, participant_id: str) -> dict[str, Any]:
         """Collect everything stored about a participant (for `/mydata`)."""
         return {

@@ -664,6 +664,19 @@ class SQLiteStore(Store):
         )
 
     @override
+    async def window_closing(
+        self, channel: str, since: datetime, until: datetime
+    ) -> list[ParticipantKey]:
+        rows = await self._fetchall(
+            "SELECT DISTINCT p.channel, p.address FROM participants p "
+            "JOIN runs r ON r.participant_id = p.id AND r.status = 'active' "
+            "WHERE p.channel = ? AND p.last_inbound_at >= ? AND p.last_inbound_at < ? "
+            "AND p.consent = 1 AND p.opted_out = 0 AND p.unreachable = 0",
+            (channel, dump_time(since), dump_time(until)),
+        )
+        return [ParticipantKey(row[0], row[1]) for row in rows]
+
+    @override
     async def runs(self, participant_id: str) -> list[Run]:
         return await self._decoded(
             run_from_row,

@@ -16,6 +16,7 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from bot.config import Settings
+from bot.reminders import remind_once
 from bot.web import create_app
 from storage import PRIORITY_BULK, NewOutbound, Outbound
 from tests.fakes.telegram_api import serve_asgi
@@ -289,3 +290,35 @@ async def test_status_callbacks_record_the_delivery_state(wa: WhatsApp) -> None:
     assert wa.query("SELECT delivery_status, delivery_error FROM outbox") == [("failed", "30008")]
     # A MessageSid that is not ours is ignored.
     assert (await wa.status("SMunknown", "delivered")).status_code == 204
+
+
+async def test_one_reminder_before_the_window_closes_mid_flow(wa: WhatsApp) -> None:
+    await wa.onboard(ANA)
+    question = await wa.exchange(ANA, "Cambio de mentalidad para los ODS")
+    question = await wa.exchange(ANA, "4")
+    await wa.settled()
+    app = wa.web.state.app
+    wa.clock.advance(hours=22)
+    assert await remind_once(app, "whatsapp") == 0  # not yet
+    wa.clock.advance(hours=1, minutes=5)
+    seen = len(wa.fake.to(ANA))
+    assert await remind_once(app, "whatsapp") == 1
+    app.sender.wake()
+    reminder = (await wa.fake.message_for(ANA, seen))["Body"]
+    assert "Ana, dejó una actividad a medias" in reminder
+    assert question.split("\n")[0] in reminder  # the very question they stopped at
+    await wa.settled()
+    await remind_once(app, "whatsapp")  # a second pass in the same silence adds nothing
+    app.sender.wake()
+    await asyncio.sleep(0.3)
+    assert len(wa.fake.to(ANA)) == seen + 1
+    # Their answer carries on from there.
+    assert "Sus resultados" not in await wa.exchange(ANA, "4")
+    assert wa.query("SELECT COUNT(*) FROM answers WHERE step_id NOT IN ('language')")[0][0] > 0
+
+
+async def test_no_reminder_when_not_in_a_flow_or_after_the_window(wa: WhatsApp) -> None:
+    await wa.onboard(ANA)  # onboarded, at the menu: nothing half-way
+    app = wa.web.state.app
+    wa.clock.advance(hours=23, minutes=10)
+    assert await remind_once(app, "whatsapp") == 0
