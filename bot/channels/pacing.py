@@ -163,7 +163,12 @@ class SendPacer:
                 heapq.heapify(self._waiting)
                 self._take(chosen.address, now)
                 self._in_flight += 1
-                self._next_slot = max(now, self._next_slot) + self.interval
+                # Keep to the schedule when the loop woke a little late, or the late wake-ups
+                # add up and the achieved rate falls short; never bank more than one slot.
+                late = now - self._next_slot
+                self._next_slot = (
+                    now if late >= self.interval else self._next_slot
+                ) + self.interval
                 chosen.granted.set_result(None)
                 continue
             if not self._waiting:

@@ -30,6 +30,7 @@ class FakeTwilio:
 
     def __init__(self) -> None:
         self.sent: list[dict[str, str]] = []
+        self.by_recipient: dict[str, list[dict[str, str]]] = {}
         self.sent_at: list[float] = []
         # Errors to answer, per recipient ("whatsapp:+…"): (HTTP status, Twilio code), in order.
         self.errors: dict[str, list[tuple[int, int]]] = {}
@@ -52,13 +53,14 @@ class FakeTwilio:
     def to(self, address: str) -> list[dict[str, str]]:
         """Messages created for one recipient (an E.164 number, with or without the prefix)."""
         wanted = address if address.startswith("whatsapp:") else f"whatsapp:{address}"
-        return [m for m in self.sent if m["To"] == wanted]
+        return list(self.by_recipient.get(wanted, ()))
 
     async def message_for(self, address: str, after: int, within: float = 10) -> dict[str, str]:
         """Wait for message number `after` to `address`."""
 
         async def wait() -> dict[str, str]:
-            while len(self.to(address)) <= after:
+            wanted = address if address.startswith("whatsapp:") else f"whatsapp:{address}"
+            while len(self.by_recipient.get(wanted, ())) <= after:
                 event = self._inbox.setdefault(address.removeprefix("whatsapp:"), asyncio.Event())
                 event.clear()
                 await event.wait()
@@ -96,7 +98,9 @@ class FakeTwilio:
             return _error(429, 20429, "Too Many Requests")
         sid = f"SM{self.next_sid:032d}"
         self.next_sid += 1
-        self.sent.append({**form, "sid": sid})
+        record = {**form, "sid": sid}
+        self.sent.append(record)
+        self.by_recipient.setdefault(form.get("To", ""), []).append(record)
         self.sent_at.append(time.monotonic())
         event = self._inbox.get(form.get("To", "").removeprefix("whatsapp:"))
         if event is not None:
