@@ -13,7 +13,7 @@ from bot.dispatcher import Dispatcher
 from bot.outbox import OutboxSender
 from flows.registry import FlowRegistry
 from i18n import all_translators
-from storage import Store, open_store
+from storage import ParticipantKey, Store, open_store
 
 
 @dataclass(slots=True)
@@ -37,6 +37,7 @@ async def open_app(
     registry: FlowRegistry | None = None,
     address: str | None = None,
     flows_dir: Path | None = None,
+    facilitators: frozenset[ParticipantKey] = frozenset(),
 ) -> AsyncIterator[App]:
     """Open the store (migrating it), load the flows and build the dispatcher and sender."""
     clock = clock or SystemClock()
@@ -46,7 +47,12 @@ async def open_app(
     try:
         sender = OutboxSender(store, senders, clock, address=address)
         dispatcher = Dispatcher(
-            store, registry, clock, default_locale=default_locale, on_commit=sender.wake
+            store,
+            registry,
+            clock,
+            default_locale=default_locale,
+            on_commit=sender.wake,
+            facilitators=facilitators,
         )
         yield App(store, registry, dispatcher, sender, clock)
     finally:

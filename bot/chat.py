@@ -13,6 +13,7 @@ from bot.app import open_app
 from bot.channels.console import CHANNEL, ConsoleSender
 from bot.clock import SystemClock
 from bot.inbound import Inbound
+from storage import ParticipantKey
 
 
 def _read_lines(
@@ -31,6 +32,7 @@ async def run_chat(
     language: str | None = None,
     default_locale: str = "es",
     flows_dir: Path | None = None,
+    facilitators: frozenset[ParticipantKey] = frozenset(),
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
 ) -> int:
@@ -47,6 +49,7 @@ async def run_chat(
         default_locale=default_locale,
         address=name,
         flows_dir=flows_dir,
+        facilitators=facilitators,
     ) as app:
         # Replies a previous run committed but never printed go out first, exactly once.
         await app.sender.recover()

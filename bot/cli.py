@@ -18,7 +18,7 @@ from flows.loader import load_flow_file
 from flows.machine import CompiledFlow
 from flows.registry import FlowRegistry, library_path
 from i18n import CatalogError
-from storage import Cohort, DuplicateError, open_store
+from storage import Cohort, DuplicateError, ParticipantKey, open_store
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,6 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     chat.add_argument("--as", dest="name", default=None, help="which participant you are")
     chat.add_argument("--lang", default=None, help="language offered first: es, pt or en")
+    chat.add_argument(
+        "--facilitator", action="store_true", help="may use facilitator commands (/broadcast …)"
+    )
 
     sub.add_parser("migrate", parents=[common], help="apply database migrations")
     sub.add_parser("poll", parents=[common], help="run the Telegram channel by long polling")
@@ -113,6 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         language=args.lang,
                         default_locale=settings.locale,
                         flows_dir=settings.flows_dir,
+                        facilitators=settings.facilitator_keys()
+                        | ({ParticipantKey("console", name)} if args.facilitator else set()),
                     )
                 )
             case "migrate":

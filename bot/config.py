@@ -8,6 +8,7 @@ from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from i18n import SHIPPED_LOCALES
+from storage import ParticipantKey
 
 
 class ConfigError(Exception):
@@ -61,9 +62,14 @@ class Settings(BaseSettings):
             if not getattr(self, name):
                 raise ConfigError(f"MINGA_{name.upper()} is not set")
 
-    def facilitator_addresses(self) -> frozenset[str]:
-        """Return the `channel:address` entries of `MINGA_FACILITATORS`."""
-        return frozenset(a.strip() for a in self.facilitators.split(",") if a.strip())
+    def facilitator_keys(self) -> frozenset[ParticipantKey]:
+        """Return the `channel:address` entries of `MINGA_FACILITATORS` as participant keys."""
+        keys = set()
+        for entry in self.facilitators.split(","):
+            channel, _, address = entry.strip().partition(":")
+            if channel and address:
+                keys.add(ParticipantKey(channel, address))
+        return frozenset(keys)
 
 
 def database_url(value: str) -> str:

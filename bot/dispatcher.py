@@ -7,6 +7,7 @@ global commands or hands the reply to the flow runner, and commits everything th
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Callable
@@ -16,6 +17,8 @@ from typing import Any
 from bot import failpoints
 from bot.clock import Clock
 from bot.commands import Command, parse_command
+from bot.facilitator import COMMANDS as FACILITATOR_COMMANDS
+from bot.facilitator import FacilitatorDesk
 from bot.inbound import SILENT_KINDS, Inbound
 from bot.reports import assessment_results, round_results
 from bot.rounds import record_round, standing
@@ -74,6 +77,7 @@ class Dispatcher:
         on_commit: Callable[[], None] = lambda: None,
         # WhatsApp needs a public media URL for images (not served yet): text results only.
         image_channels: frozenset[str] = frozenset({"telegram"}),
+        facilitators: frozenset[ParticipantKey] = frozenset(),
     ) -> None:
         self.store = store
         self.registry = registry
@@ -84,6 +88,9 @@ class Dispatcher:
         self.directory = StoreDirectory(store)
         self.on_commit = on_commit
         self.image_channels = image_channels
+        self.facilitators = facilitators
+        self.desk = FacilitatorDesk(store, registry, self._launch_for)
+        self._background: set[asyncio.Task[None]] = set()
 
     async def handle(self, inbound: Inbound) -> bool:
         """Handle one message; return False when it was a redelivery and changed nothing."""
@@ -108,7 +115,17 @@ class Dispatcher:
             await session.commit(changes)
         failpoints.hit("after_commit")
         self.on_commit()
+        for job in work.later:  # e.g. a facilitator's /launch: each member under their own lock
+            task = asyncio.create_task(job())
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
         return True
+
+    async def _launch_for(self, person: Participant, flow_id: str) -> None:
+        """Start a flow for one member now (a facilitator's /launch)."""
+        await self.handle(
+            Inbound(person.channel, person.address, "launch", self.clock.now(), choice=flow_id)
+        )
 
     # -- framing --------------------------------------------------------------------------------
 
@@ -144,10 +161,22 @@ class Dispatcher:
             changes.answers.clear()
             changes.memberships.clear()
         changes.release_held = inbound.kind not in SILENT_KINDS and not work.erase
+        if inbound.kind == "launch":
+            changes.outbox += [
+                NewOutbound(
+                    p.channel,
+                    p.address,
+                    p.id,
+                    replace(message, locale=work.tr.locale, purpose="flow"),
+                    PRIORITY_BULK,
+                )
+                for message in work.messages
+            ]
+            return changes
         if inbound.kind == "remind":
             # One nudge per silence: the key holds the time of their last message.
             since = p.last_inbound_at.isoformat() if p.last_inbound_at else "never"
-            changes.outbox = [
+            changes.outbox += [
                 NewOutbound(
                     p.channel,
                     p.address,
@@ -159,7 +188,7 @@ class Dispatcher:
                 for n, message in enumerate(work.messages)
             ]
             return changes
-        changes.outbox = [
+        changes.outbox += [
             NewOutbound(
                 p.channel,
                 p.address,
@@ -179,8 +208,25 @@ class Dispatcher:
 
     async def _route(self, inbound: Inbound, work: Work) -> None:
         command = parse_command(inbound.text) if inbound.kind == "text" else None
-        if command is not None:
+        facilitator = work.participant.key in self.facilitators
+        if command is not None and command.name in FACILITATOR_COMMANDS:
+            if facilitator:
+                await self.desk.command(command, work)
+            else:
+                self._continue(
+                    work,
+                    work.tr.gettext(
+                        "That command is for the workshop's facilitators, so nothing was done."
+                    ),
+                )
+        elif command is not None:
             await self._command(command, work)
+        elif facilitator and (draft := await self.store.broadcast_draft(work.participant.id)):
+            await self.desk.draft_answer(draft, inbound.text, inbound.choice, work)
+        elif inbound.kind == "launch":
+            flow_id = inbound.choice
+            if work.participant.consent and flow_id is not None and flow_id in self.registry:
+                self._start(flow_id, work)
         elif inbound.kind == "resume":
             pass  # a template's "continue": what was held for them goes out, nothing else
         elif inbound.kind == "remind":

@@ -8,8 +8,11 @@ from typing import Literal
 
 # "resume": the quick reply of a WhatsApp template, asking for what was held for them.
 # "remind": not a message but Minga's own nudge before a WhatsApp window closes mid-flow.
-InboundKind = Literal["text", "choice", "media", "open", "resume", "remind"]
-SILENT_KINDS = frozenset({"open", "remind"})  # nothing the person sent: no window, no release
+# "launch": a facilitator started a flow (`choice` names it) for this member.
+InboundKind = Literal["text", "choice", "media", "open", "resume", "remind", "launch"]
+SILENT_KINDS = frozenset(
+    {"open", "remind", "launch"}
+)  # nothing the person sent: no window, no release
 
 
 @dataclass(frozen=True, slots=True)

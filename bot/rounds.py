@@ -83,7 +83,7 @@ async def move_phase(store: Store, cohort: Cohort, target: str, clock: Clock) ->
                 p.channel,
                 p.address,
                 p.id,
-                Outbound(translator(p.locale).gettext(ANNOUNCEMENTS[target])),
+                Outbound(translator(p.locale).gettext(ANNOUNCEMENTS[target]), purpose="broadcast"),
                 PRIORITY_BULK,
                 # One announcement per member and phase, however often the command is retried.
                 dedupe_key=f"round:{cohort.id}:{target}:{p.id}",

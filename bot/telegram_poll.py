@@ -92,6 +92,7 @@ async def run_poll(
             clock=app_clock,
             default_locale=settings.locale,
             flows_dir=settings.flows_dir,
+            facilitators=settings.facilitator_keys(),
         ) as app:
             await _poll(app, bot, stop, poll_timeout)
     return 0

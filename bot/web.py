@@ -72,6 +72,7 @@ def create_app(
                     clock=app_clock,
                     default_locale=settings.locale,
                     flows_dir=settings.flows_dir,
+                    facilitators=settings.facilitator_keys(),
                 )
             )
             await app.sender.recover()

@@ -20,6 +20,8 @@ from storage.messages import Outbound
 from storage.records import (
     Answer,
     AssessmentResult,
+    AuditEntry,
+    Broadcast,
     Challenge,
     Changes,
     Cohort,
@@ -203,7 +205,31 @@ class Store(ABC):
     async def window_closing(
         self, channel: str, since: datetime, until: datetime
     ) -> list[ParticipantKey]:
-        """People mid-flow whose last message fell in [since, until), opted in and reachable."""
+        """Return people mid-flow whose last message fell in [since, until), opted in, reachable."""
+
+    @abstractmethod
+    async def audience(self, cohort_id: str) -> list[tuple[Participant, Membership]]:
+        """Return every member of a cohort with their membership (table number)."""
+
+    @abstractmethod
+    async def completed(self, cohort_id: str) -> dict[str, set[str]]:
+        """Return, for each flow, the members of a cohort who completed it at least once."""
+
+    @abstractmethod
+    async def broadcast_draft(self, author_id: str) -> Broadcast | None:
+        """Return the broadcast a facilitator is still writing or confirming, if any."""
+
+    @abstractmethod
+    async def broadcasts(self, cohort_id: str, limit: int = 5) -> list[Broadcast]:
+        """Return a cohort's latest queued broadcasts, newest first."""
+
+    @abstractmethod
+    async def broadcast_progress(self, broadcast_id: str) -> dict[str, int]:
+        """How many of a broadcast's messages are pending, sent, held or failed."""
+
+    @abstractmethod
+    async def audit_log(self, limit: int = 100) -> list[AuditEntry]:
+        """Return the latest facilitator actions, newest first."""
 
     async def participant_record(self, participant_id: str) -> dict[str, Any]:
         """Collect everything stored about a participant (for `/mydata`)."""

@@ -124,6 +124,38 @@ class NewOutbound:
     priority: int = PRIORITY_REPLY
     dedupe_key: str | None = None
     erase_after_send: bool = False
+    not_before: datetime | None = None  # later than now to spread a broadcast over time
+
+
+@dataclass(frozen=True, slots=True)
+class Broadcast:
+    """A facilitator's message to part of a cohort: drafted, confirmed, then queued."""
+
+    id: str
+    cohort_id: str
+    author_id: str | None
+    audience: dict[str, Any]  # {"table": 3} | {"country": "Perú"} | {"pending": flow} | {}
+    status: str  # draft (waiting for the text) → confirm → queued | cancelled
+    created_at: datetime
+    text: str | None = None
+    recipients: int = 0
+    skipped: int = 0
+    spread_seconds: int = 0
+    confirmed_at: datetime | None = None
+
+    def with_changes(self, **changes: Any) -> Broadcast:
+        """Return a copy with some fields changed."""
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One facilitator action, kept for accountability."""
+
+    at: datetime
+    actor: str  # "channel:address" — who did it
+    action: str
+    detail: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,12 +293,16 @@ class Changes:
     outbox: list[NewOutbound] = field(default_factory=list)
     # The person wrote: messages held for them outside the WhatsApp window go out now.
     release_held: bool = False
+    broadcasts: list[Broadcast] = field(default_factory=list)
+    audit: list[AuditEntry] = field(default_factory=list)
 
     def is_empty(self) -> bool:
         """Tell whether committing would change nothing."""
         return not (
             self.mark
             or self.release_held
+            or self.broadcasts
+            or self.audit
             or self.participant
             or self.memberships
             or self.runs

@@ -22,6 +22,7 @@ from storage.messages import Outbound
 from storage.records import (
     Answer,
     AssessmentResult,
+    Broadcast,
     Challenge,
     Changes,
     Cohort,
@@ -438,6 +439,11 @@ def change_statements(changes: Changes, now: datetime) -> list[Statement]:
         out.extend((sql, (changes.forget_participant_id,)) for sql in _FORGET)
     if changes.erase_participant_id is not None:
         out.extend((sql, (changes.erase_participant_id,)) for sql in _ERASE)
+    for b in changes.broadcasts:
+        out.append((_UPSERT_BROADCAST, broadcast_params(b)))
+    for entry in changes.audit:
+        params = (dump_time(entry.at), entry.actor, entry.action, dump_json(entry.detail))
+        out.append((_INSERT_AUDIT, params))
     for o in changes.outbox:
         params = (
             o.channel,
@@ -445,13 +451,60 @@ def change_statements(changes: Changes, now: datetime) -> list[Statement]:
             o.participant_id,
             dump_json(o.message.to_json()),
             o.priority,
-            stamp,
+            dump_time(o.not_before) if o.not_before is not None else stamp,
             stamp,
             o.dedupe_key,
             int(o.erase_after_send),
         )
         out.append((_INSERT_OUTBOX, params))
     return out
+
+
+BROADCAST_COLUMNS = (
+    "id, cohort_id, author_id, audience, text, status, recipients, skipped, spread_seconds, "
+    "created_at, confirmed_at"
+)
+_UPSERT_BROADCAST = (
+    f"INSERT INTO broadcasts ({BROADCAST_COLUMNS}) VALUES ({', '.join('?' * 11)}) "
+    "ON CONFLICT (id) DO UPDATE SET text = excluded.text, status = excluded.status, "
+    "recipients = excluded.recipients, skipped = excluded.skipped, "
+    "spread_seconds = excluded.spread_seconds, confirmed_at = excluded.confirmed_at"
+)
+_INSERT_AUDIT = "INSERT INTO audit_log (at, actor, action, detail) VALUES (?, ?, ?, ?)"
+
+
+def broadcast_params(b: Broadcast) -> tuple[Any, ...]:
+    """Parameters of the broadcast upsert."""
+    return (
+        b.id,
+        b.cohort_id,
+        b.author_id,
+        dump_json(b.audience),
+        b.text,
+        b.status,
+        b.recipients,
+        b.skipped,
+        b.spread_seconds,
+        dump_time(b.created_at),
+        dump_time(b.confirmed_at),
+    )
+
+
+def broadcast_from_row(row: Row) -> Broadcast:
+    """Decode the broadcast columns, in `BROADCAST_COLUMNS` order."""
+    return Broadcast(
+        id=row[0],
+        cohort_id=row[1],
+        author_id=row[2],
+        audience=load_json(row[3]),
+        text=row[4],
+        status=row[5],
+        recipients=row[6],
+        skipped=row[7],
+        spread_seconds=row[8],
+        created_at=need_time(row[9]),
+        confirmed_at=load_time(row[10]),
+    )
 
 
 RELEASE_HELD_SQL = (

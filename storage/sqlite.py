@@ -28,12 +28,14 @@ from storage.base import (
     Store,
     migration_scripts,
 )
-from storage.codec import dump_json, dump_time
+from storage.codec import dump_json, dump_time, load_json, need_time
 from storage.locks import KeyedLock
 from storage.messages import Outbound
 from storage.records import (
     Answer,
     AssessmentResult,
+    AuditEntry,
+    Broadcast,
     Challenge,
     Changes,
     Cohort,
@@ -53,6 +55,7 @@ from storage.records import (
 from storage.sql import (
     ACTION_COLUMNS,
     ANSWER_COLUMNS,
+    BROADCAST_COLUMNS,
     CHALLENGE_COLUMNS,
     COHORT_COLUMNS,
     CONVERSATION_SQL,
@@ -66,6 +69,7 @@ from storage.sql import (
     action_from_row,
     answer_from_row,
     batch_statements,
+    broadcast_from_row,
     challenge_from_row,
     change_statements,
     cohort_from_row,
@@ -662,6 +666,67 @@ class SQLiteStore(Store):
                 )
             ]
         )
+
+    @override
+    async def audience(self, cohort_id: str) -> list[tuple[Participant, Membership]]:
+        columns = ", ".join(f"p.{c.strip()}" for c in PARTICIPANT_COLUMNS.split(","))
+        rows = await self._fetchall(
+            f"SELECT {columns}, m.participant_id, m.cohort_id, m.joined_at, m.table_no "
+            "FROM participants p JOIN memberships m ON m.participant_id = p.id "
+            "WHERE m.cohort_id = ? ORDER BY m.joined_at",
+            (cohort_id,),
+        )
+        width = len(PARTICIPANT_COLUMNS.split(","))
+        return [(participant_from_row(r), membership_from_row(r[width:])) for r in rows]
+
+    @override
+    async def completed(self, cohort_id: str) -> dict[str, set[str]]:
+        rows = await self._fetchall(
+            "SELECT DISTINCT r.flow_id, r.participant_id FROM runs r JOIN memberships m "
+            "ON m.participant_id = r.participant_id WHERE m.cohort_id = ? "
+            "AND r.status = 'completed'",
+            (cohort_id,),
+        )
+        done: dict[str, set[str]] = {}
+        for flow_id, participant_id in rows:
+            done.setdefault(flow_id, set()).add(participant_id)
+        return done
+
+    @override
+    async def broadcast_draft(self, author_id: str) -> Broadcast | None:
+        found = await self._decoded(
+            broadcast_from_row,
+            f"SELECT {BROADCAST_COLUMNS} FROM broadcasts WHERE author_id = ? "
+            "AND status IN ('draft', 'confirm') ORDER BY created_at DESC LIMIT 1",
+            (author_id,),
+        )
+        return found[0] if found else None
+
+    @override
+    async def broadcasts(self, cohort_id: str, limit: int = 5) -> list[Broadcast]:
+        return await self._decoded(
+            broadcast_from_row,
+            f"SELECT {BROADCAST_COLUMNS} FROM broadcasts WHERE cohort_id = ? "
+            "AND status = 'queued' ORDER BY confirmed_at DESC LIMIT ?",
+            (cohort_id, limit),
+        )
+
+    @override
+    async def broadcast_progress(self, broadcast_id: str) -> dict[str, int]:
+        # A range on the unique dedupe_key index ('broadcast:<id>:' up to ':' + 1 = ';').
+        rows = await self._fetchall(
+            "SELECT status, COUNT(*) FROM outbox WHERE dedupe_key >= ? AND dedupe_key < ? "
+            "GROUP BY status",
+            (f"broadcast:{broadcast_id}:", f"broadcast:{broadcast_id};"),
+        )
+        return {status: count for status, count in rows}
+
+    @override
+    async def audit_log(self, limit: int = 100) -> list[AuditEntry]:
+        rows = await self._fetchall(
+            "SELECT at, actor, action, detail FROM audit_log ORDER BY id DESC LIMIT ?", (limit,)
+        )
+        return [AuditEntry(need_time(r[0]), r[1], r[2], load_json(r[3])) for r in rows]
 
     @override
     async def window_closing(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -13,7 +13,7 @@ from bot.app import App, open_app
 from bot.channels.console import render
 from bot.channels.memory import MemorySender
 from bot.inbound import Inbound, InboundKind
-from storage import Cohort, Outbound
+from storage import Cohort, Outbound, ParticipantKey
 
 CHANNEL = "test"
 
@@ -102,8 +102,13 @@ class Person:
 
 
 @asynccontextmanager
-async def harness(db: Path, clock: FakeClock | None = None) -> AsyncIterator[Harness]:
+async def harness(
+    db: Path, clock: FakeClock | None = None, facilitators: Sequence[str] = ()
+) -> AsyncIterator[Harness]:
     clock = clock or FakeClock()
     sender = MemorySender(CHANNEL)
-    async with open_app(f"sqlite:///{db}", {CHANNEL: sender}, clock=clock) as app:
+    keys = frozenset(ParticipantKey(CHANNEL, address) for address in facilitators)
+    async with open_app(
+        f"sqlite:///{db}", {CHANNEL: sender}, clock=clock, facilitators=keys
+    ) as app:
         yield Harness(app, sender, clock)

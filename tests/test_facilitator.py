@@ -1,0 +1,139 @@
+"""Facilitator commands in the chat: who may use them, broadcasts, launch, results, status."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from storage import ParticipantKey
+from tests.support import Harness, Person, harness
+
+
+@pytest.fixture
+async def h(tmp_path: Path) -> AsyncIterator[Harness]:
+    async with harness(tmp_path / "f.db", facilitators=["fac"]) as running:
+        await running.create_cohort("ODS2026", "Taller ODS")
+        yield running
+
+
+async def _members(h: Harness, count: int) -> list[Person]:
+    people = []
+    for n in range(count):
+        person = h.person(f"p{n}")
+        await person.onboard("ODS2026", name=f"Persona {n}")
+        people.append(person)
+    return people
+
+
+def _rows(h: Harness, sql: str) -> list[tuple[object, ...]]:
+    path = h.app.store.path  # type: ignore[attr-defined]
+    with sqlite3.connect(path) as conn:
+        return conn.execute(sql).fetchall()
+
+
+async def test_a_participant_gets_a_polite_no_and_nothing_happens(h: Harness) -> None:
+    ana = (await _members(h, 1))[0]
+    for command in ("/broadcast ODS2026", "/launch principles ODS2026", "/status ODS2026"):
+        reply = await ana.send(command)
+        assert "solo para quienes facilitan el taller" in reply
+    assert _rows(h, "SELECT COUNT(*) FROM broadcasts") == [(0,)]
+    assert _rows(h, "SELECT COUNT(*) FROM audit_log") == [(0,)]
+
+
+async def test_a_broadcast_reaches_each_member_once_and_skips_the_opted_out(h: Harness) -> None:
+    people = await _members(h, 5)
+    await people[3].send("/stop")
+    await h.app.store.set_reachable(ParticipantKey("test", "p4"), reachable=False)
+    fac = h.person("fac")
+    await fac.onboard("ODS2026", name="Facilitadora")
+    asked = await fac.send("/broadcast ODS2026")
+    assert "Escriba el mensaje para 6 participantes de “Taller ODS” (todos)" in asked
+    confirm = await fac.send("Mañana empezamos a las 9:00.")
+    assert "¿Enviar esto a 6 participantes?" in confirm
+    done = await fac.send(choice=fac.choice_id("Sí, enviar"))
+    assert "En cola para 4 participantes. 2 omitidos" in done
+    await h.app.sender.drain()
+    got = {p: h.sender.take(p) for p in ("p0", "p1", "p2", "p3", "p4")}
+    texts = {p: [m.text for m in messages] for p, messages in got.items()}
+    # The facilitator is a member too: after the confirmation comes the broadcast.
+    texts["fac"] = [m.text for m in fac.last if not m.text.startswith("En cola")]
+    for address in ("p0", "p1", "p2", "fac"):
+        assert texts[address] == ["Mañana empezamos a las 9:00."], address
+    assert texts["p3"] == []
+    assert texts["p4"] == []
+    # Confirming again (a redelivery, a double tap) queues nothing more.
+    await fac.send("sí")
+    await h.app.sender.drain()
+    assert all(h.sender.take(p) == [] for p in ("p0", "p1", "p2"))
+    (entry,) = await h.app.store.audit_log()
+    assert entry.actor == "test:fac"
+    assert entry.action == "broadcast"
+    assert entry.detail["recipients"] == 4
+    status = await fac.send("/status ODS2026")
+    assert "Taller ODS: 6 miembros" in status
+    assert "4 enviados, 0 en espera, 0 con error, 2 omitidos" in status
+
+
+async def test_a_broadcast_to_those_who_have_not_finished_a_flow(h: Harness) -> None:
+    people = await _members(h, 2)
+    await people[0].send("Cambio de mentalidad para los ODS")
+    for _ in range(12):
+        reply = await people[0].send("3")
+        if "Sus resultados" in reply:
+            break
+    fac = h.person("fac")
+    await fac.onboard("ODS2026", name="Facilitadora")
+    asked = await fac.send("/broadcast ODS2026 pendiente mindsets over 2h")
+    assert "para 2 participantes" in asked  # p1 and the facilitator
+    await fac.send("Les falta la autoevaluación.")
+    await fac.send("sí")
+    rows = _rows(h, "SELECT address, not_before FROM outbox WHERE dedupe_key LIKE 'broadcast:%'")
+    assert sorted(address for address, _ in rows) == ["fac", "p1"]
+    times = sorted(str(t) for _, t in rows)
+    assert times[0] != times[1]  # spread over the two hours, not all at once
+
+
+async def test_cancel_and_bad_input_while_writing(h: Harness) -> None:
+    fac = h.person("fac")
+    await fac.onboard("ODS2026", name="Facilitadora")
+    await fac.send("/broadcast ODS2026")
+    assert "hasta 1000 caracteres" in await fac.send("x" * 1001)
+    assert "Cancelado" in await fac.send("/cancel")
+    assert _rows(h, "SELECT status FROM broadcasts") == [("cancelled",)]
+    assert "No entendí a quién" in await fac.send("/broadcast ODS2026 planeta Marte")
+
+
+async def test_launch_starts_the_flow_for_every_member(h: Harness) -> None:
+    await _members(h, 3)
+    fac = h.person("fac")
+    await fac.onboard(name="Facilitadora")
+    reply = await fac.send("/launch mindsets ODS2026")
+    assert "Comenzando “Cambio de mentalidad para los ODS” para 3 participantes" in reply
+    for task in list(h.app.dispatcher._background):
+        await task
+    await h.app.sender.drain()
+    for address in ("p0", "p1", "p2"):
+        messages = h.sender.take(address)
+        assert len(messages[-1].choices) == 5, address  # the first statement, on a scale
+
+
+async def test_results_wait_for_five_then_show_averages(h: Harness) -> None:
+    people = await _members(h, 5)
+    fac = h.person("fac")
+    await fac.onboard(name="Facilitadora")
+    for n, person in enumerate(people):
+        await person.send("Cambio de mentalidad para los ODS")
+        for _ in range(12):
+            if "Sus resultados" in await person.send(str(1 + n % 5)):
+                break
+        if n == 3:
+            early = await fac.send("/results mindsets ODS2026")
+            assert "4 personas terminaron" in early
+            assert "a partir de 5 personas" in early
+    reply = await fac.send("/results mindsets ODS2026")
+    assert "5 personas terminaron" in reply
+    assert "• " in reply
+    assert any(m.image_png for m in fac.last)
