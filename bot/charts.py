@@ -16,15 +16,15 @@ _GRID = "#888888"
 
 
 @cache
-def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
-    """DejaVu Sans (shipped inside matplotlib's data): every accent of es and pt."""
+def font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
+    """Return DejaVu Sans (shipped inside matplotlib's data): every accent of es and pt."""
     import matplotlib  # only for the path of its bundled fonts
 
     name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
     return ImageFont.truetype(str(Path(matplotlib.get_data_path(), "fonts", "ttf", name)), size)
 
 
-def _fit(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, width: int) -> str:
+def fit_text(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, width: int) -> str:
     """Shorten `text` with an ellipsis until it fits `width` pixels."""
     if draw.textlength(text, font=font) <= width:
         return text
@@ -47,14 +47,14 @@ def scores_chart(
     Drawn with Pillow, not matplotlib: a room finishing an assessment together asks for dozens
     of charts at once, and matplotlib's 60–120 ms each (holding the GIL) stalled every reply.
     """
-    font, small, bold = _font(15), _font(13), _font(17, bold=True)
+    regular, small, bold = font(15), font(13), font(17, bold=True)
     width, row_height = 770, 42
     top, bottom = 54, 64
     height = top + row_height * len(labels) + bottom
     image = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(image)
     draw.text(
-        (width // 2, 18), _fit(draw, title, bold, width - 40), fill=_INK, font=bold, anchor="mt"
+        (width // 2, 18), fit_text(draw, title, bold, width - 40), fill=_INK, font=bold, anchor="mt"
     )
     left, right = 250, width - 40
     span = right - left
@@ -64,7 +64,9 @@ def scores_chart(
 
     for row, (label, value) in enumerate(zip(labels, values, strict=True)):
         middle = top + row * row_height + row_height // 2
-        draw.text((left - 10, middle), _fit(draw, label, font, left - 20), _INK, font, "rm")
+        draw.text(
+            (left - 10, middle), fit_text(draw, label, regular, left - 20), _INK, regular, "rm"
+        )
         draw.rectangle((left, middle - 13, max(left + 1, x(value)), middle + 13), fill=_BAR)
         draw.text((x(value) + 6, middle), f"{value:.0f}", _INK, small, "lm")
         average = cohort[row] if cohort is not None else None

@@ -7,9 +7,12 @@ import getpass
 import sys
 import uuid
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.clock import SystemClock
+from bot.cohorts import describe_cohort, write_poster
 from bot.config import ConfigError, Settings, database_url
 from bot.loop import run
 from flows.draw import to_dot, to_mermaid, to_svg
@@ -67,7 +70,17 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name", required=True)
     create.add_argument("--code", required=True)
     create.add_argument("--locale", default=None)
+    create.add_argument("--starts", type=date.fromisoformat, help="first day, YYYY-MM-DD")
+    create.add_argument("--ends", type=date.fromisoformat, help="last day, YYYY-MM-DD")
+    create.add_argument("--timezone", default=None, help="e.g. America/Mexico_City")
     cohort_sub.add_parser("list", parents=[common], help="list workshops")
+    show = cohort_sub.add_parser("show", parents=[common], help="a workshop and its members")
+    show.add_argument("code")
+    poster = cohort_sub.add_parser(
+        "poster", parents=[common], help="printable join poster (PNG and PDF) with QR codes"
+    )
+    poster.add_argument("code")
+    poster.add_argument("--out", type=Path, default=Path("."), help="folder to write to")
 
     rounds = sub.add_parser("prioritization", help="a workshop's challenge prioritization round")
     round_sub = rounds.add_subparsers(dest="round_command", required=True)
@@ -253,12 +266,21 @@ async def _cohort(args: argparse.Namespace, url: str, settings: Settings) -> int
     store = await open_store(url, clock.now)
     try:
         if args.cohort_command == "create":
+            if args.timezone is not None:
+                try:
+                    ZoneInfo(args.timezone)
+                except (ZoneInfoNotFoundError, ValueError):
+                    print(f"minga: unknown time zone {args.timezone!r}", file=sys.stderr)
+                    return 2
             cohort = Cohort(
                 uuid.uuid4().hex,
                 args.code.strip(),
                 args.name.strip(),
                 args.locale or settings.locale,
                 clock.now(),
+                starts=args.starts,
+                ends=args.ends,
+                timezone=args.timezone,
             )
             try:
                 await store.create_cohort(cohort)
@@ -266,9 +288,18 @@ async def _cohort(args: argparse.Namespace, url: str, settings: Settings) -> int
                 print(f"minga: a workshop with code {cohort.code!r} exists", file=sys.stderr)
                 return 1
             print(f"created workshop {cohort.name!r} with code {cohort.code}")
-        else:
+        elif args.cohort_command == "list":
             for cohort, members in await store.list_cohorts():
                 print(f"{cohort.code:<16} {members:>5} members  {cohort.name}")
+        else:
+            found = await store.cohort_by_code(args.code)
+            if found is None:
+                print(f"minga: no workshop with code {args.code!r}", file=sys.stderr)
+                return 1
+            if args.cohort_command == "show":
+                print(await describe_cohort(store, found))
+            else:
+                return write_poster(found, settings, args.out)
     finally:
         await store.close()
     return 0

@@ -18,6 +18,8 @@ KEYWORDS = {
     "idioma": "language",
     "language": "language",
 }
+# "JOIN CODE": what the WhatsApp link on the join poster prefills (no deep links there).
+JOIN_WORDS = frozenset({"join", "unirme", "entrar", "participar"})
 ALIASES = {
     "ayuda": "help",
     "ajuda": "help",
@@ -51,6 +53,9 @@ def parse_command(text: str | None) -> Command | None:
         head, _, rest = stripped[1:].partition(" ")
         name = fold(head.split("@", 1)[0])
         return Command(ALIASES.get(name, name), rest.strip())
+    head, _, rest = stripped.partition(" ")
+    if fold(head) in JOIN_WORDS and rest.strip() and len(rest.split()) == 1:
+        return Command("start", rest.strip())
     word = fold(stripped).strip(" .!¡")
     if word in KEYWORDS:
         return Command(KEYWORDS[word])

@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     telegram_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org/bot"
     telegram_webhook_secret: SecretStr | None = None
+    telegram_bot_username: str | None = None  # for t.me links on the join poster
     # Telegram's limits: about 30 messages a second in all, about one a second per private chat.
     # The pacer counts a send from its start until a second after its answer, so network jitter
     # cannot bunch more than this into one second. Raise them only for a local Bot API server.

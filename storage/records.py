@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from storage.messages import Outbound
@@ -101,6 +101,9 @@ class Cohort:
     name: str
     locale: str
     created_at: datetime
+    starts: date | None = None
+    ends: date | None = None
+    timezone: str | None = None  # an IANA name, e.g. America/Mexico_City
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ PostgreSQL rewrites the placeholders to `$n`; anything dialect-specific stays in
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from storage.codec import (
@@ -46,7 +46,7 @@ RUN_COLUMNS = (
     "id, participant_id, flow_id, flow_version, step, status, data, started_at, updated_at, "
     "completed_at"
 )
-COHORT_COLUMNS = "id, code, name, locale, created_at"
+COHORT_COLUMNS = "id, code, name, locale, created_at, starts, ends, timezone"
 OUTBOX_CLAIM_COLUMNS = (
     "id, channel, address, participant_id, payload, priority, attempts, erase_after_send"
 )
@@ -108,7 +108,16 @@ def run_from_row(row: Row) -> Run:
 
 def cohort_from_row(row: Row) -> Cohort:
     """Decode the cohort columns, in `COHORT_COLUMNS` order."""
-    return Cohort(id=row[0], code=row[1], name=row[2], locale=row[3], created_at=need_time(row[4]))
+    return Cohort(
+        id=row[0],
+        code=row[1],
+        name=row[2],
+        locale=row[3],
+        created_at=need_time(row[4]),
+        starts=date.fromisoformat(row[5]) if row[5] else None,
+        ends=date.fromisoformat(row[6]) if row[6] else None,
+        timezone=row[7],
+    )
 
 
 def membership_from_row(row: Row) -> Membership:

@@ -449,13 +449,16 @@ class SQLiteStore(Store):
         def insert(conn: sqlite3.Connection) -> None:
             try:
                 conn.execute(
-                    f"INSERT INTO cohorts ({COHORT_COLUMNS}) VALUES (?, ?, ?, ?, ?)",
+                    f"INSERT INTO cohorts ({COHORT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         cohort.id,
                         cohort.code,
                         cohort.name,
                         cohort.locale,
                         dump_time(cohort.created_at),
+                        cohort.starts.isoformat() if cohort.starts else None,
+                        cohort.ends.isoformat() if cohort.ends else None,
+                        cohort.timezone,
                     ),
                 )
             except sqlite3.IntegrityError as exc:
@@ -483,7 +486,8 @@ class SQLiteStore(Store):
             f"SELECT {COHORT_COLUMNS}, (SELECT COUNT(*) FROM memberships m "
             "WHERE m.cohort_id = cohorts.id) FROM cohorts ORDER BY created_at DESC"
         )
-        return [(cohort_from_row(row[:5]), int(row[5])) for row in rows]
+        width = len(COHORT_COLUMNS.split(","))
+        return [(cohort_from_row(row[:width]), int(row[width])) for row in rows]
 
     @override
     async def memberships(self, participant_id: str) -> list[Membership]:

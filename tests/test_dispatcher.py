@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from storage import ParticipantKey
 from tests.support import CHANNEL, Harness
 
@@ -269,3 +271,14 @@ async def test_a_second_tap_on_the_answered_question_does_nothing(h: Harness) ->
     p = await _participant(h)
     assert p is not None
     assert len(await h.app.store.answers(p.id)) == 1
+
+
+@pytest.mark.parametrize("words", ["UNIRME MUNI7", "join muni7", "Entrar MUNI7"])
+async def test_the_posters_join_text_works_like_start_with_the_code(h: Harness, words: str) -> None:
+    cohort = await h.create_cohort("MUNI7", "Gobierno abierto")
+    ana = h.person()
+    await ana.onboard()
+    assert "Se unió al taller «Gobierno abierto»" in await ana.send(words)
+    p = await _participant(h)
+    assert p is not None
+    assert [m.cohort_id for m in await h.app.store.memberships(p.id)] == [cohort.id]

@@ -1,0 +1,59 @@
+"""`minga cohort show` and `minga cohort poster`: a workshop at a glance, and its join poster."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from pathlib import Path
+
+from bot.config import Settings
+from bot.poster import make_poster, telegram_link, whatsapp_link
+from i18n import translator
+from storage import Cohort, Store
+
+
+async def describe_cohort(store: Store, cohort: Cohort) -> str:
+    """Describe a workshop: its settings and who joined, by channel, country and table."""
+    members = await store.audience(cohort.id)
+    when = " – ".join(str(d) for d in (cohort.starts, cohort.ends) if d is not None)
+    lines = [
+        f"{cohort.name} ({cohort.code})",
+        f"language {cohort.locale}"
+        + (f", {when}" if when else "")
+        + (f", {cohort.timezone}" if cohort.timezone else ""),
+        f"{len(members)} members",
+    ]
+    for title, counts in (
+        ("by channel", Counter(p.channel for p, _ in members)),
+        ("by country", Counter(p.country or "?" for p, _ in members)),
+        ("by table", Counter(str(m.table_no or "-") for _, m in members)),
+    ):
+        if counts:
+            lines.append(f"  {title}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    return "\n".join(lines)
+
+
+def write_poster(cohort: Cohort, settings: Settings, folder: Path) -> int:
+    """Write poster-CODE.png and .pdf for the configured channels; return the exit status."""
+    tr = translator(cohort.locale)
+    telegram = (
+        telegram_link(settings.telegram_bot_username, cohort.code)
+        if settings.telegram_bot_username
+        else None
+    )
+    whatsapp = (
+        whatsapp_link(settings.whatsapp_from, cohort.code, tr) if settings.whatsapp_from else None
+    )
+    if telegram is None and whatsapp is None:
+        print(
+            "minga: set MINGA_TELEGRAM_BOT_USERNAME, MINGA_WHATSAPP_FROM or both for the poster",
+            file=sys.stderr,
+        )
+        return 2
+    poster = make_poster(cohort, tr, telegram, whatsapp)
+    folder.mkdir(parents=True, exist_ok=True)
+    for suffix, data in (("png", poster.png), ("pdf", poster.pdf)):
+        path = folder / f"poster-{cohort.code}.{suffix}"
+        path.write_bytes(data)
+        print(f"wrote {path}")
+    return 0
