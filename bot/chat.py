@@ -41,7 +41,7 @@ async def run_chat(
     stdout = stdout or sys.stdout
     interactive = stdin.isatty()
     clock = SystemClock()
-    console = ConsoleSender(stdout)
+    console = ConsoleSender(stdout, folder=Path.cwd())
     async with open_app(
         database_url,
         {CHANNEL: console},

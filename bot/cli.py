@@ -82,6 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
     poster.add_argument("code")
     poster.add_argument("--out", type=Path, default=Path("."), help="folder to write to")
 
+    export = sub.add_parser(
+        "export", parents=[common], help="a workshop's data as CSV (zip) and XLSX"
+    )
+    export.add_argument("code")
+    export.add_argument("--out", type=Path, default=Path("."), help="folder to write to")
+
     rounds = sub.add_parser("prioritization", help="a workshop's challenge prioritization round")
     round_sub = rounds.add_subparsers(dest="round_command", required=True)
     phase = round_sub.add_parser(
@@ -166,6 +172,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _flows(args)
             case "cohort":
                 return run(_cohort(args, url, settings))
+            case "export":
+                return run(_export(args, url, settings))
             case "prioritization":
                 return run(_prioritization(args, url, settings))
     except (ConfigError, CatalogError) as exc:
@@ -259,6 +267,29 @@ async def _test(paths: list[Path]) -> int:
         failed += not result.ok
     print(f"{len(scripts) - failed} passed, {failed} failed")
     return 1 if failed else 0
+
+
+async def _export(args: argparse.Namespace, url: str, settings: Settings) -> int:
+    from bot.export import export_cohort
+
+    store = await open_store(url, SystemClock().now)
+    try:
+        cohort = await store.cohort_by_code(args.code)
+        if cohort is None:
+            print(f"minga: no workshop with code {args.code!r}", file=sys.stderr)
+            return 1
+        data = await export_cohort(
+            store, FlowRegistry.load(extra_folder=settings.flows_dir), cohort
+        )
+    finally:
+        await store.close()
+    args.out.mkdir(parents=True, exist_ok=True)
+    for suffix, blob in (("xlsx", data.xlsx), ("zip", data.csv_zip)):
+        path = args.out / f"minga-{cohort.code}.{suffix}"
+        path.write_bytes(blob)
+        print(f"wrote {path}")
+    print(", ".join(f"{name} {count}" for name, count in data.rows.items()))
+    return 0
 
 
 async def _cohort(args: argparse.Namespace, url: str, settings: Settings) -> int:

@@ -18,6 +18,7 @@ from typing import Any
 
 from bot.charts import scores_chart
 from bot.commands import Command
+from bot.export import export_cohort
 from bot.rounds import RoundError, move_phase, standing
 from bot.work import Work
 from flows.prioritization import render_ranking
@@ -36,7 +37,9 @@ from storage import (
     Store,
 )
 
-COMMANDS = frozenset({"broadcast", "cancel", "launch", "results", "status", "voting", "phase"})
+COMMANDS = frozenset(
+    {"broadcast", "cancel", "launch", "results", "status", "voting", "phase", "export"}
+)
 YES, NO = "bc.yes", "bc.no"
 MAX_BROADCAST = 1000
 _DURATION = re.compile(r"^(\d{1,3})\s*(h|hr|hrs|hora|horas|hour|hours|m|min|mins|minutos?)$")
@@ -82,10 +85,17 @@ def matches(
 class FacilitatorDesk:
     """Carry out facilitator commands for the dispatcher."""
 
-    def __init__(self, store: Store, registry: FlowRegistry, launch: Launch) -> None:
+    def __init__(
+        self,
+        store: Store,
+        registry: FlowRegistry,
+        launch: Launch,
+        document_channels: frozenset[str] = frozenset({"telegram", "console"}),
+    ) -> None:
         self.store = store
         self.registry = registry
         self.launch = launch
+        self.document_channels = document_channels
 
     # -- entry points -------------------------------------------------------------------------
 
@@ -100,6 +110,7 @@ class FacilitatorDesk:
             "status": self._status,
             "voting": self._voting,
             "phase": self._phase,
+            "export": self._export,
         }[command.name]
         await handler(request, work)
 
@@ -332,6 +343,25 @@ class FacilitatorDesk:
                 ),
             ]
         work.text("\n".join(lines))
+
+    async def _export(self, request: Request, work: Work) -> None:
+        cohort = request.cohort
+        if cohort is None:
+            self._need_code(work, "export")
+            return
+        if work.participant.channel not in self.document_channels:
+            work.text(
+                work.tr.gettext(
+                    "Files cannot be sent here. Download the export from the dashboard, or run "
+                    "minga export {code} on the server."
+                ).format(code=cohort.code)
+            )
+            return
+        data = await export_cohort(self.store, self.registry, cohort)
+        self._audit(work, "export", cohort=cohort.code, rows=data.rows)
+        caption = work.tr.gettext("Data of “{workshop}”.").format(workshop=cohort.name)
+        work.say(Outbound(caption, document=data.xlsx, document_name=f"minga-{cohort.code}.xlsx"))
+        work.say(Outbound(caption, document=data.csv_zip, document_name=f"minga-{cohort.code}.zip"))
 
     async def _voting(self, request: Request, work: Work) -> None:
         word = fold(request.words[0]) if request.words else ""

@@ -155,3 +155,13 @@ def test_a_broken_flow_in_minga_flows_dir_stops_start_up(tmp_path: Path) -> None
     assert done.returncode == 2
     assert "bad.yaml: 'title' is required" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_export_writes_xlsx_and_csv_zip(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(tmp_path / "e.db")
+    assert main(["cohort", "create", "--db", db, "--name", "Taller", "--code", "EXP1"]) == 0
+    assert main(["export", "EXP1", "--db", db, "--out", str(tmp_path)]) == 0
+    assert "members 0" in capsys.readouterr().out
+    assert (tmp_path / "minga-EXP1.xlsx").read_bytes().startswith(b"PK")
+    assert (tmp_path / "minga-EXP1.zip").read_bytes().startswith(b"PK")
+    assert main(["export", "NOPE", "--db", db]) == 1

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import sqlite3
+import zipfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
+from bot.export import export_cohort
 from storage import ParticipantKey
 from tests.support import Harness, Person, harness
 
@@ -137,3 +141,30 @@ async def test_results_wait_for_five_then_show_averages(h: Harness) -> None:
     assert "5 personas terminaron" in reply
     assert "• " in reply
     assert any(m.image_png for m in fac.last)
+
+
+async def test_export_holds_the_workshop_and_no_phone_numbers(h: Harness) -> None:
+    people = await _members(h, 2)
+    await people[0].send("/start ODS2026")
+    evil = h.person("+5215512345678")
+    await evil.onboard("ODS2026", name="=HYPERLINK(1)")
+    cohort = await h.app.store.cohort_by_code("ODS2026")
+    assert cohort is not None
+    data = await export_cohort(h.app.store, h.app.registry, cohort)
+    assert data.rows["members"] == 3
+    with zipfile.ZipFile(io.BytesIO(data.csv_zip)) as zipped:
+        members = zipped.read("members.csv").decode("utf-8-sig")
+        assert set(zipped.namelist()) >= {"members.csv", "answers.csv", "ranking.csv"}
+    assert "Persona 0" in members
+    assert "'=HYPERLINK(1)" in members  # a formula arrives as text
+    assert "5215512345678" not in members
+    book = load_workbook(io.BytesIO(data.xlsx), read_only=True)
+    assert book.sheetnames[:2] == ["members", "answers"]
+    names = [row[1] for row in book["members"].iter_rows(min_row=2, values_only=True)]
+    assert "'=HYPERLINK(1)" in names
+    # On a channel that cannot carry files the facilitator is pointed elsewhere.
+    fac = h.person("fac")
+    await fac.onboard("ODS2026", name="Facilitadora")
+    assert "minga export ODS2026" in await fac.send("/export ODS2026")
+    # Nothing was exported, so nothing is logged.
+    assert not [e for e in await h.app.store.audit_log() if e.action == "export"]

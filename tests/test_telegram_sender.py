@@ -60,3 +60,14 @@ async def test_blocked_is_unreachable_and_429_is_retry_with_a_pause() -> None:
     assert limited.state == "retry"
     assert limited.retry_after == 1
     assert sender.pacer._paused_until > 0
+
+
+async def test_documents_go_as_files_with_a_caption() -> None:
+    async with serve_fake() as (fake, url), Bot("1:a", base_url=url) as bot:
+        outcome = await TelegramSender(bot, _fast()).send(
+            "16", Outbound("Datos del taller.", document=b"PK\x03\x04", document_name="m.zip")
+        )
+    assert outcome.state == "sent"
+    (document,) = fake.to(16)
+    assert document["method"] == "sendDocument"
+    assert document["caption"] == "Datos del taller."

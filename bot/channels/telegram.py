@@ -119,6 +119,14 @@ class TelegramSender(ChannelSender):
                 )
             if caption is not None:
                 return photo
+        if message.document is not None:
+            async with self.pacer.slot(address, priority):
+                return await self.bot.send_document(
+                    chat_id,
+                    message.document,
+                    filename=message.document_name or "minga.bin",
+                    caption=text[:MAX_CAPTION] or None,
+                )
         pieces = split_text(text, MAX_TEXT)
         for piece in pieces[:-1]:
             async with self.pacer.slot(address, priority):

@@ -242,6 +242,9 @@ class FakeTelegram:
     async def api_sendPhoto(self, params: dict[str, str]) -> JSONResponse:
         return await self._send(params, "sendPhoto")
 
+    async def api_sendDocument(self, params: dict[str, str]) -> JSONResponse:
+        return await self._send(params, "sendDocument")
+
     async def api_setMyCommands(self, params: dict[str, str]) -> JSONResponse:
         self.commands[params.get("language_code", "")] = json.loads(params["commands"])
         return JSONResponse({"ok": True, "result": True})
