@@ -28,6 +28,7 @@ from bot.channels.telegram_http import telegram_bot
 from bot.channels.whatsapp import CHANNEL as WHATSAPP
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.dashboard import dashboard_routes
 from bot.reminders import run_reminders
 from bot.telegram_poll import handle_update
 from bot.whatsapp_web import whatsapp_sender, whatsapp_status, whatsapp_webhook
@@ -135,6 +136,7 @@ def create_app(
             Route("/whatsapp/webhook", partial_route(whatsapp_webhook), methods=["POST"]),
             Route("/whatsapp/status", partial_route(whatsapp_status), methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
+            *dashboard_routes(settings),
         ],
         lifespan=lifespan,
     )

@@ -1,0 +1,228 @@
+"""The facilitators' dashboard at /dashboard/: server-rendered HTML for a projector or a phone.
+
+Access takes MINGA_DASHBOARD_TOKEN, as `Authorization: Bearer …` or through the login form,
+which sets a cookie holding an HMAC of the token (never the token itself); anything else gets
+401. Pages refresh themselves during a session. Jinja2 escapes every value, so whatever a
+participant typed is shown as text. Labels are in the workshop's language.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections import Counter
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from bot.app import App
+from bot.config import Settings
+from bot.export import export_cohort
+from bot.poster import make_poster, telegram_link, whatsapp_link
+from bot.rounds import standing
+from flows.scoring import MIN_GROUP_SIZE, Scores, cohort_average
+from i18n import Translator, translator
+from storage import Cohort
+
+COOKIE = "minga_dashboard"
+REFRESH_SECONDS = 15
+_templates = Environment(
+    loader=PackageLoader("bot", "templates"), autoescape=select_autoescape(["html"])
+)
+
+
+def _cookie_value(token: str) -> str:
+    return hmac.new(token.encode(), b"minga dashboard", hashlib.sha256).hexdigest()
+
+
+def authorised(request: Request, settings: Settings) -> bool:
+    """Tell whether the request carries the dashboard token (header) or its cookie."""
+    if settings.dashboard_token is None:
+        return False
+    token = settings.dashboard_token.get_secret_value()
+    bearer = request.headers.get("Authorization", "")
+    if bearer.startswith("Bearer ") and hmac.compare_digest(
+        bearer.removeprefix("Bearer ").encode(), token.encode()
+    ):
+        return True
+    cookie = request.cookies.get(COOKIE, "")
+    return hmac.compare_digest(cookie.encode(), _cookie_value(token).encode())
+
+
+def _page(name: str, tr: Translator, status: int = 200, **context: Any) -> HTMLResponse:
+    html = _templates.get_template(name).render(_=tr.gettext, locale=tr.locale, **context)
+    return HTMLResponse(html, status_code=status)
+
+
+def _login(settings: Settings, failed: bool = False) -> HTMLResponse:
+    tr = translator(settings.locale)
+    return _page("login.html", tr, 401, title="Minga", failed=failed, refresh=None, back=None)
+
+
+def dashboard_routes(settings: Settings) -> list[Route]:
+    """Build the dashboard's routes, bound to the settings (token, links, language)."""
+
+    async def login(request: Request) -> Response:
+        form = await request.form()
+        given = form.get("token")
+        token = settings.dashboard_token
+        if token is None or not isinstance(given, str):
+            return _login(settings, failed=True)
+        if not hmac.compare_digest(given.encode(), token.get_secret_value().encode()):
+            return _login(settings, failed=True)
+        response = RedirectResponse("/dashboard/", status_code=303)
+        response.set_cookie(
+            COOKIE,
+            _cookie_value(token.get_secret_value()),
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+            max_age=12 * 3600,
+        )
+        return response
+
+    async def cohorts(request: Request) -> Response:
+        if not authorised(request, settings):
+            return _login(settings)
+        app: App = request.app.state.app
+        tr = translator(settings.locale)
+        listed = await app.store.list_cohorts()
+        return _page(
+            "cohorts.html",
+            tr,
+            title=tr.gettext("Workshops"),
+            cohorts=listed,
+            refresh=None,
+            back=None,
+        )
+
+    async def cohort_page(request: Request) -> Response:
+        if not authorised(request, settings):
+            return _login(settings)
+        app: App = request.app.state.app
+        cohort = await app.store.cohort_by_code(request.path_params["code"])
+        if cohort is None:
+            return HTMLResponse("not found", status_code=404)
+        tr = translator(cohort.locale)
+        context = await _cohort_context(app, cohort, tr)
+        return _page(
+            "cohort.html",
+            tr,
+            title=cohort.name,
+            refresh=REFRESH_SECONDS,
+            back="/dashboard/",
+            cohort=cohort,
+            min_group=MIN_GROUP_SIZE,
+            **context,
+        )
+
+    async def poster(request: Request) -> Response:
+        if not authorised(request, settings):
+            return _login(settings)
+        app: App = request.app.state.app
+        cohort = await app.store.cohort_by_code(request.path_params["code"])
+        if cohort is None:
+            return HTMLResponse("not found", status_code=404)
+        tr = translator(cohort.locale)
+        tg = settings.telegram_bot_username
+        wa = settings.whatsapp_from
+        if not tg and not wa:
+            return HTMLResponse("set MINGA_TELEGRAM_BOT_USERNAME or MINGA_WHATSAPP_FROM", 404)
+        made = make_poster(
+            cohort,
+            tr,
+            telegram_link(tg, cohort.code) if tg else None,
+            whatsapp_link(wa, cohort.code, tr) if wa else None,
+        )
+        return Response(made.png, media_type="image/png")
+
+    async def export(request: Request) -> Response:
+        if not authorised(request, settings):
+            return _login(settings)
+        app: App = request.app.state.app
+        cohort = await app.store.cohort_by_code(request.path_params["code"])
+        if cohort is None:
+            return HTMLResponse("not found", status_code=404)
+        data = await export_cohort(app.store, app.registry, cohort)
+        kind = request.path_params["kind"]
+        body, media = (
+            (data.xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            if kind == "xlsx"
+            else (data.csv_zip, "application/zip")
+        )
+        name = f"minga-{cohort.code}.{kind}"
+        return Response(
+            body,
+            media_type=media,
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+    return [
+        Route("/dashboard/", cohorts, methods=["GET"]),
+        Route("/dashboard/login", login, methods=["POST"]),
+        Route("/dashboard/{code}", cohort_page, methods=["GET"]),
+        Route("/dashboard/{code}/poster.png", poster, methods=["GET"]),
+        Route("/dashboard/{code}/export.{kind:str}", export, methods=["GET"]),
+    ]
+
+
+async def _cohort_context(app: App, cohort: Cohort, tr: Translator) -> dict[str, Any]:
+    """Gather what the cohort page shows."""
+    store = app.store
+    members = await store.audience(cohort.id)
+    done = await store.completed(cohort.id)
+    assessments = []
+    for flow in app.registry.menu_flows():
+        if flow.kind != "assessment":
+            continue
+        results = await store.cohort_results(cohort.id, flow.id)
+        block: dict[str, Any] = {"title": tr.gettext(flow.title), "people": len(results)}
+        if len(results) >= MIN_GROUP_SIZE:
+            average = cohort_average([Scores.from_json(r.scores) for r in results])
+            block["rows"] = [
+                (tr.gettext(d.label), average.dimensions[d.id])
+                for d in flow.dimensions
+                if d.id in average.dimensions
+            ]
+        assessments.append(block)
+    now = await standing(store, cohort.id)
+    ranking = [(n, r.challenge.text, r.points) for n, r in enumerate(now.ranking[:10], start=1)]
+    planners, actions, statuses = 0, 0, Counter[str]()
+    for person, _ in members:
+        plan = await store.actions(person.id)
+        planners += bool(plan)
+        actions += len(plan)
+        statuses.update(a.status for a in plan)
+    broadcasts = []
+    for b in await store.broadcasts(cohort.id):
+        progress = await store.broadcast_progress(b.id)
+        waiting = sum(progress.get(s, 0) for s in ("pending", "sending", "held"))
+        broadcasts.append(
+            (
+                (b.text or "")[:80],
+                progress.get("sent", 0),
+                waiting,
+                progress.get("failed", 0),
+                b.skipped,
+            )
+        )
+    return {
+        "members": len(members),
+        "channels": sorted(Counter(p.channel for p, _ in members).items()),
+        "countries": Counter(p.country or "?" for p, _ in members).most_common(),
+        "completion": [
+            (tr.gettext(flow.title), len(done.get(flow.id, ())))
+            for flow in app.registry.menu_flows()
+        ],
+        "assessments": assessments,
+        "ranking": ranking,
+        "top_points": ranking[0][2] if ranking else 0,
+        "voters": now.voters,
+        "planners": planners,
+        "actions": actions,
+        "action_status": sorted(statuses.items()),
+        "broadcasts": broadcasts,
+    }

@@ -1,0 +1,120 @@
+"""The dashboard over real HTTP, and rendered in a real headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.config import Settings
+from bot.web import create_app
+from tests.fakes.telegram_api import serve_asgi
+from tests.support import harness
+
+TOKEN = "dash-token-123"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@dataclass
+class Served:
+    url: str
+    http: httpx.AsyncClient
+
+
+@pytest.fixture
+async def served(tmp_path: Path) -> AsyncIterator[Served]:
+    db = tmp_path / "d.db"
+    async with harness(db) as h:
+        await h.create_cohort("ODS2026", "Taller <b>ODS</b>")
+        for n in range(6):
+            person = h.person(f"p{n}")
+            await person.onboard("ODS2026", name=f"Persona {n}")
+            if n < 5:
+                await person.send("Cambio de mentalidad para los ODS")
+                for _ in range(12):
+                    if "Sus resultados" in await person.send(str(1 + n % 5)):
+                        break
+    settings = Settings(dashboard_token=TOKEN, telegram_bot_username="minga_bot")
+    async with (
+        serve_asgi(create_app(settings, f"sqlite:///{db}"), lifespan="on") as url,
+        httpx.AsyncClient(base_url=url, timeout=20) as http,
+    ):
+        yield Served(url, http)
+
+
+@pytest.mark.parametrize(
+    "path", ["/dashboard/", "/dashboard/ODS2026", "/dashboard/ODS2026/export.xlsx"]
+)
+@pytest.mark.parametrize("auth", [None, "Bearer wrong", f"Basic {TOKEN}"])
+async def test_without_the_token_nothing_is_shown(
+    served: Served, path: str, auth: str | None
+) -> None:
+    headers = {"Authorization": auth} if auth else {}
+    response = await served.http.get(path, headers=headers)
+    assert response.status_code == 401
+    assert "Persona" not in response.text
+    assert "token" in response.text  # the login form
+
+
+async def test_with_the_token_the_numbers_are_right_and_escaped(served: Served) -> None:
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    listing = await served.http.get("/dashboard/", headers=auth)
+    assert listing.status_code == 200
+    assert "Taller &lt;b&gt;ODS&lt;/b&gt;" in listing.text
+    page = await served.http.get("/dashboard/ODS2026", headers=auth)
+    assert page.status_code == 200
+    assert '<div class="big" id="members">6</div>' in page.text
+    assert "Average of" not in page.text  # translated: the workshop is in Spanish
+    assert "Promedio de 5 personas" in page.text
+    assert "5 / 6" in page.text  # finished the mindsets assessment
+    assert "<b>ODS</b>" not in page.text
+    poster = await served.http.get("/dashboard/ODS2026/poster.png", headers=auth)
+    assert poster.headers["content-type"] == "image/png"
+    export = await served.http.get("/dashboard/ODS2026/export.zip", headers=auth)
+    assert export.content.startswith(b"PK")
+
+
+async def test_the_login_form_sets_a_cookie_without_the_token(served: Served) -> None:
+    wrong = await served.http.post("/dashboard/login", data={"token": "nope"})
+    assert wrong.status_code == 401
+    good = await served.http.post("/dashboard/login", data={"token": TOKEN})
+    assert good.status_code == 303
+    cookie = good.cookies["minga_dashboard"]
+    assert TOKEN not in cookie
+    served.http.cookies.set("minga_dashboard", cookie)
+    page = await served.http.get("/dashboard/ODS2026")
+    assert page.status_code == 200
+
+
+async def test_the_page_renders_in_headless_chromium(served: Served, tmp_path: Path) -> None:
+    if CHROMIUM is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI needs Chromium for the dashboard test (apt-get install chromium)")
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        try:
+            page = await browser.new_page(viewport={"width": 1280, "height": 900})
+            await page.goto(f"{served.url}/dashboard/")
+            await page.fill("input[name=token]", TOKEN)
+            await page.click("button[type=submit]")
+            await page.click("text=Taller <b>ODS</b>")
+            await page.wait_for_selector("#members")
+            assert await page.inner_text("#members") == "6"
+            rows = await page.locator("table.averages tr").count()
+            assert rows == 6  # the six dimensions of the mindsets assessment
+            shot = tmp_path / "dashboard.png"
+            await page.screenshot(path=str(shot), full_page=True)
+            assert shot.stat().st_size > 20_000
+        finally:
+            await browser.close()
