@@ -38,6 +38,7 @@ async def open_app(
     address: str | None = None,
     flows_dir: Path | None = None,
     facilitators: frozenset[ParticipantKey] = frozenset(),
+    outbox_batch: int = 200,
 ) -> AsyncIterator[App]:
     """Open the store (migrating it), load the flows and build the dispatcher and sender."""
     clock = clock or SystemClock()
@@ -45,7 +46,7 @@ async def open_app(
     registry = registry or FlowRegistry.load(extra_folder=flows_dir)
     store = await open_store(database_url, clock.now)
     try:
-        sender = OutboxSender(store, senders, clock, address=address)
+        sender = OutboxSender(store, senders, clock, address=address, batch=outbox_batch)
         dispatcher = Dispatcher(
             store,
             registry,

@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     )
 
     database_url: str = "sqlite:///minga.db"
+    # Outbox rows claimed and in flight at once. 1 sends strictly one at a time: the crash
+    # tests use it to kill at a point where no request is on its way.
+    outbox_batch: int = 200
     # A folder of the organisation's own flow files, loaded next to the shipped library.
     flows_dir: Path | None = None
     locale: str = "es"

@@ -93,6 +93,7 @@ async def run_poll(
             default_locale=settings.locale,
             flows_dir=settings.flows_dir,
             facilitators=settings.facilitator_keys(),
+            outbox_batch=settings.outbox_batch,
         ) as app:
             await _poll(app, bot, stop, poll_timeout)
     return 0

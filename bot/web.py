@@ -74,6 +74,7 @@ def create_app(
                     default_locale=settings.locale,
                     flows_dir=settings.flows_dir,
                     facilitators=settings.facilitator_keys(),
+                    outbox_batch=settings.outbox_batch,
                 )
             )
             await app.sender.recover()

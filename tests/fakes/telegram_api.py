@@ -267,7 +267,9 @@ def buttons(message: dict[str, Any]) -> dict[str, str]:
 @asynccontextmanager
 async def serve_asgi(app: Any, lifespan: str = "off") -> AsyncIterator[str]:
     """Serve an ASGI app with uvicorn on a free port of 127.0.0.1; yield its base URL."""
-    sock = socket.socket()
+    # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets whose proto says TCP,
+    # and without it every response waited 40 ms for a delayed ACK (uvloop sets it anyway).
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan=lifespan))

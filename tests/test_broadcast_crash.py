@@ -1,0 +1,117 @@
+"""Kill `minga serve` (SIGKILL) in the middle of a 2,000-recipient broadcast and restart it:
+every recipient gets the broadcast exactly once in total."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import uuid
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.app import open_app
+from bot.inbound import Inbound
+from storage import ParticipantKey
+from tests.fakes.telegram_api import FakeTelegram, serve_asgi
+
+pytestmark = pytest.mark.slow
+
+RECIPIENTS = 2000
+FACILITATOR = "1"
+TEXT = "Recordatorio: mañana a las 9:00 en el salón 2."
+
+
+def _seed(db: Path) -> str:
+    """Create a workshop with 2,000 Telegram members straight in the database."""
+    now = datetime.now(UTC).isoformat()
+    cohort = uuid.uuid4().hex
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "INSERT INTO cohorts (id, code, name, locale, created_at) VALUES (?, ?, ?, ?, ?)",
+            (cohort, "BIG", "Taller grande", "es", now),
+        )
+        people = [(uuid.uuid4().hex, str(100_000 + n)) for n in range(RECIPIENTS)]
+        conn.executemany(
+            "INSERT INTO participants (id, channel, address, locale, created_at, name, consent, "
+            "onboarded) VALUES (?, 'telegram', ?, 'es', ?, 'P', 1, 1)",
+            [(pid, address, now) for pid, address in people],
+        )
+        conn.executemany(
+            "INSERT INTO memberships (participant_id, cohort_id, joined_at) VALUES (?, ?, ?)",
+            [(pid, cohort, now) for pid, _ in people],
+        )
+    return cohort
+
+
+async def _queue_broadcast(db: Path) -> None:
+    """A facilitator writes and confirms the broadcast (through the real dispatcher)."""
+    keys = frozenset({ParticipantKey("telegram", FACILITATOR)})
+    async with open_app(f"sqlite:///{db}", {}, facilitators=keys) as app:
+        for text in ("/broadcast BIG", TEXT, "sí"):
+            now = app.clock.now()
+            await app.dispatcher.handle(Inbound("telegram", FACILITATOR, "text", now, text=text))
+
+
+def _serve(db: Path, api: str, port: int, failpoint: str | None) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "MINGA_DATABASE_URL": f"sqlite:///{db}",
+        "MINGA_TELEGRAM_TOKEN": "1:a",
+        "MINGA_TELEGRAM_API_URL": api,
+        "MINGA_TELEGRAM_WEBHOOK_SECRET": "s",
+        "MINGA_TELEGRAM_RATE": "100000",
+        "MINGA_OUTBOX_BATCH": "1",
+    }
+    env.pop("MINGA_FAILPOINT", None)
+    if failpoint:
+        env["MINGA_FAILPOINT"] = failpoint
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _statuses(db: Path) -> Counter[str]:
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            "SELECT status FROM outbox WHERE dedupe_key LIKE 'broadcast:%'"
+        ).fetchall()
+    return Counter(status for (status,) in rows)
+
+
+async def test_a_kill_mid_broadcast_sends_each_recipient_exactly_once(tmp_path: Path) -> None:
+    db = tmp_path / "crash.db"
+    async with open_app(f"sqlite:///{db}", {}):
+        pass  # migrate
+    _seed(db)
+    await _queue_broadcast(db)
+    assert _statuses(db) == {"pending": RECIPIENTS}
+    fake = FakeTelegram()
+    port = 17000 + os.getpid() % 1000
+    async with serve_asgi(fake.app) as api:
+        first = _serve(db, f"{api}/bot", port, failpoint=f"after_claim:{RECIPIENTS // 2}")
+        code = await asyncio.to_thread(first.wait, 120)
+        assert code == -signal.SIGKILL
+        delivered_before = len(fake.sent)
+        assert 0 < delivered_before < RECIPIENTS  # killed in the middle
+        second = _serve(db, f"{api}/bot", port, failpoint=None)
+        try:
+            for _ in range(600):
+                if _statuses(db) == {"sent": RECIPIENTS}:
+                    break
+                await asyncio.sleep(0.1)
+        finally:
+            second.terminate()
+            await asyncio.to_thread(second.wait, 30)
+    per_chat = Counter(int(m["chat_id"]) for m in fake.sent if m.get("text") == TEXT)
+    assert len(per_chat) == RECIPIENTS
+    assert set(per_chat.values()) == {1}, [c for c, n in per_chat.items() if n > 1][:5]
