@@ -33,6 +33,7 @@ ALIASES = {
     "meusdados": "mydata",
     "seguir": "resume",
     "continuar": "resume",
+    "mesa": "table",
 }
 
 

@@ -17,7 +17,9 @@ from typing import Any
 from bot import failpoints
 from bot.clock import Clock
 from bot.commands import Command, parse_command
+from bot.facilitator import ACCEPT as FACILITATOR_ACCEPT
 from bot.facilitator import COMMANDS as FACILITATOR_COMMANDS
+from bot.facilitator import DECLINE as FACILITATOR_DECLINE
 from bot.facilitator import FacilitatorDesk
 from bot.inbound import SILENT_KINDS, Inbound
 from bot.reports import assessment_results, round_results
@@ -208,7 +210,7 @@ class Dispatcher:
 
     async def _route(self, inbound: Inbound, work: Work) -> None:
         command = parse_command(inbound.text) if inbound.kind == "text" else None
-        facilitator = work.participant.key in self.facilitators
+        facilitator = work.participant.key in self.facilitators or work.participant.facilitator
         if command is not None and command.name in FACILITATOR_COMMANDS:
             if facilitator:
                 await self.desk.command(command, work)
@@ -219,8 +221,14 @@ class Dispatcher:
                         "That command is for the workshop's facilitators, so nothing was done."
                     ),
                 )
+        elif command is not None and command.name == "facilitate":
+            await self.desk.facilitate(command.argument, work)
         elif command is not None:
             await self._command(command, work)
+        elif inbound.choice is not None and inbound.choice.startswith(FACILITATOR_ACCEPT):
+            await self.desk.accept(inbound.choice.removeprefix(FACILITATOR_ACCEPT), work)
+        elif inbound.choice == FACILITATOR_DECLINE:
+            self._continue(work, work.tr.gettext("All right: nothing changed."))
         elif facilitator and (draft := await self.store.broadcast_draft(work.participant.id)):
             await self.desk.draft_answer(draft, inbound.text, inbound.choice, work)
         elif inbound.kind == "launch":
@@ -524,12 +532,13 @@ class Dispatcher:
             "mydata": self._cmd_mydata,
             "delete": self._cmd_delete,
             "roadmap": self._cmd_roadmap,
+            "table": self._cmd_table,
         }.get(command.name)
         if handler is None:
             notice = work.tr.gettext("I do not know the command /{name}.").format(
                 name=command.name[:32]
             )
-            self._continue(work, f"{notice}\n\n{self._help_text(work.tr)}")
+            self._continue(work, f"{notice}\n\n{self._help_text(work)}")
             return
         await handler(command, work)
 
@@ -595,9 +604,22 @@ class Dispatcher:
         self._show_menu(work)
 
     async def _cmd_help(self, command: Command, work: Work) -> None:
-        self._continue(work, self._help_text(work.tr))
+        self._continue(work, self._help_text(work))
 
-    def _help_text(self, tr: Translator) -> str:
+    def _help_text(self, work: Work) -> str:
+        tr = work.tr
+        lines = [self._participant_help(tr), tr.gettext("/table N – say which table you sit at")]
+        p = work.participant
+        if p.key in self.facilitators or p.facilitator:
+            lines.append(
+                tr.gettext(
+                    "For facilitators: /broadcast, /launch, /results, /status, /export, "
+                    "/voting, /phase, /invite — each followed by the workshop code."
+                )
+            )
+        return "\n".join(lines)
+
+    def _participant_help(self, tr: Translator) -> str:
         return tr.gettext(
             "Commands you can use at any time:\n"
             "/menu – see the activities\n"
@@ -649,6 +671,24 @@ class Dispatcher:
         work.text(describe(work.participant, record, cohorts, self.registry, work.tr))
         if (active := work.active()) is not None:
             self._prompt(active, work)
+
+    async def _cmd_table(self, command: Command, work: Work) -> None:
+        """Pick one's table (group) in the latest workshop joined: /table 4."""
+        memberships = (
+            [] if self._is_new(work) else await self.store.memberships(work.participant.id)
+        )
+        number = command.argument.strip()
+        if not memberships:
+            notice = work.tr.gettext("Join a workshop first: /start followed by its code.")
+        elif not number.isdecimal() or not 1 <= int(number) <= 999:
+            notice = work.tr.gettext("Write your table number after the command, like /table 4.")
+        else:
+            latest = memberships[-1]
+            work.changes.memberships.append(
+                Membership(work.participant.id, latest.cohort_id, latest.joined_at, int(number))
+            )
+            notice = work.tr.gettext("You are at table {n}.").format(n=int(number))
+        self._continue(work, notice)
 
     async def _cmd_roadmap(self, command: Command, work: Work) -> None:
         actions = [] if self._is_new(work) else await self.store.actions(work.participant.id)

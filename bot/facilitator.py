@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import re
+import secrets
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -31,6 +32,8 @@ from storage import (
     Broadcast,
     Choice,
     Cohort,
+    Invite,
+    Membership,
     NewOutbound,
     Outbound,
     Participant,
@@ -38,8 +41,11 @@ from storage import (
 )
 
 COMMANDS = frozenset(
-    {"broadcast", "cancel", "launch", "results", "status", "voting", "phase", "export"}
+    {"broadcast", "cancel", "launch", "results", "status", "voting", "phase", "export", "invite"}
 )
+ACCEPT = "fac.yes:"  # + the invite code, on the button that confirms becoming a facilitator
+DECLINE = "fac.no"
+_INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # nothing to misread (0/O, 1/I)
 YES, NO = "bc.yes", "bc.no"
 MAX_BROADCAST = 1000
 _DURATION = re.compile(r"^(\d{1,3})\s*(h|hr|hrs|hora|horas|hour|hours|m|min|mins|minutos?)$")
@@ -111,6 +117,7 @@ class FacilitatorDesk:
             "voting": self._voting,
             "phase": self._phase,
             "export": self._export,
+            "invite": self._invite,
         }[command.name]
         await handler(request, work)
 
@@ -343,6 +350,59 @@ class FacilitatorDesk:
                 ),
             ]
         work.text("\n".join(lines))
+
+    async def _invite(self, request: Request, work: Work) -> None:
+        cohort = request.cohort
+        if cohort is None:
+            self._need_code(work, "invite")
+            return
+        code = "F" + "".join(secrets.choice(_INVITE_ALPHABET) for _ in range(7))
+        work.changes.invites.append(Invite(code, cohort.id, work.participant.id, work.now))
+        self._audit(work, "invite", cohort=cohort.code)
+        work.text(
+            work.tr.gettext(
+                "Give this to your co-facilitator: they write /facilitate {code} to me and "
+                "confirm. It works once."
+            ).format(code=code)
+        )
+
+    async def facilitate(self, argument: str, work: Work) -> None:
+        """Offer, or with "yes" complete, becoming a facilitator through an invite code."""
+        words = argument.split()
+        invite = await self.store.invite(words[0]) if words else None
+        if invite is None or invite.used_by is not None:
+            work.text(work.tr.gettext("That invite code is not valid (or was already used)."))
+            return
+        cohort = await self.store.cohort_by_id(invite.cohort_id)
+        if cohort is None:
+            return
+        if len(words) > 1 and fold(words[1]) in {"si", "yes", "sim"}:
+            await self.accept(invite.code, work)
+            return
+        question = work.tr.gettext(
+            "You are invited to co-facilitate “{workshop}”: you will be able to send broadcasts, "
+            "start activities, see the results and export the data. Do you accept?"
+        ).format(workshop=cohort.name)
+        yes, no = work.tr.gettext("Yes, I accept"), work.tr.gettext("No, thanks")
+        work.say(Outbound(question, (Choice(ACCEPT + invite.code, yes), Choice(DECLINE, no))))
+
+    async def accept(self, code: str, work: Work) -> None:
+        """Make the person a facilitator (and a member) of the invite's workshop, once."""
+        invite = await self.store.invite(code)
+        if invite is None or invite.used_by is not None:
+            work.text(work.tr.gettext("That invite code is not valid (or was already used)."))
+            return
+        cohort = await self.store.cohort_by_id(invite.cohort_id)
+        p = work.participant
+        work.participant = p.with_changes(facilitator=True)
+        work.changes.invites.append(replace(invite, used_by=p.id, used_at=work.now))
+        work.changes.memberships.append(Membership(p.id, invite.cohort_id, work.now))
+        self._audit(work, "facilitator added", cohort=cohort.code if cohort else "?")
+        work.text(
+            work.tr.gettext(
+                "Done: you co-facilitate “{workshop}”. /help lists what you can do."
+            ).format(workshop=cohort.name if cohort else "")
+        )
 
     async def _export(self, request: Request, work: Work) -> None:
         cohort = request.cohort

@@ -27,6 +27,7 @@ from storage.records import (
     Cohort,
     Conversation,
     Delivery,
+    Invite,
     Membership,
     NewOutbound,
     OutboxRow,
@@ -226,6 +227,10 @@ class Store(ABC):
     @abstractmethod
     async def broadcast_progress(self, broadcast_id: str) -> dict[str, int]:
         """How many of a broadcast's messages are pending, sent, held or failed."""
+
+    @abstractmethod
+    async def invite(self, code: str) -> Invite | None:
+        """Return a facilitator invite by its code (any case)."""
 
     @abstractmethod
     async def audit_log(self, limit: int = 100) -> list[AuditEntry]:

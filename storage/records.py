@@ -48,6 +48,7 @@ class Participant:
     unreachable: bool = False
     last_inbound_at: datetime | None = None
     consent_wording: str | None = None  # which text they agreed to: flow@version#step:locale
+    facilitator: bool = False  # became a co-facilitator by confirming an invite
 
     @property
     def key(self) -> ParticipantKey:
@@ -149,6 +150,18 @@ class Broadcast:
     def with_changes(self, **changes: Any) -> Broadcast:
         """Return a copy with some fields changed."""
         return replace(self, **changes)
+
+
+@dataclass(frozen=True, slots=True)
+class Invite:
+    """A code a facilitator hands to a colleague so they can co-facilitate a workshop."""
+
+    code: str
+    cohort_id: str
+    created_by: str | None
+    created_at: datetime
+    used_by: str | None = None
+    used_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,6 +311,7 @@ class Changes:
     release_held: bool = False
     broadcasts: list[Broadcast] = field(default_factory=list)
     audit: list[AuditEntry] = field(default_factory=list)
+    invites: list[Invite] = field(default_factory=list)
 
     def is_empty(self) -> bool:
         """Tell whether committing would change nothing."""
@@ -306,6 +320,7 @@ class Changes:
             or self.release_held
             or self.broadcasts
             or self.audit
+            or self.invites
             or self.participant
             or self.memberships
             or self.runs

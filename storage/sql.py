@@ -40,7 +40,8 @@ Statement = tuple[str, tuple[Any, ...]]
 
 PARTICIPANT_COLUMNS = (
     "id, channel, address, locale, created_at, name, municipality, country, role, consent, "
-    "consent_at, onboarded, opted_out, unreachable, last_inbound_at, consent_wording"
+    "consent_at, onboarded, opted_out, unreachable, last_inbound_at, consent_wording, "
+    "facilitator"
 )
 RUN_COLUMNS = (
     "id, participant_id, flow_id, flow_version, step, status, data, started_at, updated_at, "
@@ -87,6 +88,7 @@ def participant_from_row(row: Row) -> Participant:
         unreachable=bool(row[13]),
         last_inbound_at=load_time(row[14]),
         consent_wording=row[15],
+        facilitator=bool(row[16]),
     )
 
 
@@ -224,13 +226,13 @@ def conversation_rows(rows: Sequence[Row]) -> tuple[Participant | None, list[Run
 # -- writes -------------------------------------------------------------------------------------
 
 _UPSERT_PARTICIPANT = (
-    f"INSERT INTO participants ({PARTICIPANT_COLUMNS}) VALUES ({', '.join('?' * 16)}) "
+    f"INSERT INTO participants ({PARTICIPANT_COLUMNS}) VALUES ({', '.join('?' * 17)}) "
     "ON CONFLICT (id) DO UPDATE SET locale = excluded.locale, name = excluded.name, "
     "municipality = excluded.municipality, country = excluded.country, role = excluded.role, "
     "consent = excluded.consent, consent_at = excluded.consent_at, "
     "onboarded = excluded.onboarded, opted_out = excluded.opted_out, "
     "unreachable = excluded.unreachable, last_inbound_at = excluded.last_inbound_at, "
-    "consent_wording = excluded.consent_wording"
+    "consent_wording = excluded.consent_wording, facilitator = excluded.facilitator"
 )
 _UPSERT_RUN = (
     f"INSERT INTO runs ({RUN_COLUMNS}) VALUES ({', '.join('?' * 10)}) "
@@ -322,6 +324,7 @@ def participant_params(p: Participant) -> tuple[Any, ...]:
         int(p.unreachable),
         dump_time(p.last_inbound_at),
         p.consent_wording,
+        int(p.facilitator),
     )
 
 
@@ -450,6 +453,16 @@ def change_statements(changes: Changes, now: datetime) -> list[Statement]:
         out.extend((sql, (changes.erase_participant_id,)) for sql in _ERASE)
     for b in changes.broadcasts:
         out.append((_UPSERT_BROADCAST, broadcast_params(b)))
+    for invite in changes.invites:
+        params = (
+            invite.code,
+            invite.cohort_id,
+            invite.created_by,
+            dump_time(invite.created_at),
+            invite.used_by,
+            dump_time(invite.used_at),
+        )
+        out.append((_UPSERT_INVITE, params))
     for entry in changes.audit:
         params = (dump_time(entry.at), entry.actor, entry.action, dump_json(entry.detail))
         out.append((_INSERT_AUDIT, params))
@@ -478,6 +491,11 @@ _UPSERT_BROADCAST = (
     "ON CONFLICT (id) DO UPDATE SET text = excluded.text, status = excluded.status, "
     "recipients = excluded.recipients, skipped = excluded.skipped, "
     "spread_seconds = excluded.spread_seconds, confirmed_at = excluded.confirmed_at"
+)
+_UPSERT_INVITE = (
+    "INSERT INTO facilitator_invites (code, cohort_id, created_by, created_at, used_by, used_at) "
+    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET used_by = excluded.used_by, "
+    "used_at = excluded.used_at"
 )
 _INSERT_AUDIT = "INSERT INTO audit_log (at, actor, action, detail) VALUES (?, ?, ?, ?)"
 

@@ -28,7 +28,7 @@ from storage.base import (
     Store,
     migration_scripts,
 )
-from storage.codec import dump_json, dump_time, load_json, need_time
+from storage.codec import dump_json, dump_time, load_json, load_time, need_time
 from storage.locks import KeyedLock
 from storage.messages import Outbound
 from storage.records import (
@@ -41,6 +41,7 @@ from storage.records import (
     Cohort,
     Conversation,
     Delivery,
+    Invite,
     Membership,
     NewOutbound,
     OutboxRow,
@@ -724,6 +725,18 @@ class SQLiteStore(Store):
             (f"broadcast:{broadcast_id}:", f"broadcast:{broadcast_id};"),
         )
         return {status: count for status, count in rows}
+
+    @override
+    async def invite(self, code: str) -> Invite | None:
+        rows = await self._fetchall(
+            "SELECT code, cohort_id, created_by, created_at, used_by, used_at "
+            "FROM facilitator_invites WHERE code = upper(?)",
+            (code,),
+        )
+        if not rows:
+            return None
+        r = rows[0]
+        return Invite(r[0], r[1], r[2], need_time(r[3]), r[4], load_time(r[5]))
 
     @override
     async def audit_log(self, limit: int = 100) -> list[AuditEntry]:

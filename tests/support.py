@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -112,3 +113,28 @@ async def harness(
         f"sqlite:///{db}", {CHANNEL: sender}, clock=clock, facilitators=keys
     ) as app:
         yield Harness(app, sender, clock)
+
+
+def seed_cohort(db: Path, code: str, members: int, first_address: int = 100_000) -> str:
+    """Create a workshop with `members` onboarded Telegram members straight in the database.
+
+    For crash tests and benchmarks that need thousands of people, not their conversations.
+    """
+    now = datetime.now(UTC).isoformat()
+    cohort = uuid.uuid4().hex
+    people = [(uuid.uuid4().hex, str(first_address + n)) for n in range(members)]
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "INSERT INTO cohorts (id, code, name, locale, created_at) VALUES (?, ?, ?, ?, ?)",
+            (cohort, code, f"Taller {code}", "es", now),
+        )
+        conn.executemany(
+            "INSERT INTO participants (id, channel, address, locale, created_at, name, consent, "
+            "consent_at, onboarded) VALUES (?, 'telegram', ?, 'es', ?, 'P', 1, ?, 1)",
+            [(pid, address, now, now) for pid, address in people],
+        )
+        conn.executemany(
+            "INSERT INTO memberships (participant_id, cohort_id, joined_at) VALUES (?, ?, ?)",
+            [(pid, cohort, now) for pid, _ in people],
+        )
+    return cohort

@@ -9,9 +9,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import uuid
 from collections import Counter
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -20,34 +18,13 @@ from bot.app import open_app
 from bot.inbound import Inbound
 from storage import ParticipantKey
 from tests.fakes.telegram_api import FakeTelegram, serve_asgi
+from tests.support import seed_cohort
 
 pytestmark = pytest.mark.slow
 
 RECIPIENTS = 2000
 FACILITATOR = "1"
 TEXT = "Recordatorio: mañana a las 9:00 en el salón 2."
-
-
-def _seed(db: Path) -> str:
-    """Create a workshop with 2,000 Telegram members straight in the database."""
-    now = datetime.now(UTC).isoformat()
-    cohort = uuid.uuid4().hex
-    with sqlite3.connect(db) as conn:
-        conn.execute(
-            "INSERT INTO cohorts (id, code, name, locale, created_at) VALUES (?, ?, ?, ?, ?)",
-            (cohort, "BIG", "Taller grande", "es", now),
-        )
-        people = [(uuid.uuid4().hex, str(100_000 + n)) for n in range(RECIPIENTS)]
-        conn.executemany(
-            "INSERT INTO participants (id, channel, address, locale, created_at, name, consent, "
-            "onboarded) VALUES (?, 'telegram', ?, 'es', ?, 'P', 1, 1)",
-            [(pid, address, now) for pid, address in people],
-        )
-        conn.executemany(
-            "INSERT INTO memberships (participant_id, cohort_id, joined_at) VALUES (?, ?, ?)",
-            [(pid, cohort, now) for pid, _ in people],
-        )
-    return cohort
 
 
 async def _queue_broadcast(db: Path) -> None:
@@ -92,7 +69,7 @@ async def test_a_kill_mid_broadcast_sends_each_recipient_exactly_once(tmp_path: 
     db = tmp_path / "crash.db"
     async with open_app(f"sqlite:///{db}", {}):
         pass  # migrate
-    _seed(db)
+    seed_cohort(db, "BIG", RECIPIENTS)
     await _queue_broadcast(db)
     assert _statuses(db) == {"pending": RECIPIENTS}
     fake = FakeTelegram()

@@ -168,3 +168,40 @@ async def test_export_holds_the_workshop_and_no_phone_numbers(h: Harness) -> Non
     assert "minga export ODS2026" in await fac.send("/export ODS2026")
     # Nothing was exported, so nothing is logged.
     assert not [e for e in await h.app.store.audit_log() if e.action == "export"]
+
+
+async def test_an_invite_makes_a_co_facilitator_once_after_confirmation(h: Harness) -> None:
+    fac = h.person("fac")
+    await fac.onboard("ODS2026", name="Facilitadora")
+    given = await fac.send("/invite ODS2026")
+    code = next(w for w in given.split() if w.startswith("F") and len(w) == 8)
+    bea = h.person("bea")
+    await bea.onboard(name="Bea")
+    assert "solo para quienes facilitan" in await bea.send("/status ODS2026")
+    offer = await bea.send(f"/facilitate {code.lower()}")
+    assert "Le invitan a cofacilitar “Taller ODS”" in offer
+    assert "cofacilita “Taller ODS”" in await bea.send(choice=bea.choice_id("Sí, acepto"))
+    assert "Taller ODS: 2 miembros" in await bea.send("/status")  # and she joined it
+    carl = h.person("carl")
+    await carl.onboard(name="Carl")
+    assert "no es válido" in await carl.send(f"/facilitate {code} sí")
+    assert "solo para quienes facilitan" in await carl.send("/status ODS2026")
+    actions = [e.action for e in await h.app.store.audit_log()]
+    assert actions[:2] == ["facilitator added", "invite"]
+
+
+async def test_a_participant_picks_their_table(h: Harness) -> None:
+    ana = (await _members(h, 1))[0]
+    assert "mesa 4" in await ana.send("/table 4")
+    assert "número de su mesa" in await ana.send("/table cuatro")
+    (membership,) = await h.app.store.memberships(await ana_id(h, "p0"))
+    assert membership.table_no == 4
+    fac = h.person("fac")
+    await fac.onboard("ODS2026", name="Facilitadora")
+    assert "para 1 participante de" in await fac.send("/broadcast ODS2026 mesa 4")
+
+
+async def ana_id(h: Harness, address: str) -> str:
+    person = await h.app.store.participant(ParticipantKey("test", address))
+    assert person is not None
+    return person.id
