@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,6 +25,7 @@ import aiohttp
 import uvloop
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.serve import start_serve
 from bot.app import open_app
 from bot.inbound import Inbound
 from storage import ParticipantKey
@@ -58,18 +58,13 @@ async def main(args: argparse.Namespace) -> None:
         port = 18500 + os.getpid() % 400
         async with serve_asgi(fake.app) as api:
             env = {
-                **os.environ,
                 "MINGA_DATABASE_URL": db,
                 "MINGA_TELEGRAM_TOKEN": "1:bench",
                 "MINGA_TELEGRAM_API_URL": f"{api}/bot",
                 "MINGA_TELEGRAM_WEBHOOK_SECRET": SECRET,
             }
             began = time.monotonic()
-            proc = subprocess.Popen(  # noqa: ASYNC220 - started once
-                [sys.executable, "-m", "bot", "serve", "--port", str(port)],
-                env=env,
-                stdout=subprocess.DEVNULL,
-            )
+            proc, url = await start_serve(env, port)
             replies: list[float] = []
             try:
                 async with aiohttp.ClientSession() as http:
@@ -78,13 +73,11 @@ async def main(args: argparse.Namespace) -> None:
                         seen = len(fake.to(TALKER))
                         fake.says(TALKER, "/help")
                         asked = time.monotonic()
-                        url = f"http://127.0.0.1:{port}/telegram/webhook"
                         headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
-                        try:
-                            async with http.post(url, json=fake.take_update(), headers=headers):
-                                pass
-                        except aiohttp.ClientError:
-                            continue  # serve still starting
+                        async with http.post(
+                            f"{url}/telegram/webhook", json=fake.take_update(), headers=headers
+                        ):
+                            pass
                         while len(fake.to(TALKER)) <= seen or "/menu" not in str(
                             fake.to(TALKER)[-1].get("text", "")
                         ):

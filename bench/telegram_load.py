@@ -32,6 +32,7 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.engine import assessment_yaml
+from bench.serve import start_serve
 from tests.fakes.telegram_api import FakeTelegram, buttons, serve_asgi
 
 SECRET = "bench-secret"
@@ -57,7 +58,6 @@ async def start_minga(
     port = 18000 + os.getpid() % 1000
     flows = write_flows(folder)
     env = {
-        **os.environ,
         "MINGA_TELEGRAM_TOKEN": "1:bench",
         "MINGA_TELEGRAM_API_URL": api_url,
         "MINGA_TELEGRAM_WEBHOOK_SECRET": SECRET,
@@ -66,23 +66,7 @@ async def start_minga(
     }
     if lifted:
         env |= {"MINGA_TELEGRAM_RATE": "1000000", "MINGA_TELEGRAM_CHAT_RATE": "1000000"}
-    proc = subprocess.Popen(  # noqa: ASYNC220 - started once, before any load
-        [sys.executable, "-m", "bot", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    async with aiohttp.ClientSession() as client:
-        for _ in range(300):
-            try:
-                async with client.get(f"{url}/healthz") as response:
-                    if response.status == 200:
-                        return proc, url
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("minga serve did not start")
+    return await start_serve(env, port)
 
 
 class Webhook:

@@ -29,6 +29,7 @@ import aiohttp
 from twilio.request_validator import RequestValidator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.serve import start_serve
 from bench.telegram_load import ITEMS, pct, write_flows
 from tests.fakes.telegram_api import serve_asgi
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
@@ -41,7 +42,6 @@ ONBOARDING = ["Hola", "1", "sí", "Ana", "Rosario", "Argentina", "3", "1", "Benc
 async def start_minga(api: str, folder: str, lifted: bool) -> tuple[subprocess.Popen[bytes], str]:
     port = 19000 + os.getpid() % 1000
     env = {
-        **os.environ,
         "MINGA_TWILIO_ACCOUNT_SID": ACCOUNT_SID,
         "MINGA_TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         "MINGA_WHATSAPP_FROM": "whatsapp:+14155238886",
@@ -52,23 +52,7 @@ async def start_minga(api: str, folder: str, lifted: bool) -> tuple[subprocess.P
     }
     if lifted:
         env["MINGA_WHATSAPP_RATE"] = "1000000"
-    proc = subprocess.Popen(  # noqa: ASYNC220 - started once, before any load
-        [sys.executable, "-m", "bot", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    async with aiohttp.ClientSession() as client:
-        for _ in range(300):
-            try:
-                async with client.get(f"{url}/healthz") as response:
-                    if response.status == 200:
-                        return proc, url
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("minga serve did not start")
+    return await start_serve(env, port)
 
 
 class Twilio:

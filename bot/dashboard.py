@@ -99,13 +99,21 @@ def dashboard_routes(settings: Settings) -> list[Route]:
             back=None,
         )
 
-    async def cohort_page(request: Request) -> Response:
+    async def workshop(request: Request) -> tuple[App, Cohort] | Response:
+        """Return the app and the workshop a page is about, or the response refusing it."""
         if not authorised(request, settings):
             return _login(settings)
         app: App = request.app.state.app
         cohort = await app.store.cohort_by_code(request.path_params["code"])
         if cohort is None:
             return HTMLResponse("not found", status_code=404)
+        return app, cohort
+
+    async def cohort_page(request: Request) -> Response:
+        found = await workshop(request)
+        if isinstance(found, Response):
+            return found
+        app, cohort = found
         tr = translator(cohort.locale)
         context = await _cohort_context(app, cohort, tr)
         return _page(
@@ -120,12 +128,10 @@ def dashboard_routes(settings: Settings) -> list[Route]:
         )
 
     async def poster(request: Request) -> Response:
-        if not authorised(request, settings):
-            return _login(settings)
-        app: App = request.app.state.app
-        cohort = await app.store.cohort_by_code(request.path_params["code"])
-        if cohort is None:
-            return HTMLResponse("not found", status_code=404)
+        found = await workshop(request)
+        if isinstance(found, Response):
+            return found
+        _, cohort = found
         tr = translator(cohort.locale)
         tg = settings.telegram_bot_username
         wa = settings.whatsapp_from
@@ -140,12 +146,10 @@ def dashboard_routes(settings: Settings) -> list[Route]:
         return Response(made.png, media_type="image/png")
 
     async def export(request: Request) -> Response:
-        if not authorised(request, settings):
-            return _login(settings)
-        app: App = request.app.state.app
-        cohort = await app.store.cohort_by_code(request.path_params["code"])
-        if cohort is None:
-            return HTMLResponse("not found", status_code=404)
+        found = await workshop(request)
+        if isinstance(found, Response):
+            return found
+        app, cohort = found
         data = await export_cohort(app.store, app.registry, cohort)
         kind = request.path_params["kind"]
         body, media = (

@@ -163,43 +163,22 @@ class Dispatcher:
             changes.answers.clear()
             changes.memberships.clear()
         changes.release_held = inbound.kind not in SILENT_KINDS and not work.erase
-        if inbound.kind == "launch":
-            changes.outbox += [
-                NewOutbound(
-                    p.channel,
-                    p.address,
-                    p.id,
-                    replace(message, locale=work.tr.locale, purpose="flow"),
-                    PRIORITY_BULK,
-                )
-                for message in work.messages
-            ]
-            return changes
-        if inbound.kind == "remind":
-            # One nudge per silence: the key holds the time of their last message.
-            since = p.last_inbound_at.isoformat() if p.last_inbound_at else "never"
-            changes.outbox += [
-                NewOutbound(
-                    p.channel,
-                    p.address,
-                    p.id,
-                    replace(message, locale=work.tr.locale, purpose="reminder"),
-                    PRIORITY_BULK,
-                    dedupe_key=f"remind:{p.id}:{since}:{n}",
-                )
-                for n, message in enumerate(work.messages)
-            ]
-            return changes
+        # Minga's own messages (a facilitator's /launch, a reminder) go at bulk priority with
+        # their purpose, so WhatsApp can use a template outside the 24-hour window.
+        purpose = {"launch": "flow", "remind": "reminder"}.get(inbound.kind)
+        # One reminder per silence: the key holds the time of their last message.
+        since = p.last_inbound_at.isoformat() if p.last_inbound_at else "never"
         changes.outbox += [
             NewOutbound(
                 p.channel,
                 p.address,
                 None if work.erase else p.id,
-                replace(message, locale=work.tr.locale),
-                PRIORITY_REPLY,
+                replace(message, locale=work.tr.locale, purpose=purpose),
+                PRIORITY_REPLY if purpose is None else PRIORITY_BULK,
+                dedupe_key=f"remind:{p.id}:{since}:{n}" if inbound.kind == "remind" else None,
                 erase_after_send=work.erase,
             )
-            for message in work.messages
+            for n, message in enumerate(work.messages)
         ]
         return changes
 

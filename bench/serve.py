@@ -1,0 +1,31 @@
+"""Start `minga serve` in its own process for a benchmark and wait until it is healthy."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+
+import aiohttp
+
+
+async def start_serve(env: dict[str, str], port: int) -> tuple[subprocess.Popen[bytes], str]:
+    """Run `minga serve` with these MINGA_* settings; return the process and its base URL."""
+    proc = subprocess.Popen(  # noqa: ASYNC220 - started once, before any load
+        [sys.executable, "-m", "bot", "serve", "--port", str(port)],
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    async with aiohttp.ClientSession() as client:
+        for _ in range(300):
+            try:
+                async with client.get(f"{url}/healthz") as response:
+                    if response.status == 200:
+                        return proc, url
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("minga serve did not start")
