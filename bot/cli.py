@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.clock import SystemClock
 from bot.cohorts import describe_cohort, write_poster
 from bot.config import ConfigError, Settings, database_url
+from bot.logs import configure_logging
 from bot.loop import run
 from flows.draw import to_dot, to_mermaid, to_svg
 from flows.errors import FlowErrors
@@ -146,6 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
                 from bot.web import create_app
 
+                configure_logging()
                 # No access log: a line per webhook call is noise at a workshop's pace, and
                 # errors are logged anyway.
                 uvicorn.run(
@@ -154,6 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     port=args.port,
                     log_level="info",
                     access_log=False,
+                    log_config=None,  # ours: one handler, phone numbers and tokens masked
                 )
                 return 0
             case "telegram":
@@ -167,6 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             case "poll":
                 from bot.telegram_poll import run_poll
 
+                configure_logging()
                 return run(run_poll(settings, url))
             case "flows":
                 return _flows(args)

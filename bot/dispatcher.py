@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from bot import failpoints
+from bot import failpoints, metrics
 from bot.clock import Clock
 from bot.commands import Command, parse_command
 from bot.facilitator import ACCEPT as FACILITATOR_ACCEPT
@@ -99,7 +100,9 @@ class Dispatcher:
         key = ParticipantKey(inbound.channel, inbound.address)
         async with self.store.conversation(key, inbound.external_id) as session:
             if session.state.seen:
+                metrics.REDELIVERED.labels(inbound.channel).inc()
                 return False
+            began = time.perf_counter()
             work = self._begin(session.state, inbound)
             try:
                 await self._route(inbound, work)
@@ -115,6 +118,8 @@ class Dispatcher:
             changes = self._finish(work, inbound)
             failpoints.hit("before_commit")
             await session.commit(changes)
+            metrics.HANDLING.observe(time.perf_counter() - began)
+            metrics.HANDLED.labels(inbound.channel, inbound.kind).inc()
         failpoints.hit("after_commit")
         self.on_commit()
         for job in work.later:  # e.g. a facilitator's /launch: each member under their own lock

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from contextlib import suppress
 from datetime import timedelta
 
-from bot import failpoints
+from bot import failpoints, metrics
 from bot.channels.base import ChannelSender, SendOutcome
 from bot.clock import Clock
 from storage import Delivery, OutboxRow, Store
@@ -191,12 +191,14 @@ class OutboxSender:
     async def _send_one(self, row: OutboxRow) -> SendOutcome:
         sender = self.senders[row.channel]
         try:
-            return await sender.send(row.address, row.message, row.priority)
+            outcome = await sender.send(row.address, row.message, row.priority)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a sender bug must not stop the queue
             log.exception("sender %s raised on outbox row %s", row.channel, row.id)
-            return SendOutcome.retry(f"{type(exc).__name__}")
+            outcome = SendOutcome.retry(f"{type(exc).__name__}")
+        metrics.SENT.labels(row.channel, outcome.state).inc()
+        return outcome
 
     def _delivery(self, row: OutboxRow, outcome: SendOutcome) -> Delivery:
         if outcome.state == "retry":

@@ -17,7 +17,7 @@ from telegram.error import NetworkError, TimedOut
 from bot.app import App, open_app
 from bot.channels.pacing import SendPacer
 from bot.channels.telegram import CHANNEL, TelegramSender, inbound_from_update, pacer_for
-from bot.channels.telegram_http import telegram_bot
+from bot.channels.telegram_http import bot_link, telegram_bot
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from i18n import negotiate, translator
@@ -55,7 +55,7 @@ async def _explain_private_only(app: App, bot: Bot, message: Message) -> None:
     text = tr.gettext(
         "I work in private chats only, so that everyone's answers stay their own. Write to "
         "me here: {link}"
-    ).format(link=f"https://t.me/{bot.username}")
+    ).format(link=bot_link(bot, None))
     # Once per group: the dedupe key makes repeated messages in the group queue nothing.
     await app.store.enqueue(
         [

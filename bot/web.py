@@ -19,16 +19,17 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from telegram import Bot, Update
 
+from bot import metrics
 from bot.app import App, open_app
 from bot.channels.base import ChannelSender
 from bot.channels.pacing import SendPacer
 from bot.channels.telegram import CHANNEL as TELEGRAM
 from bot.channels.telegram import TelegramSender, pacer_for
-from bot.channels.telegram_http import telegram_bot
+from bot.channels.telegram_http import start_bot, telegram_bot
 from bot.channels.whatsapp import CHANNEL as WHATSAPP
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.dashboard import dashboard_routes
+from bot.dashboard import authorised, dashboard_routes
 from bot.reminders import run_reminders
 from bot.telegram_poll import handle_update
 from bot.whatsapp_web import whatsapp_sender, whatsapp_status, whatsapp_webhook
@@ -57,7 +58,8 @@ def create_app(
             bot = None
             if settings.telegram_token is not None:
                 bot = telegram_bot(settings)
-                await stack.enter_async_context(bot)
+                await start_bot(bot)
+                stack.push_async_callback(bot.shutdown)
                 senders[TELEGRAM] = TelegramSender(bot, pacer or pacer_for(settings))
             if settings.twilio_account_sid is not None:
 
@@ -123,6 +125,13 @@ def create_app(
             return JSONResponse({"status": "store unreachable"}, status_code=503)
         return JSONResponse({"status": "ok", "schema": version})
 
+    async def metrics_page(request: Request) -> Response:
+        # The dashboard token guards it too when one is set (Prometheus sends it as a bearer).
+        if settings.dashboard_token is not None and not authorised(request, settings):
+            return JSONResponse({"error": "unauthorized"}, status_code=401)
+        app: App = request.app.state.app
+        return Response(await metrics.render(app.store), media_type=metrics.CONTENT_TYPE)
+
     def partial_route(
         handler: Callable[[Request, Settings], Awaitable[Response]],
     ) -> Callable[[Request], Awaitable[Response]]:
@@ -137,6 +146,7 @@ def create_app(
             Route("/whatsapp/webhook", partial_route(whatsapp_webhook), methods=["POST"]),
             Route("/whatsapp/status", partial_route(whatsapp_status), methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/metrics", metrics_page, methods=["GET"]),
             *dashboard_routes(settings),
         ],
         lifespan=lifespan,

@@ -118,3 +118,15 @@ async def test_the_page_renders_in_headless_chromium(served: Served, tmp_path: P
             assert shot.stat().st_size > 20_000
         finally:
             await browser.close()
+
+
+async def test_metrics_need_the_token_and_count_what_happened(served: Served) -> None:
+    assert (await served.http.get("/metrics")).status_code == 401
+    page = await served.http.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/plain")
+    lines = page.text.splitlines()
+    # The seeded conversations were handled by another process; the backlog is the store's.
+    sent = next(line for line in lines if line.startswith('minga_outbox_rows{status="sent"}'))
+    assert float(sent.split()[-1]) > 0
+    assert any(line.startswith("minga_inbound_handling_seconds_bucket") for line in lines)

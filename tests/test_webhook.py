@@ -103,3 +103,16 @@ async def test_health(served: Served) -> None:
 def test_a_telegram_token_without_a_webhook_secret_is_refused() -> None:
     with pytest.raises(ConfigError, match="MINGA_TELEGRAM_WEBHOOK_SECRET"):
         create_app(Settings(telegram_token="123:abc"), "sqlite:///:memory:")
+
+
+async def test_metrics_count_handled_updates(served: Served) -> None:
+    served.fake.says(7050, "/start")
+    assert (await _deliver(served, served.fake.take_update())).status_code == 200
+    text = (await served.http.get("/metrics")).text
+    handled = [
+        line
+        for line in text.splitlines()
+        if line.startswith('minga_inbound_handled_total{channel="telegram",kind="text"}')
+    ]
+    assert handled
+    assert float(handled[0].split()[-1]) >= 1

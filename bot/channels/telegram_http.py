@@ -9,6 +9,7 @@ PTB API — `BaseRequest` is PTB's documented extension point — at a fraction 
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import aiohttp
 from telegram import Bot
@@ -17,6 +18,8 @@ from telegram.request import BaseRequest, RequestData
 from typing_extensions import override
 
 from bot.config import Settings
+
+log = logging.getLogger(__name__)
 
 CONNECT_SECONDS = 5.0
 READ_SECONDS = 5.0
@@ -92,6 +95,28 @@ class AiohttpRequest(BaseRequest):
             raise TimedOut from exc
         except (aiohttp.ClientError, asyncio.IncompleteReadError) as exc:
             raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+
+
+async def start_bot(bot: Bot) -> None:
+    """Initialise the bot; if Telegram is unreachable (hotel Wi-Fi), start anyway.
+
+    `Bot.initialize` asks Telegram who the bot is. Without an answer the app must still come up:
+    webhooks are accepted and stored, and replies wait in the outbox until Telegram answers.
+    """
+    try:
+        await bot.initialize()
+    except (NetworkError, TimedOut):
+        log.warning("Telegram is unreachable at start-up; replies wait until it answers")
+        await bot.request.initialize()
+
+
+def bot_link(bot: Bot, fallback: str | None) -> str:
+    """Return the bot's t.me link, from Telegram's answer or the configured username."""
+    try:
+        username: str = bot.username
+    except RuntimeError:  # not initialised: Telegram did not answer at start-up
+        username = (fallback or "").lstrip("@")
+    return f"https://t.me/{username}"
 
 
 def telegram_bot(settings: Settings, pool_size: int = 32) -> Bot:
