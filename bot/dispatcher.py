@@ -78,8 +78,8 @@ class Dispatcher:
         *,
         default_locale: str = "es",
         on_commit: Callable[[], None] = lambda: None,
-        # WhatsApp needs a public media URL for images (not served yet): text results only.
-        image_channels: frozenset[str] = frozenset({"telegram"}),
+        # Channels that show images (WhatsApp fetches them from minga serve's /media/ URLs).
+        image_channels: frozenset[str] = frozenset({"telegram", "whatsapp"}),
         facilitators: frozenset[ParticipantKey] = frozenset(),
     ) -> None:
         self.store = store

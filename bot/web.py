@@ -32,7 +32,13 @@ from bot.config import Settings
 from bot.dashboard import authorised, dashboard_routes
 from bot.reminders import run_reminders
 from bot.telegram_poll import handle_update
-from bot.whatsapp_web import whatsapp_sender, whatsapp_status, whatsapp_webhook
+from bot.whatsapp_web import (
+    media_file,
+    media_host,
+    whatsapp_sender,
+    whatsapp_status,
+    whatsapp_webhook,
+)
 from storage import Participant, ParticipantKey
 
 log = logging.getLogger(__name__)
@@ -67,7 +73,8 @@ def create_app(
                     running: App = web.state.app  # set below, before anything is sent
                     return await running.store.participant(ParticipantKey(WHATSAPP, address))
 
-                senders[WHATSAPP] = whatsapp_sender(settings, people, app_clock.now)
+                host = media_host(settings, lambda: web.state.app)
+                senders[WHATSAPP] = whatsapp_sender(settings, people, app_clock.now, host)
             app = await stack.enter_async_context(
                 open_app(
                     database_url,
@@ -145,6 +152,7 @@ def create_app(
             Route("/telegram/webhook", telegram_webhook, methods=["POST"]),
             Route("/whatsapp/webhook", partial_route(whatsapp_webhook), methods=["POST"]),
             Route("/whatsapp/status", partial_route(whatsapp_status), methods=["POST"]),
+            Route("/media/{token}.png", media_file, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/metrics", metrics_page, methods=["GET"]),
             *dashboard_routes(settings),

@@ -9,6 +9,7 @@ go through the outbox and the REST API, never as inline TwiML, so limits, retrie
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Callable
 from datetime import datetime
 
@@ -24,6 +25,7 @@ from bot.channels.whatsapp import (
     CHANNEL,
     OUTSIDE_WINDOW,
     UNREACHABLE_CODES,
+    MediaHost,
     People,
     WhatsAppSender,
     inbound_from_form,
@@ -38,7 +40,10 @@ FAILED = frozenset({"failed", "undelivered"})
 
 
 def whatsapp_sender(
-    settings: Settings, people: People, now: Callable[[], datetime]
+    settings: Settings,
+    people: People,
+    now: Callable[[], datetime],
+    media: MediaHost | None = None,
 ) -> WhatsAppSender:
     """Build the sender from MINGA_TWILIO_* and MINGA_WHATSAPP_* settings."""
     settings.require("twilio_auth_token", "whatsapp_from", "public_url")
@@ -70,7 +75,32 @@ def whatsapp_sender(
         templates=templates,
         status_callback=settings.public_url.rstrip("/") + "/whatsapp/status",
         default_locale=settings.locale,
+        media=media,
     )
+
+
+def media_host(settings: Settings, app: Callable[[], App]) -> MediaHost:
+    """Keep images in the store under an unguessable token; Twilio fetches them by URL."""
+    assert settings.public_url is not None
+    base = settings.public_url.rstrip("/")
+
+    async def host(png: bytes) -> str:
+        token = secrets.token_urlsafe(24)
+        running = app()
+        await running.store.put_media(token, "image/png", png, running.clock.now())
+        return f"{base}/media/{token}.png"
+
+    return host
+
+
+async def media_file(request: Request) -> Response:
+    """Serve a kept image (Twilio fetches it; the token is the only key)."""
+    app: App = request.app.state.app
+    found = await app.store.media(request.path_params["token"])
+    if found is None:
+        return Response("not found", status_code=404, media_type="text/plain")
+    content_type, body = found
+    return Response(body, media_type=content_type, headers={"Cache-Control": "private"})
 
 
 async def _signed_form(request: Request, settings: Settings) -> dict[str, str] | None:

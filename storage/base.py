@@ -229,6 +229,14 @@ class Store(ABC):
         """How many of a broadcast's messages are pending, sent, held or failed."""
 
     @abstractmethod
+    async def put_media(self, token: str, content_type: str, body: bytes, now: datetime) -> None:
+        """Keep an image to serve by URL; media older than a week is dropped."""
+
+    @abstractmethod
+    async def media(self, token: str) -> tuple[str, bytes] | None:
+        """Return a kept image's content type and bytes."""
+
+    @abstractmethod
     async def invite(self, code: str) -> Invite | None:
         """Return a facilitator invite by its code (any case)."""
 

@@ -727,6 +727,25 @@ class SQLiteStore(Store):
         return {status: count for status, count in rows}
 
     @override
+    async def put_media(self, token: str, content_type: str, body: bytes, now: datetime) -> None:
+        await self._w.statements(
+            [
+                (
+                    "INSERT INTO media (token, content_type, body, created_at) VALUES (?, ?, ?, ?)",
+                    (token, content_type, body, dump_time(now)),
+                ),
+                ("DELETE FROM media WHERE created_at < ?", (dump_time(now - MEDIA_KEPT),)),
+            ]
+        )
+
+    @override
+    async def media(self, token: str) -> tuple[str, bytes] | None:
+        rows = await self._fetchall(
+            "SELECT content_type, body FROM media WHERE token = ?", (token,)
+        )
+        return (str(rows[0][0]), bytes(rows[0][1])) if rows else None
+
+    @override
     async def invite(self, code: str) -> Invite | None:
         rows = await self._fetchall(
             "SELECT code, cohort_id, created_by, created_at, used_by, used_at "
@@ -835,6 +854,7 @@ def delivery_statements(deliveries: Sequence[Delivery], now: datetime) -> list[S
     return out
 
 
+MEDIA_KEPT = timedelta(days=7)
 ERASE_SENT_SQL = "DELETE FROM outbox WHERE id = ? AND erase_after_send = 1"
 _STATE_ORDER = {"sent": 0, "held": 1, "retry": 2, "unreachable": 3, "failed": 4}
 

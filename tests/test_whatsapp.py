@@ -139,6 +139,14 @@ async def test_onboarding_and_an_assessment_in_spanish(wa: WhatsApp) -> None:
     while "Sus resultados" not in question:
         assert "5. " in question, question
         question = await wa.exchange(ANA, "4")
+    # The results chart goes as an image Twilio fetches from minga serve's /media/ URL.
+    await wa.settled()
+    (chart,) = [m for m in wa.fake.to(ANA) if "MediaUrl" in m]
+    assert chart["MediaUrl"].startswith(f"{PUBLIC}/media/")
+    image = await wa.http.get(chart["MediaUrl"].removeprefix(PUBLIC))
+    assert image.headers["content-type"] == "image/png"
+    assert image.content.startswith(b"\x89PNG")
+    assert (await wa.http.get("/media/not-a-token.png")).status_code == 404
     consent = wa.query("SELECT consent, consent_wording FROM participants")
     assert consent == [(1, "onboarding@1#consent:es")]
     # Every reply went through the REST API with a status callback, never as inline TwiML.

@@ -38,6 +38,8 @@ UNREACHABLE_CODES = frozenset({21610, 21211, 21614, 63003, 63024})
 RATE_CODES = frozenset({20429, 63018})
 
 People = Callable[[str], Awaitable[Participant | None]]
+# Keeps an image where Twilio can fetch it and returns its public URL.
+MediaHost = Callable[[bytes], Awaitable[str]]
 
 
 def render_body(message: Outbound, default_locale: str = "es") -> str:
@@ -76,6 +78,7 @@ class WhatsAppSender(ChannelSender):
         templates: Mapping[str, str] | None = None,
         status_callback: str | None = None,
         default_locale: str = "es",
+        media: MediaHost | None = None,
     ) -> None:
         self.client = client
         self.sender = sender if sender.startswith(PREFIX) else PREFIX + sender
@@ -85,6 +88,7 @@ class WhatsAppSender(ChannelSender):
         self.templates = dict(templates or {})
         self.status_callback = status_callback
         self.default_locale = default_locale
+        self.media = media
 
     @override
     async def send(
@@ -98,7 +102,13 @@ class WhatsAppSender(ChannelSender):
                 return await self._template(address, message, person, priority)
         try:
             sid = ""
-            for body in split_text(render_body(message, self.default_locale), MAX_BODY):
+            bodies = split_text(render_body(message, self.default_locale), MAX_BODY)
+            if message.image_png is not None and self.media is not None:
+                url = await self.media(message.image_png)
+                # The image goes with the first piece of text as its caption.
+                sid = await self._create(address, priority, body=bodies[0], media_url=[url])
+                bodies = bodies[1:]
+            for body in bodies:
                 sid = await self._create(address, priority, body=body)
         except TwilioRestException as exc:
             if exc.code == OUTSIDE_WINDOW:
@@ -128,7 +138,7 @@ class WhatsAppSender(ChannelSender):
             return SendOutcome.retry(f"twilio network: {type(exc).__name__}")
         return SendOutcome.held(sid, f"sent as the {purpose} template; held for the answer")
 
-    async def _create(self, address: str, priority: int, **content: str) -> str:
+    async def _create(self, address: str, priority: int, **content: str | list[str]) -> str:
         extra: dict[str, str] = {}
         if self.status_callback is not None:
             extra["status_callback"] = self.status_callback
