@@ -80,6 +80,9 @@ class Dispatcher:
         on_commit: Callable[[], None] = lambda: None,
         # Channels that show images (WhatsApp fetches them from minga serve's /media/ URLs).
         image_channels: frozenset[str] = frozenset({"telegram", "whatsapp"}),
+        # Channels whose sender may hold messages for a person's next message (the WhatsApp
+        # window); elsewhere a commit skips the release statement.
+        holding_channels: frozenset[str] = frozenset({"whatsapp"}),
         facilitators: frozenset[ParticipantKey] = frozenset(),
     ) -> None:
         self.store = store
@@ -91,6 +94,7 @@ class Dispatcher:
         self.directory = StoreDirectory(store)
         self.on_commit = on_commit
         self.image_channels = image_channels
+        self.holding_channels = holding_channels
         self.facilitators = facilitators
         self.desk = FacilitatorDesk(store, registry, self._launch_for)
         self._background: set[asyncio.Task[None]] = set()
@@ -167,7 +171,11 @@ class Dispatcher:
         if work.erase or work.forget:
             changes.answers.clear()
             changes.memberships.clear()
-        changes.release_held = inbound.kind not in SILENT_KINDS and not work.erase
+        changes.release_held = (
+            p.channel in self.holding_channels
+            and inbound.kind not in SILENT_KINDS
+            and not work.erase
+        )
         # Minga's own messages (a facilitator's /launch, a reminder) go at bulk priority with
         # their purpose, so WhatsApp can use a template outside the 24-hour window.
         purpose = {"launch": "flow", "remind": "reminder"}.get(inbound.kind)

@@ -14,8 +14,6 @@ import zipfile
 from dataclasses import dataclass
 from typing import Any
 
-from openpyxl import Workbook
-
 from bot.rounds import standing
 from flows.registry import FlowRegistry
 from storage import Cohort, Store
@@ -165,6 +163,8 @@ def render(sheets: dict[str, Sheet]) -> Export:
             writer.writerows([safe(v) for v in row] for row in rows)
             # A BOM so that spreadsheet programs read the accents as UTF-8.
             zipped.writestr(f"{name}.csv", "\ufeff" + text.getvalue())
+    from openpyxl import Workbook  # imported here: only exports need it (and it is large)
+
     book = Workbook(write_only=True)
     for name, (header, rows) in sheets.items():
         sheet = book.create_sheet(name)
