@@ -11,6 +11,7 @@ from bot.channels.base import ChannelSender
 from bot.clock import Clock, SystemClock
 from bot.dispatcher import Dispatcher
 from bot.outbox import OutboxSender
+from bot.scheduler import Scheduler
 from flows.registry import FlowRegistry
 from i18n import all_translators
 from storage import ParticipantKey, Store, open_store
@@ -25,6 +26,7 @@ class App:
     dispatcher: Dispatcher
     sender: OutboxSender
     clock: Clock
+    scheduler: Scheduler
 
 
 @asynccontextmanager
@@ -55,7 +57,9 @@ async def open_app(
             on_commit=sender.wake,
             facilitators=facilitators,
         )
-        yield App(store, registry, dispatcher, sender, clock)
+        scheduler = Scheduler(store, dispatcher)
+        dispatcher.on_scheduled = scheduler.wake
+        yield App(store, registry, dispatcher, sender, clock, scheduler)
     finally:
         for channel_sender in senders.values():
             await channel_sender.close()

@@ -7,7 +7,6 @@ global commands or hands the reply to the flow runner, and commits everything th
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 import uuid
@@ -96,8 +95,8 @@ class Dispatcher:
         self.image_channels = image_channels
         self.holding_channels = holding_channels
         self.facilitators = facilitators
-        self.desk = FacilitatorDesk(store, registry, self._launch_for)
-        self._background: set[asyncio.Task[None]] = set()
+        self.desk = FacilitatorDesk(store, registry)
+        self.on_scheduled: Callable[[], None] = lambda: None  # the scheduler's wake
 
     async def handle(self, inbound: Inbound) -> bool:
         """Handle one message; return False when it was a redelivery and changed nothing."""
@@ -126,17 +125,9 @@ class Dispatcher:
             metrics.HANDLED.labels(inbound.channel, inbound.kind).inc()
         failpoints.hit("after_commit")
         self.on_commit()
-        for job in work.later:  # e.g. a facilitator's /launch: each member under their own lock
-            task = asyncio.create_task(job())
-            self._background.add(task)
-            task.add_done_callback(self._background.discard)
+        if changes.scheduled:
+            self.on_scheduled()
         return True
-
-    async def _launch_for(self, person: Participant, flow_id: str) -> None:
-        """Start a flow for one member now (a facilitator's /launch)."""
-        await self.handle(
-            Inbound(person.channel, person.address, "launch", self.clock.now(), choice=flow_id)
-        )
 
     # -- framing --------------------------------------------------------------------------------
 
@@ -225,7 +216,9 @@ class Dispatcher:
             await self.desk.draft_answer(draft, inbound.text, inbound.choice, work)
         elif inbound.kind == "launch":
             flow_id = inbound.choice
-            if work.participant.consent and flow_id is not None and flow_id in self.registry:
+            p = work.participant
+            willing = p.consent and not p.opted_out and not p.unreachable
+            if willing and flow_id is not None and flow_id in self.registry:
                 self._start(flow_id, work)
         elif inbound.kind == "resume":
             pass  # a template's "continue": what was held for them goes out, nothing else

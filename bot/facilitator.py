@@ -12,7 +12,6 @@ import re
 import secrets
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
@@ -37,6 +36,7 @@ from storage import (
     NewOutbound,
     Outbound,
     Participant,
+    Scheduled,
     Store,
 )
 
@@ -53,8 +53,6 @@ _TABLE = {"table", "mesa"}
 _COUNTRY = {"country", "pais"}
 _PENDING = {"pending", "pendiente", "pendente"}
 _OVER = {"over", "durante"}
-
-Launch = Callable[[Participant, str], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,12 +93,10 @@ class FacilitatorDesk:
         self,
         store: Store,
         registry: FlowRegistry,
-        launch: Launch,
         document_channels: frozenset[str] = frozenset({"telegram", "console"}),
     ) -> None:
         self.store = store
         self.registry = registry
-        self.launch = launch
         self.document_channels = document_channels
 
     # -- entry points -------------------------------------------------------------------------
@@ -245,7 +241,13 @@ class FacilitatorDesk:
             if p.consent and not p.opted_out and not p.unreachable
         ]
         self._audit(work, "launch", flow=flow_id, cohort=request.cohort.code, members=len(members))
-        work.later.append(lambda: self._launch_all(members, flow_id))
+        # Durable: one scheduled start per member, committed with this command; the scheduler
+        # starts each under the member's own lock, once, even across a crash.
+        launch = uuid.uuid4().hex
+        work.changes.scheduled.extend(
+            Scheduled(p.id, flow_id, "flow", work.now, dedupe_key=f"launch:{launch}:{p.id}")
+            for p in members
+        )
         title = work.tr.gettext(self.registry.get(flow_id).flow.title)
         work.text(
             work.tr.ngettext(
@@ -254,10 +256,6 @@ class FacilitatorDesk:
                 len(members),
             ).format(flow=title, n=len(members))
         )
-
-    async def _launch_all(self, members: Sequence[Participant], flow_id: str) -> None:
-        for person in members:
-            await self.launch(person, flow_id)
 
     async def _results(self, request: Request, work: Work) -> None:
         flow_id = request.words[0] if request.words else ""

@@ -102,6 +102,7 @@ async def run_poll(
 async def _poll(app: App, bot: Bot, stop: asyncio.Event, poll_timeout: int) -> None:
     await app.sender.recover()
     sending = asyncio.create_task(app.sender.run())
+    scheduling = asyncio.create_task(app.scheduler.run())
     offset: int | None = None
     try:
         while not stop.is_set():
@@ -122,6 +123,7 @@ async def _poll(app: App, bot: Bot, stop: asyncio.Event, poll_timeout: int) -> N
                 await asyncio.gather(*(handle_update(app, bot, u) for u in updates))
                 offset = updates[-1].update_id + 1
     finally:
-        sending.cancel()
-        with suppress(asyncio.CancelledError):
-            await sending
+        for task in (sending, scheduling):
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task

@@ -87,7 +87,10 @@ def create_app(
                 )
             )
             await app.sender.recover()
-            tasks = [asyncio.create_task(app.sender.run())]
+            tasks = [
+                asyncio.create_task(app.sender.run()),
+                asyncio.create_task(app.scheduler.run()),
+            ]
             if WHATSAPP in senders:
                 tasks.append(asyncio.create_task(run_reminders(app, WHATSAPP)))
             web.state.app, web.state.bot = app, bot

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from i18n import Translator
 from storage import Changes, Conversation, Outbound, Participant, Run
@@ -28,8 +26,6 @@ class Work:
     ranking_for: str | None = None
     table_no: int | None = None
     menu_after: bool = False
-    # Run after the commit (a facilitator's /launch reaches each member under their own lock).
-    later: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
 
     def say(self, message: Outbound) -> None:
         """Queue a reply; text joins the previous reply when that one offers no choices."""

@@ -27,6 +27,7 @@ from storage.records import (
     Cohort,
     Conversation,
     Delivery,
+    DueStart,
     Invite,
     Membership,
     NewOutbound,
@@ -227,6 +228,14 @@ class Store(ABC):
     @abstractmethod
     async def broadcast_progress(self, broadcast_id: str) -> dict[str, int]:
         """How many of a broadcast's messages are pending, sent, held or failed."""
+
+    @abstractmethod
+    async def claim_due(self, now: datetime, limit: int, lease_seconds: float) -> list[DueStart]:
+        """Claim scheduled starts due by `now` (expired claims count as due again)."""
+
+    @abstractmethod
+    async def finish_due(self, ids: Sequence[int], status: str, now: datetime) -> None:
+        """Mark claimed starts done, missed (too late) or skipped (opted out, unreachable)."""
 
     @abstractmethod
     async def put_media(self, token: str, content_type: str, body: bytes, now: datetime) -> None:

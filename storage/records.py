@@ -165,6 +165,30 @@ class Invite:
 
 
 @dataclass(frozen=True, slots=True)
+class Scheduled:
+    """A flow to start for a participant at a time (a facilitator's /launch, a check-in)."""
+
+    participant_id: str
+    flow_id: str
+    purpose: str  # "flow" for a launch, "checkin" for a check-in
+    due_at: datetime
+    dedupe_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DueStart:
+    """A claimed scheduled start, with where to reach the person."""
+
+    id: int
+    participant_id: str
+    channel: str
+    address: str
+    flow_id: str
+    purpose: str
+    due_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class AuditEntry:
     """One facilitator action, kept for accountability."""
 
@@ -312,6 +336,7 @@ class Changes:
     broadcasts: list[Broadcast] = field(default_factory=list)
     audit: list[AuditEntry] = field(default_factory=list)
     invites: list[Invite] = field(default_factory=list)
+    scheduled: list[Scheduled] = field(default_factory=list)
 
     def is_empty(self) -> bool:
         """Tell whether committing would change nothing."""
@@ -321,6 +346,7 @@ class Changes:
             or self.broadcasts
             or self.audit
             or self.invites
+            or self.scheduled
             or self.participant
             or self.memberships
             or self.runs

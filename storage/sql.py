@@ -463,6 +463,16 @@ def change_statements(changes: Changes, now: datetime) -> list[Statement]:
             dump_time(invite.used_at),
         )
         out.append((_UPSERT_INVITE, params))
+    for item in changes.scheduled:
+        params = (
+            item.participant_id,
+            item.flow_id,
+            item.purpose,
+            dump_time(item.due_at),
+            item.dedupe_key,
+            stamp,
+        )
+        out.append((_INSERT_SCHEDULED, params))
     for entry in changes.audit:
         params = (dump_time(entry.at), entry.actor, entry.action, dump_json(entry.detail))
         out.append((_INSERT_AUDIT, params))
@@ -496,6 +506,10 @@ _UPSERT_INVITE = (
     "INSERT INTO facilitator_invites (code, cohort_id, created_by, created_at, used_by, used_at) "
     "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET used_by = excluded.used_by, "
     "used_at = excluded.used_at"
+)
+_INSERT_SCHEDULED = (
+    "INSERT INTO scheduled (participant_id, flow_id, purpose, due_at, dedupe_key, created_at) "
+    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
 )
 _INSERT_AUDIT = "INSERT INTO audit_log (at, actor, action, detail) VALUES (?, ?, ?, ?)"
 

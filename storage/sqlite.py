@@ -41,6 +41,7 @@ from storage.records import (
     Cohort,
     Conversation,
     Delivery,
+    DueStart,
     Invite,
     Membership,
     NewOutbound,
@@ -725,6 +726,54 @@ class SQLiteStore(Store):
             (f"broadcast:{broadcast_id}:", f"broadcast:{broadcast_id};"),
         )
         return {status: count for status, count in rows}
+
+    @override
+    async def claim_due(self, now: datetime, limit: int, lease_seconds: float) -> list[DueStart]:
+        stamp = dump_time(now)
+        lease = dump_time(now + timedelta(seconds=lease_seconds))
+
+        def claim(conn: sqlite3.Connection) -> list[DueStart]:
+            conn.execute(
+                "UPDATE scheduled SET status = 'due', lease_until = NULL "
+                "WHERE status = 'running' AND lease_until < ?",
+                (stamp,),
+            )
+            rows = conn.execute(
+                "UPDATE scheduled SET status = 'running', lease_until = ? WHERE id IN ("
+                "SELECT id FROM scheduled WHERE status = 'due' AND due_at <= ? "
+                "ORDER BY due_at, id LIMIT ?) "
+                "RETURNING id, participant_id, flow_id, purpose, due_at",
+                (lease, stamp, limit),
+            ).fetchall()
+            found = []
+            for row in rows:
+                where = conn.execute(
+                    "SELECT channel, address FROM participants WHERE id = ?", (row[1],)
+                ).fetchone()
+                if where is not None:
+                    found.append(
+                        DueStart(
+                            row[0], row[1], where[0], where[1], row[2], row[3], need_time(row[4])
+                        )
+                    )
+            return sorted(found, key=lambda d: (d.due_at, d.id))
+
+        claimed: list[DueStart] = await self._w.job(claim)
+        return claimed
+
+    @override
+    async def finish_due(self, ids: Sequence[int], status: str, now: datetime) -> None:
+        if ids:
+            await self._w.statements(
+                [
+                    (
+                        "UPDATE scheduled SET status = ?, done_at = ?, lease_until = NULL "
+                        "WHERE id = ?",
+                        (status, dump_time(now), row_id),
+                    )
+                    for row_id in ids
+                ]
+            )
 
     @override
     async def put_media(self, token: str, content_type: str, body: bytes, now: datetime) -> None:

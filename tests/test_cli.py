@@ -71,9 +71,9 @@ def test_cohort_create_list_and_duplicate(
 def test_migrate_reports_the_schema(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = str(tmp_path / "m.db")
     assert main(["migrate", "--db", db]) == 0
-    assert "migrations applied: 1, 2, 3, 4, 5, 6, 7, 8" in capsys.readouterr().out
+    assert "migrations applied: 1, 2, 3, 4, 5, 6, 7, 8, 9" in capsys.readouterr().out
     assert main(["migrate", "--db", db]) == 0
-    assert "migrations applied: none; schema version 8" in capsys.readouterr().out
+    assert "migrations applied: none; schema version 9" in capsys.readouterr().out
 
 
 def test_invalid_locale_setting_names_the_variable(

@@ -116,8 +116,8 @@ async def test_launch_starts_the_flow_for_every_member(h: Harness) -> None:
     await fac.onboard(name="Facilitadora")
     reply = await fac.send("/launch mindsets ODS2026")
     assert "Comenzando “Cambio de mentalidad para los ODS” para 3 participantes" in reply
-    for task in list(h.app.dispatcher._background):
-        await task
+    assert await h.app.scheduler.run_once() == 3
+    assert await h.app.scheduler.run_once() == 0  # each member started once
     await h.app.sender.drain()
     for address in ("p0", "p1", "p2"):
         messages = h.sender.take(address)
