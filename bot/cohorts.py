@@ -7,7 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 from bot.config import Settings
-from bot.poster import make_poster, telegram_link, whatsapp_link
+from bot.poster import Poster, make_poster, telegram_link, whatsapp_link
 from i18n import translator
 from storage import Cohort, Store
 
@@ -33,24 +33,29 @@ async def describe_cohort(store: Store, cohort: Cohort) -> str:
     return "\n".join(lines)
 
 
+def poster_for(cohort: Cohort, settings: Settings) -> Poster | None:
+    """Draw a workshop's poster with the links the settings allow; None if there are none."""
+    tr = translator(cohort.locale)
+    tg, wa = settings.telegram_bot_username, settings.whatsapp_from
+    if not tg and not wa:
+        return None
+    return make_poster(
+        cohort,
+        tr,
+        telegram_link(tg, cohort.code) if tg else None,
+        whatsapp_link(wa, cohort.code, tr) if wa else None,
+    )
+
+
 def write_poster(cohort: Cohort, settings: Settings, folder: Path) -> int:
     """Write poster-CODE.png and .pdf for the configured channels; return the exit status."""
-    tr = translator(cohort.locale)
-    telegram = (
-        telegram_link(settings.telegram_bot_username, cohort.code)
-        if settings.telegram_bot_username
-        else None
-    )
-    whatsapp = (
-        whatsapp_link(settings.whatsapp_from, cohort.code, tr) if settings.whatsapp_from else None
-    )
-    if telegram is None and whatsapp is None:
+    poster = poster_for(cohort, settings)
+    if poster is None:
         print(
             "minga: set MINGA_TELEGRAM_BOT_USERNAME, MINGA_WHATSAPP_FROM or both for the poster",
             file=sys.stderr,
         )
         return 2
-    poster = make_poster(cohort, tr, telegram, whatsapp)
     folder.mkdir(parents=True, exist_ok=True)
     for suffix, data in (("png", poster.png), ("pdf", poster.pdf)):
         path = folder / f"poster-{cohort.code}.{suffix}"

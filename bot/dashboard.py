@@ -19,9 +19,9 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from bot.app import App
+from bot.cohorts import poster_for
 from bot.config import Settings
 from bot.export import export_cohort
-from bot.poster import make_poster, telegram_link, whatsapp_link
 from bot.rounds import standing
 from flows.scoring import MIN_GROUP_SIZE, Scores, cohort_average
 from i18n import Translator, translator
@@ -132,17 +132,9 @@ def dashboard_routes(settings: Settings) -> list[Route]:
         if isinstance(found, Response):
             return found
         _, cohort = found
-        tr = translator(cohort.locale)
-        tg = settings.telegram_bot_username
-        wa = settings.whatsapp_from
-        if not tg and not wa:
+        made = poster_for(cohort, settings)
+        if made is None:
             return HTMLResponse("set MINGA_TELEGRAM_BOT_USERNAME or MINGA_WHATSAPP_FROM", 404)
-        made = make_poster(
-            cohort,
-            tr,
-            telegram_link(tg, cohort.code) if tg else None,
-            whatsapp_link(wa, cohort.code, tr) if wa else None,
-        )
         return Response(made.png, media_type="image/png")
 
     async def export(request: Request) -> Response:

@@ -216,9 +216,11 @@ class Dispatcher:
             await self.desk.draft_answer(draft, inbound.text, inbound.choice, work)
         elif inbound.kind == "launch":
             flow_id = inbound.choice
-            p = work.participant
-            willing = p.consent and not p.opted_out and not p.unreachable
-            if willing and flow_id is not None and flow_id in self.registry:
+            if (
+                work.participant.open_to_messages
+                and flow_id is not None
+                and flow_id in self.registry
+            ):
                 self._start(flow_id, work)
         elif inbound.kind == "resume":
             pass  # a template's "continue": what was held for them goes out, nothing else

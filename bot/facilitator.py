@@ -22,6 +22,7 @@ from bot.export import export_cohort
 from bot.rounds import RoundError, move_phase, standing
 from bot.work import Work
 from flows.prioritization import render_ranking
+from flows.questions import yes_or_no
 from flows.registry import FlowRegistry
 from flows.scoring import MIN_GROUP_SIZE, Scores, cohort_average
 from i18n import fold
@@ -138,10 +139,10 @@ class FacilitatorDesk:
             yes, no = work.tr.gettext("Yes, send it"), work.tr.gettext("No, cancel")
             work.say(Outbound(f"{question}\n\n{body}", (Choice(YES, yes), Choice(NO, no))))
             return
-        answer = choice or fold(text or "")
-        if answer in {YES, "1", "si", "yes", "sim"}:
+        answer = {YES: True, NO: False}.get(choice or "", yes_or_no(text or "", work.tr))
+        if answer is True:
             await self._queue(draft, work)
-        elif answer in {NO, "2", "no", "nao"}:
+        elif answer is False:
             work.changes.broadcasts.append(draft.with_changes(status="cancelled"))
             work.text(work.tr.gettext("Cancelled: nothing was sent."))
         else:
@@ -194,7 +195,7 @@ class FacilitatorDesk:
     async def _queue(self, draft: Broadcast, work: Work) -> None:
         """Resolve the audience now and queue one keyed outbox row per recipient."""
         members = await self._recipients(draft)
-        reachable = [p for p in members if p.consent and not p.opted_out and not p.unreachable]
+        reachable = [p for p in members if p.open_to_messages]
         skipped = len(members) - len(reachable)
         step = draft.spread_seconds / max(1, len(reachable))
         work.changes.outbox.extend(
@@ -235,11 +236,7 @@ class FacilitatorDesk:
         if flow_id not in self.registry or request.cohort is None:
             self._usage(work, "/launch FLOW CODE")
             return
-        members = [
-            p
-            for p, _ in await self.store.audience(request.cohort.id)
-            if p.consent and not p.opted_out and not p.unreachable
-        ]
+        members = [p for p, _ in await self.store.audience(request.cohort.id) if p.open_to_messages]
         self._audit(work, "launch", flow=flow_id, cohort=request.cohort.code, members=len(members))
         # Durable: one scheduled start per member, committed with this command; the scheduler
         # starts each under the member's own lock, once, even across a crash.
@@ -374,7 +371,7 @@ class FacilitatorDesk:
         cohort = await self.store.cohort_by_id(invite.cohort_id)
         if cohort is None:
             return
-        if len(words) > 1 and fold(words[1]) in {"si", "yes", "sim"}:
+        if len(words) > 1 and yes_or_no(words[1], work.tr):
             await self.accept(invite.code, work)
             return
         question = work.tr.gettext(

@@ -13,12 +13,12 @@ import logging
 from datetime import timedelta
 
 from bot.app import App
+from bot.channels.whatsapp import WINDOW
 from bot.inbound import Inbound
 
 log = logging.getLogger(__name__)
 
 REMIND_AFTER = timedelta(hours=23)
-WINDOW = timedelta(hours=24)
 CHECK_EVERY_SECONDS = 300.0
 
 

@@ -72,11 +72,7 @@ async def move_phase(store: Store, cohort: Cohort, target: str, clock: Clock) ->
     if target == "voting" and not visible(await store.challenges(cohort.id)):
         raise RoundError(f"no challenges were submitted in {cohort.code} yet")
     await store.set_round_phase(cohort.id, target, clock.now())
-    members = [
-        p
-        for p in await store.cohort_members(cohort.id)
-        if p.consent and not p.opted_out and not p.unreachable
-    ]
+    members = [p for p in await store.cohort_members(cohort.id) if p.open_to_messages]
     await store.enqueue(
         [
             NewOutbound(

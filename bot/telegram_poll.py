@@ -55,7 +55,7 @@ async def _explain_private_only(app: App, bot: Bot, message: Message) -> None:
     text = tr.gettext(
         "I work in private chats only, so that everyone's answers stay their own. Write to "
         "me here: {link}"
-    ).format(link=bot_link(bot, None))
+    ).format(link=bot_link(bot))
     # Once per group: the dedupe key makes repeated messages in the group queue nothing.
     await app.store.enqueue(
         [

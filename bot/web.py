@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager, suppress
 
 from starlette.applications import Starlette
@@ -32,13 +32,7 @@ from bot.config import Settings
 from bot.dashboard import authorised, dashboard_routes
 from bot.reminders import run_reminders
 from bot.telegram_poll import handle_update
-from bot.whatsapp_web import (
-    media_file,
-    media_host,
-    whatsapp_sender,
-    whatsapp_status,
-    whatsapp_webhook,
-)
+from bot.whatsapp_web import media_host, whatsapp_routes, whatsapp_sender
 from storage import Participant, ParticipantKey
 
 log = logging.getLogger(__name__)
@@ -142,20 +136,10 @@ def create_app(
         app: App = request.app.state.app
         return Response(await metrics.render(app.store), media_type=metrics.CONTENT_TYPE)
 
-    def partial_route(
-        handler: Callable[[Request, Settings], Awaitable[Response]],
-    ) -> Callable[[Request], Awaitable[Response]]:
-        async def route(request: Request) -> Response:
-            return await handler(request, settings)
-
-        return route
-
     return Starlette(
         routes=[
             Route("/telegram/webhook", telegram_webhook, methods=["POST"]),
-            Route("/whatsapp/webhook", partial_route(whatsapp_webhook), methods=["POST"]),
-            Route("/whatsapp/status", partial_route(whatsapp_status), methods=["POST"]),
-            Route("/media/{token}.png", media_file, methods=["GET"]),
+            *whatsapp_routes(settings),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/metrics", metrics_page, methods=["GET"]),
             *dashboard_routes(settings),

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
@@ -156,3 +157,19 @@ async def whatsapp_status(request: Request, settings: Settings) -> Response:
     elif code in UNREACHABLE_CODES:
         await app.store.set_reachable(ParticipantKey(CHANNEL, report.address), reachable=False)
     return Response(status_code=204)
+
+
+def whatsapp_routes(settings: Settings) -> list[Route]:
+    """Build the WhatsApp routes, bound to the settings (auth token, public URL)."""
+
+    async def webhook(request: Request) -> Response:
+        return await whatsapp_webhook(request, settings)
+
+    async def status(request: Request) -> Response:
+        return await whatsapp_status(request, settings)
+
+    return [
+        Route("/whatsapp/webhook", webhook, methods=["POST"]),
+        Route("/whatsapp/status", status, methods=["POST"]),
+        Route("/media/{token}.png", media_file, methods=["GET"]),
+    ]

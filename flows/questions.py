@@ -99,20 +99,25 @@ def option_label(option: Option, tr: Translator) -> str:
 
 def match_option(text: str, ctx: AskContext, extra: Sequence[Option] = ()) -> Option | None:
     """Find the option a typed answer means: its number as shown, its label, an id or synonym."""
+    return _match(text, ctx.tr, (*ctx.options, *extra), ctx.shown)
+
+
+def _match(
+    text: str, tr: Translator, candidates: Sequence[Option], shown: Sequence[Option]
+) -> Option | None:
     stripped = text.strip().rstrip(".)")
     if stripped.isdecimal():
         number = int(stripped)
-        return ctx.shown[number - 1] if 1 <= number <= len(ctx.shown) else None
+        return shown[number - 1] if 1 <= number <= len(shown) else None
     wanted = fold(text).strip(" .!¡¿?")
     if not wanted:
         return None
-    candidates = (*ctx.options, *extra)
     for option in candidates:
-        names = (option_label(option, ctx.tr), option.id, *option.synonyms)
+        names = (option_label(option, tr), option.id, *option.synonyms)
         if any(fold(name) == wanted for name in names):
             return option
     if len(wanted) >= 3:
-        prefixed = [o for o in candidates if fold(option_label(o, ctx.tr)).startswith(wanted)]
+        prefixed = [o for o in candidates if fold(option_label(o, tr)).startswith(wanted)]
         if len(prefixed) == 1:
             return prefixed[0]
     return None
@@ -148,6 +153,12 @@ class ChoiceType(_ListQuestion):
 
 _YES = Option("yes", N_("Yes"), synonyms=("si", "s", "y", "sim", "ok", "claro", "acepto", "aceito"))
 _NO = Option("no", N_("No"), synonyms=("n", "nao", "nop", "nope"))
+
+
+def yes_or_no(text: str, tr: Translator) -> bool | None:
+    """Read a typed yes or no as the yes_no question does ("sí", "Sim", "1"); None if neither."""
+    option = _match(text, tr, (_YES, _NO), (_YES, _NO))
+    return None if option is None else option is _YES
 
 
 class YesNoType(QuestionType):

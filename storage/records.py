@@ -55,6 +55,11 @@ class Participant:
         """The channel and address of this participant."""
         return ParticipantKey(self.channel, self.address)
 
+    @property
+    def open_to_messages(self) -> bool:
+        """Tell whether Minga may write first: they consented, did not /stop, are reachable."""
+        return bool(self.consent) and not self.opted_out and not self.unreachable
+
     def with_changes(self, **changes: Any) -> Participant:
         """Return a copy with some fields changed."""
         return replace(self, **changes)

@@ -110,12 +110,12 @@ async def start_bot(bot: Bot) -> None:
         await bot.request.initialize()
 
 
-def bot_link(bot: Bot, fallback: str | None) -> str:
-    """Return the bot's t.me link, from Telegram's answer or the configured username."""
+def bot_link(bot: Bot) -> str:
+    """Return the bot's t.me link (bare if Telegram has not told us its name yet)."""
     try:
         username: str = bot.username
     except RuntimeError:  # not initialised: Telegram did not answer at start-up
-        username = (fallback or "").lstrip("@")
+        username = ""
     return f"https://t.me/{username}"
 
 

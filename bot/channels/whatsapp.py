@@ -111,10 +111,9 @@ class WhatsAppSender(ChannelSender):
             for body in bodies:
                 sid = await self._create(address, priority, body=body)
         except TwilioRestException as exc:
-            if exc.code == OUTSIDE_WINDOW:
-                person = await self.people(address)
-                if person is not None:
-                    return await self._template(address, message, person, priority)
+            if exc.code == OUTSIDE_WINDOW and not message.window_closed:
+                # Again as the template, through the same opt-in check as any message we start.
+                return await self.send(address, with_window_closed(message), priority)
             return _outcome(exc)
         except (ClientError, TimeoutError) as exc:
             return SendOutcome.retry(f"twilio network: {type(exc).__name__}")
