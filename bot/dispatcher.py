@@ -212,7 +212,11 @@ class Dispatcher:
             await self.desk.accept(inbound.choice.removeprefix(FACILITATOR_ACCEPT), work)
         elif inbound.choice == FACILITATOR_DECLINE:
             self._continue(work, work.tr.gettext("All right: nothing changed."))
-        elif facilitator and (draft := await self.store.broadcast_draft(work.participant.id)):
+        elif (
+            facilitator
+            and inbound.kind in ("text", "choice", "media")  # what they sent, not our own starts
+            and (draft := await self.store.broadcast_draft(work.participant.id))
+        ):
             await self.desk.draft_answer(draft, inbound.text, inbound.choice, work)
         elif inbound.kind == "launch":
             flow_id = inbound.choice

@@ -205,3 +205,15 @@ async def ana_id(h: Harness, address: str) -> str:
     person = await h.app.store.participant(ParticipantKey("test", address))
     assert person is not None
     return person.id
+
+
+async def test_a_launch_reaches_a_facilitator_who_is_writing_a_broadcast(h: Harness) -> None:
+    fac = h.person("fac")
+    await fac.onboard("ODS2026", name="Facilitadora")
+    await fac.send("/broadcast ODS2026")  # a draft waits for its text
+    await fac.send("/launch mindsets ODS2026")
+    assert await h.app.scheduler.run_once() == 1
+    await h.app.sender.drain()
+    (start,) = h.sender.take("fac")
+    assert len(start.choices) == 5  # the flow started; the launch was not taken for the text
+    assert _rows(h, "SELECT status FROM broadcasts") == [("draft",)]
