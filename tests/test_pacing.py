@@ -6,7 +6,6 @@ import asyncio
 import bisect
 import random
 import time
-from itertools import pairwise
 
 import pytest
 
@@ -32,8 +31,8 @@ async def test_overall_rate_spaces_sends() -> None:
     pacer = SendPacer(per_second=50)
     done = await _grants(pacer, [(f"a{n}", 0) for n in range(20)])
     times = sorted(t for _, t in done)
-    gaps = [b - a for a, b in pairwise(times)]
-    assert min(gaps) >= 0.019
+    # Grants keep to a schedule: a late wake-up may shorten one gap, never get ahead of it.
+    assert all(t - times[0] >= n * 0.02 - 0.002 for n, t in enumerate(times))
     assert times[-1] >= 19 * 0.02 - 0.001
     # No window of one second can hold more than the rate.
     assert all(sum(1 for u in times if t <= u < t + 1) <= 50 for t in times)
