@@ -12,6 +12,7 @@ from bot.clock import Clock, SystemClock
 from bot.dispatcher import Dispatcher
 from bot.outbox import OutboxSender
 from bot.scheduler import Scheduler
+from bot.send_window import SchedulePolicy
 from flows.registry import FlowRegistry
 from i18n import all_translators
 from storage import ParticipantKey, Store, open_store
@@ -41,6 +42,7 @@ async def open_app(
     flows_dir: Path | None = None,
     facilitators: frozenset[ParticipantKey] = frozenset(),
     outbox_batch: int = 200,
+    schedule: SchedulePolicy | None = None,
 ) -> AsyncIterator[App]:
     """Open the store (migrating it), load the flows and build the dispatcher and sender."""
     clock = clock or SystemClock()
@@ -57,7 +59,7 @@ async def open_app(
             on_commit=sender.wake,
             facilitators=facilitators,
         )
-        scheduler = Scheduler(store, dispatcher)
+        scheduler = Scheduler(store, dispatcher, policy=schedule)
         dispatcher.on_scheduled = scheduler.wake
         yield App(store, registry, dispatcher, sender, clock, scheduler)
     finally:

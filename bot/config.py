@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
-from pydantic import SecretStr, field_validator
+from pydantic import SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.send_window import SchedulePolicy, parse_window, zone_named
 from i18n import SHIPPED_LOCALES
 from storage import ParticipantKey
 
@@ -50,6 +52,15 @@ class Settings(BaseSettings):
     whatsapp_template_flow: str | None = None
     whatsapp_template_reminder: str | None = None
     public_url: str | None = None
+    # When Minga may start a conversation (check-ins and their nudges): hours and days in each
+    # person's time zone (their country's, else their workshop's, else `timezone`).
+    send_hours: str = "9-19"
+    send_days: str = "mon-fri"
+    timezone: str = "America/Bogota"
+    # A check-in that came due while Minga was down is still sent up to this many days late.
+    checkin_max_late_days: float = 3.0
+    # A scheduled start a worker claimed and never finished (it died) is taken again after this.
+    scheduler_lease_seconds: float = 120.0
     facilitators: str = ""
     dashboard_token: SecretStr | None = None
 
@@ -59,6 +70,29 @@ class Settings(BaseSettings):
         if value not in SHIPPED_LOCALES:
             raise ValueError(f"MINGA_LOCALE must be one of {', '.join(SHIPPED_LOCALES)}")
         return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        if zone_named(value) is None:
+            raise ValueError(f"MINGA_TIMEZONE must be an IANA time zone name, not {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _valid_window(self) -> Settings:
+        parse_window(self.send_hours, self.send_days)  # ValueError names the bad setting
+        return self
+
+    def schedule_policy(self) -> SchedulePolicy:
+        """Return when Minga may write first, in which zone by default, and how late."""
+        zone = zone_named(self.timezone)
+        assert zone is not None  # checked by the validator
+        return SchedulePolicy(
+            parse_window(self.send_hours, self.send_days),
+            zone,
+            timedelta(days=self.checkin_max_late_days),
+            self.scheduler_lease_seconds,
+        )
 
     def require(self, *names: str) -> None:
         """Raise `ConfigError` naming the first of these settings that is not set."""

@@ -22,11 +22,19 @@ from bot.facilitator import COMMANDS as FACILITATOR_COMMANDS
 from bot.facilitator import DECLINE as FACILITATOR_DECLINE
 from bot.facilitator import FacilitatorDesk
 from bot.inbound import SILENT_KINDS, Inbound
+from bot.progress import (
+    CHECKIN,
+    checkin_preset,
+    nudge_text,
+    nudged,
+    record_checkin,
+    roadmap_text,
+    started,
+)
 from bot.reports import assessment_results, round_results
 from bot.rounds import record_round, standing
 from bot.work import Work
 from flows.menu import Menu
-from flows.plan import render_plan
 from flows.prioritization import PHASES, visible
 from flows.registry import FlowRegistry
 from flows.runner import ActionRequested, Context, FlowRunner, FlowRuntimeError, ProfileSet, Turn
@@ -169,9 +177,7 @@ class Dispatcher:
         )
         # Minga's own messages (a facilitator's /launch, a reminder) go at bulk priority with
         # their purpose, so WhatsApp can use a template outside the 24-hour window.
-        purpose = {"launch": "flow", "remind": "reminder"}.get(inbound.kind)
-        # One reminder per silence: the key holds the time of their last message.
-        since = p.last_inbound_at.isoformat() if p.last_inbound_at else "never"
+        purpose = {"launch": "flow", "remind": "reminder", "checkin": "checkin"}.get(inbound.kind)
         changes.outbox += [
             NewOutbound(
                 p.channel,
@@ -179,7 +185,7 @@ class Dispatcher:
                 None if work.erase else p.id,
                 replace(message, locale=work.tr.locale, purpose=purpose),
                 PRIORITY_REPLY if purpose is None else PRIORITY_BULK,
-                dedupe_key=f"remind:{p.id}:{since}:{n}" if inbound.kind == "remind" else None,
+                dedupe_key=_outbox_key(inbound, p, n),
                 erase_after_send=work.erase,
             )
             for n, message in enumerate(work.messages)
@@ -226,6 +232,8 @@ class Dispatcher:
                 and flow_id in self.registry
             ):
                 self._start(flow_id, work)
+        elif inbound.kind == "checkin":
+            await self._checkin_due(str(inbound.choice), work)
         elif inbound.kind == "resume":
             pass  # a template's "continue": what was held for them goes out, nothing else
         elif inbound.kind == "remind":
@@ -278,6 +286,32 @@ class Dispatcher:
             "{name}, you left an activity half-way. To go on, just answer the question below."
         ).format(name=work.participant.name or "")
         self._prompt(active, work, notice.strip(", "))
+
+    async def _checkin_due(self, checkin_id: str, work: Work) -> None:
+        """Take a check-in's next step: start it, nudge, or give up; commit its new state."""
+        checkin = await self.store.checkin(checkin_id)
+        person = work.participant
+        if checkin is None or checkin.next_at is None or checkin.participant_id != person.id:
+            return  # settled meanwhile (answered, replanned, erased)
+        if not person.open_to_messages:
+            new = checkin.with_changes(status="skipped", next_at=None)
+        elif checkin.status == "planned":
+            actions = await self.store.actions(person.id)
+            self._start(CHECKIN, work, checkin_preset(actions, "all", checkin.id), work.active())
+            run = work.active()
+            new = started(checkin, run.id if run is not None else None, work.now)
+        else:
+            run = next(
+                (r for r in (work.active(), *work.paused()) if r and r.id == checkin.run_id), None
+            )
+            if checkin.nudges >= 2 or run is None:
+                new = checkin.with_changes(status="unanswered", next_at=None)
+            else:
+                # The pending question again; held copies of earlier steps are dropped.
+                work.changes.drop_held = True
+                self._resume(run, work, nudge_text(checkin.nudges, person.name, work.tr))
+                new = nudged(checkin, work.now)
+        work.changes.checkins.append(new)
 
     def _media(self, work: Work) -> None:
         notice = work.tr.gettext(
@@ -421,6 +455,13 @@ class Dispatcher:
             work.scored.append(finished)
             work.menu_after = True
             return
+        if compiled is not None and compiled.flow.kind == CHECKIN:
+            work.checkin_done = finished  # recorded and summarized in `_settle`, then go on
+            return
+        self._go_on(finished, work)
+
+    def _go_on(self, finished: Run, work: Work) -> None:
+        """After a flow: back to what it interrupted, else the menu."""
         resume_id = finished.data.get("resume")
         waiting = next((r for r in work.paused() if r.id == resume_id), None)
         if waiting is not None:
@@ -459,6 +500,8 @@ class Dispatcher:
             work.erase = True
         elif event.name in ("submit_challenges", "cast_vote", "propose_solution"):
             record_round(event, work)
+        elif event.name == "finish_checkin":
+            work.checkin_report = event.payload
         elif event.name == "show_ranking":
             work.ranking_for = str(event.payload["vars"].get("cohort_id"))
         elif event.name == "commit_plan":
@@ -487,6 +530,9 @@ class Dispatcher:
         """Finish what needs the store: results, rankings, the table, then the menu."""
         if work.ranking_for is not None:
             await round_results(self.store, work.ranking_for, work, self.image_channels)
+        if work.checkin_done is not None and work.checkin_report is not None:
+            await record_checkin(self.store, work.checkin_report, work)
+            self._go_on(work.checkin_done, work)
         if not (work.scored or work.table_no is not None):
             return
         memberships = await self.store.memberships(work.participant.id)
@@ -523,6 +569,7 @@ class Dispatcher:
             "mydata": self._cmd_mydata,
             "delete": self._cmd_delete,
             "roadmap": self._cmd_roadmap,
+            "progress": self._cmd_progress,
             "table": self._cmd_table,
         }.get(command.name)
         if handler is None:
@@ -619,6 +666,7 @@ class Dispatcher:
             "/mydata – see what we store about you\n"
             "/delete – delete your data\n"
             "/roadmap – see your action plan\n"
+            "/progress – report how one of your actions is going\n"
             "/stop – stop receiving workshop messages\n"
             "/start – start again or join a workshop with its code\n"
             "Write “back” to return to the previous question."
@@ -688,27 +736,40 @@ class Dispatcher:
                 "You have no action plan yet. Choose “My action plan” in the /menu to build one."
             )
         else:
-            items = [
-                {
-                    "title": a.title,
-                    "sdg": a.sdg,
-                    "office": a.office,
-                    "first_step": a.first_step,
-                    "target": a.target_month,
-                    "indicator": a.indicator,
-                }
-                for a in actions
-            ]
             notice = "\n\n".join(
-                [work.tr.gettext("Your action plan:"), render_plan(items, work.tr)]
+                [work.tr.gettext("Your action plan:"), roadmap_text(actions, work.tr)]
             )
         self._continue(work, notice)
+
+    async def _cmd_progress(self, command: Command, work: Work) -> None:
+        """Report on one action outside the schedule."""
+        actions = [] if self._is_new(work) else await self.store.actions(work.participant.id)
+        if not actions:
+            self._continue(
+                work,
+                work.tr.gettext(
+                    "You have no action plan yet. Choose “My action plan” in the /menu to build "
+                    "one."
+                ),
+            )
+            return
+        self._start(CHECKIN, work, checkin_preset(actions, "one"), resume=work.active())
 
     async def _cmd_delete(self, command: Command, work: Work) -> None:
         if self._is_new(work):
             work.text(work.tr.gettext("I have no data about you."))
             return
         self._start(ERASE, work, resume=work.active())
+
+
+def _outbox_key(inbound: Inbound, person: Participant, n: int) -> str | None:
+    """Keys for Minga's own messages: one reminder per silence, one message per check-in step."""
+    if inbound.kind == "remind":
+        since = person.last_inbound_at.isoformat() if person.last_inbound_at else "never"
+        return f"remind:{person.id}:{since}:{n}"
+    if inbound.kind == "checkin" and inbound.external_id is not None:
+        return f"{inbound.external_id}:{n}"  # "checkin:…", which a newer nudge supersedes
+    return None
 
 
 def _cohort_value(cohort: Cohort) -> dict[str, str]:

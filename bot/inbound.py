@@ -9,9 +9,10 @@ from typing import Literal
 # "resume": the quick reply of a WhatsApp template, asking for what was held for them.
 # "remind": not a message but Minga's own nudge before a WhatsApp window closes mid-flow.
 # "launch": a facilitator started a flow (`choice` names it) for this member.
-InboundKind = Literal["text", "choice", "media", "open", "resume", "remind", "launch"]
+# "checkin": a check-in's next step came due (`choice` is the check-in's id).
+InboundKind = Literal["text", "choice", "media", "open", "resume", "remind", "launch", "checkin"]
 SILENT_KINDS = frozenset(
-    {"open", "remind", "launch"}
+    {"open", "remind", "launch", "checkin"}
 )  # nothing the person sent: no window, no release
 
 

@@ -4,7 +4,8 @@ Each start is a row in the store, claimed under a lease and handed to the dispat
 external id of its own, so a crash after the flow started (but before the row was marked) is
 recognised as a redelivery on the next pass: nobody gets a start twice and nobody is skipped.
 Starts that come due while Minga was down are made on start-up, up to `max_late`; older ones are
-marked missed rather than sent out of the blue.
+marked missed rather than sent out of the blue. Check-ins (bot/checkins.py) are claimed the same
+way, and also wait for the send window in the person's time zone.
 """
 
 from __future__ import annotations
@@ -12,17 +13,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from contextlib import suppress
-from datetime import timedelta
 
+from bot.checkins import plan_new_members, triage
 from bot.dispatcher import Dispatcher
 from bot.inbound import Inbound
-from storage import Store
+from bot.send_window import SchedulePolicy
+from storage import Checkin, Store
 
 log = logging.getLogger(__name__)
 
 BATCH = 50
-LEASE_SECONDS = 120.0
-MAX_LATE = timedelta(days=3)
 POLL_SECONDS = 2.0
 
 
@@ -34,12 +34,13 @@ class Scheduler:
         store: Store,
         dispatcher: Dispatcher,
         *,
-        max_late: timedelta = MAX_LATE,
+        policy: SchedulePolicy | None = None,
         poll_seconds: float = POLL_SECONDS,
     ) -> None:
         self.store = store
         self.dispatcher = dispatcher
-        self.max_late = max_late
+        self.policy = policy or SchedulePolicy()
+        self.max_late = self.policy.max_late
         self.poll_seconds = poll_seconds
         self._wake = asyncio.Event()
 
@@ -48,11 +49,44 @@ class Scheduler:
         self._wake.set()
 
     async def run_once(self) -> int:
-        """Start everything due now; return how many starts were handled."""
+        """Start everything due now, then move due check-ins on; return how many were handled."""
+        return await self.launches_once() + await self.checkins_once()
+
+    async def checkins_once(self) -> int:
+        """Plan check-ins for new members, then take every due check-in's next step."""
+        policy = self.policy
+        await plan_new_members(self.store, policy.window, policy.default_zone)
         handled = 0
         while True:
             now = self.dispatcher.clock.now()
-            due = await self.store.claim_due(now, BATCH, LEASE_SECONDS)
+            due = await self.store.claim_checkins(now, BATCH, policy.lease_seconds)
+            if not due:
+                return handled
+            waiting: list[Checkin] = []
+            for item in due:
+                new = triage(item, now, policy.window, policy.default_zone, policy.max_late)
+                if new is not None:
+                    waiting.append(new)
+                    continue
+                checkin = item.checkin
+                inbound = Inbound(
+                    item.channel,
+                    item.address,
+                    "checkin",
+                    now,
+                    choice=checkin.id,
+                    external_id=f"checkin:{checkin.id}:{checkin.status}:{checkin.nudges}",
+                )
+                await self.dispatcher.handle(inbound)
+            await self.store.update_checkins(waiting)
+            handled += len(due)
+
+    async def launches_once(self) -> int:
+        """Start every scheduled flow due now; return how many starts were handled."""
+        handled = 0
+        while True:
+            now = self.dispatcher.clock.now()
+            due = await self.store.claim_due(now, BATCH, self.policy.lease_seconds)
             if not due:
                 return handled
             started, missed = [], []

@@ -13,6 +13,7 @@ COMMANDS = (
     ("menu", N_("See the activities")),
     ("resume", N_("Continue where you left off")),
     ("roadmap", N_("See your action plan")),
+    ("progress", N_("Report how one of your actions is going")),
     ("language", N_("Change the language")),
     ("mydata", N_("See what we store about you")),
     ("delete", N_("Delete your data")),

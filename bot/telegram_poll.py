@@ -94,6 +94,7 @@ async def run_poll(
             flows_dir=settings.flows_dir,
             facilitators=settings.facilitator_keys(),
             outbox_batch=settings.outbox_batch,
+            schedule=settings.schedule_policy(),
         ) as app:
             await _poll(app, bot, stop, poll_timeout)
     return 0

@@ -78,6 +78,7 @@ def create_app(
                     flows_dir=settings.flows_dir,
                     facilitators=settings.facilitator_keys(),
                     outbox_batch=settings.outbox_batch,
+                    schedule=settings.schedule_policy(),
                 )
             )
             await app.sender.recover()

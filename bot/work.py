@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from i18n import Translator
 from storage import Changes, Conversation, Outbound, Participant, Run
@@ -26,6 +28,8 @@ class Work:
     ranking_for: str | None = None
     table_no: int | None = None
     menu_after: bool = False
+    checkin_report: Mapping[str, Any] | None = None  # a finished check-in's answers, to store
+    checkin_done: Run | None = None
 
     def say(self, message: Outbound) -> None:
         """Queue a reply; text joins the previous reply when that one offers no choices."""

@@ -113,7 +113,7 @@ def _wants_target(target: str) -> Callable[[EventData], bool]:
 
 
 def _back_edges(flow: Flow) -> dict[str, set[str]]:
-    """For each question, the questions one answer earlier (passing through `say` steps)."""
+    """For each question, the questions one answer earlier (through `say` steps, not actions)."""
     edges: dict[str, set[str]] = {}
     for origin in flow.steps.values():
         if not origin.is_question:
@@ -126,6 +126,8 @@ def _back_edges(flow: Flow) -> dict[str, set[str]]:
                 continue
             seen.add(current)
             step = flow.steps[current]
+            if step.action is not None:
+                continue  # going back across it would record its effect a second time
             if step.is_question:
                 edges.setdefault(current, set()).add(origin.id)
                 if step.prefill is None:

@@ -35,6 +35,10 @@ ACTIONS = frozenset(
         "cast_vote",
         "propose_solution",
         "show_ranking",
+        "next_checkin_action",
+        "record_checkin_action",
+        "save_new_action",
+        "finish_checkin",
     }
 )
 ConditionOp = Literal["eq", "in", "lt", "lte", "gt", "gte", "contains"]

@@ -435,6 +435,29 @@ def _parse_month(text: str) -> tuple[int, int] | None:
     return None
 
 
+# A web address as people type it: with or without the scheme, a host with a dot, then anything.
+_LINK = re.compile(r"^(?:https?://)?(?:[\w-]+\.)+[a-z]{2,}(?::\d+)?(?:[/?#]\S*)?$", re.IGNORECASE)
+
+
+class LinkType(QuestionType):
+    """A link to evidence (a page, a document); "gob.mx/x" becomes "https://gob.mx/x"."""
+
+    name = "link"
+    max_length = 500
+
+    @override
+    async def parse(self, step: Step, reply: Reply, ctx: AskContext) -> Parsed | Invalid:
+        text = (reply.text or "").strip().strip("<>")
+        if len(text) > self.max_length or not _LINK.match(text):
+            return Invalid(
+                ctx.tr.gettext(
+                    "Please send a web link, for example www.municipio.gob.mx, or choose “Skip”."
+                )
+            )
+        link = text if re.match(r"^https?://", text, re.IGNORECASE) else f"https://{text}"
+        return Parsed(link, link)
+
+
 _NO_CODE = Option("none", N_("I have no code"))
 _CODE = re.compile(r"^[A-Za-z0-9_-]{2,32}$")
 

@@ -16,7 +16,7 @@ from typing import Any
 from flows.machine import CompiledFlow
 from flows.model import END, Flow, Option, Step
 from flows.options import SOURCES
-from flows.plan import amend, collect, render_plan
+from flows.plan import render_plan
 from flows.questions import (
     AskContext,
     Directory,
@@ -27,6 +27,7 @@ from flows.questions import (
     question_type,
 )
 from flows.registry import FlowRegistry
+from flows.transforms import TRANSFORMS
 from i18n import Translator, fold, translator
 from storage import Answer, Choice, Outbound, Participant, Run
 
@@ -229,10 +230,8 @@ class FlowRunner:
                 turn.finished = True
                 return
             step = flow.step(step_id)
-            if step.action == "save_action":
-                run = run.with_changes(data=collect(run.data))
-            elif step.action == "update_action":
-                run = run.with_changes(data=amend(run.data))
+            if step.action in TRANSFORMS:
+                run = run.with_changes(data=TRANSFORMS[step.action](run.data, turn.tr, ctx.now))
             elif step.action:
                 # The dispatcher gets the answers so far, to store what the action records.
                 payload = {"run_id": run.id, "vars": dict(run.data.get("vars", {}))}

@@ -29,8 +29,8 @@ def validate_flow(flow: Flow, *, check_translations: bool = True) -> list[FlowEr
 
 
 def _step_problems(flow: Flow, step: Step) -> Iterator[str]:
-    if step.say is None and step.ask is None and step.type != "route":
-        yield "a step needs 'say' or 'ask'"
+    if step.say is None and step.ask is None and step.type != "route" and step.action is None:
+        yield "a step needs 'say', 'ask' or 'action'"
     if step.ask is not None and step.type is None:
         yield "'ask' needs a 'type'"
     if step.type is not None:

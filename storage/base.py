@@ -18,15 +18,18 @@ from typing import Any
 
 from storage.messages import Outbound
 from storage.records import (
+    ActionProgress,
     Answer,
     AssessmentResult,
     AuditEntry,
     Broadcast,
     Challenge,
     Changes,
+    Checkin,
     Cohort,
     Conversation,
     Delivery,
+    DueCheckin,
     DueStart,
     Invite,
     Membership,
@@ -237,6 +240,50 @@ class Store(ABC):
     async def finish_due(self, ids: Sequence[int], status: str, now: datetime) -> None:
         """Mark claimed starts done, missed (too late) or skipped (opted out, unreachable)."""
 
+    # -- check-ins ------------------------------------------------------------------------------
+
+    @abstractmethod
+    async def save_checkin_plan(self, cohort: Cohort, rows: Sequence[Checkin]) -> None:
+        """Store a cohort's end date and plan, and plan `rows` (rounds not started may move).
+
+        Planned rounds whose offset is not among `rows` are cancelled; rounds already started
+        keep their state.
+        """
+
+    @abstractmethod
+    async def cohorts_to_plan(self) -> list[str]:
+        """Return cohorts (with an end date and a plan) that have members with no check-ins."""
+
+    @abstractmethod
+    async def claim_checkins(
+        self, now: datetime, limit: int, lease_seconds: float
+    ) -> list[DueCheckin]:
+        """Claim check-ins whose next step is due by `now` (expired claims are due again)."""
+
+    @abstractmethod
+    async def checkin(self, checkin_id: str) -> Checkin | None:
+        """Read one check-in."""
+
+    @abstractmethod
+    async def update_checkins(self, rows: Sequence[Checkin]) -> None:
+        """Write check-ins' new state and release their claims."""
+
+    @abstractmethod
+    async def checkins(
+        self, *, cohort_id: str | None = None, participant_id: str | None = None
+    ) -> list[Checkin]:
+        """Return a cohort's or a participant's check-ins, by round."""
+
+    @abstractmethod
+    async def action_updates(
+        self, *, cohort_id: str | None = None, participant_id: str | None = None
+    ) -> list[ActionProgress]:
+        """Return the progress reports of a cohort's members or of one participant, oldest first."""
+
+    @abstractmethod
+    async def cohort_actions(self, cohort_id: str) -> list[PlanAction]:
+        """Return the actions of every member of a cohort, by member then plan order."""
+
     @abstractmethod
     async def put_media(self, token: str, content_type: str, body: bytes, now: datetime) -> None:
         """Keep an image to serve by URL; media older than a week is dropped."""
@@ -260,6 +307,8 @@ class Store(ABC):
             "runs": await self.runs(participant_id),
             "answers": await self.answers(participant_id),
             "actions": await self.actions(participant_id),
+            "checkins": await self.checkins(participant_id=participant_id),
+            "progress": await self.action_updates(participant_id=participant_id),
         }
 
 

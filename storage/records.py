@@ -110,6 +110,7 @@ class Cohort:
     starts: date | None = None
     ends: date | None = None
     timezone: str | None = None  # an IANA name, e.g. America/Mexico_City
+    checkin_days: tuple[int, ...] | None = None  # days after `ends`; None: the default plan
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +192,60 @@ class DueStart:
     flow_id: str
     purpose: str
     due_at: datetime
+
+
+CheckinStatus = Literal[
+    "planned", "sent", "answered", "unanswered", "missed", "skipped", "cancelled"
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Checkin:
+    """One planned follow-up round for one participant of one workshop, and how it went.
+
+    `next_at` is when the scheduler acts on it next (start it, nudge, give up); None once settled.
+    """
+
+    id: str
+    participant_id: str
+    cohort_id: str
+    offset_days: int
+    due_at: datetime
+    status: CheckinStatus = "planned"
+    next_at: datetime | None = None
+    nudges: int = 0
+    run_id: str | None = None
+    sent_at: datetime | None = None
+    answered_at: datetime | None = None
+
+    def with_changes(self, **changes: Any) -> Checkin:
+        """Return a copy with some fields changed."""
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True, slots=True)
+class DueCheckin:
+    """A claimed check-in with what the scheduler needs: where to reach the person, and when."""
+
+    checkin: Checkin
+    channel: str
+    address: str
+    country: str | None
+    cohort_timezone: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ActionProgress:
+    """A status report on one action (from a check-in or /progress); it updates the action."""
+
+    action_id: str
+    participant_id: str
+    status: str
+    created_at: datetime
+    checkin_id: str | None = None
+    note: str | None = None
+    evidence: str | None = None
+    target_month: str | None = None  # a new target when the old one slipped
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,6 +397,10 @@ class Changes:
     audit: list[AuditEntry] = field(default_factory=list)
     invites: list[Invite] = field(default_factory=list)
     scheduled: list[Scheduled] = field(default_factory=list)
+    checkins: list[Checkin] = field(default_factory=list)
+    progress: list[ActionProgress] = field(default_factory=list)
+    # A newer message Minga started replaces the ones held for this person (WhatsApp window).
+    drop_held: bool = False
 
     def is_empty(self) -> bool:
         """Tell whether committing would change nothing."""
@@ -352,6 +411,8 @@ class Changes:
             or self.audit
             or self.invites
             or self.scheduled
+            or self.checkins
+            or self.progress
             or self.participant
             or self.memberships
             or self.runs

@@ -25,6 +25,7 @@ from storage.records import (
     Broadcast,
     Challenge,
     Changes,
+    Checkin,
     Cohort,
     Membership,
     OutboxRow,
@@ -47,7 +48,7 @@ RUN_COLUMNS = (
     "id, participant_id, flow_id, flow_version, step, status, data, started_at, updated_at, "
     "completed_at"
 )
-COHORT_COLUMNS = "id, code, name, locale, created_at, starts, ends, timezone"
+COHORT_COLUMNS = "id, code, name, locale, created_at, starts, ends, timezone, checkin_days"
 OUTBOX_CLAIM_COLUMNS = (
     "id, channel, address, participant_id, payload, priority, attempts, erase_after_send"
 )
@@ -119,7 +120,95 @@ def cohort_from_row(row: Row) -> Cohort:
         starts=date.fromisoformat(row[5]) if row[5] else None,
         ends=date.fromisoformat(row[6]) if row[6] else None,
         timezone=row[7],
+        checkin_days=tuple(load_json(row[8])) if row[8] is not None else None,
     )
+
+
+def cohort_params(c: Cohort) -> tuple[Any, ...]:
+    """Parameters of the cohort insert, in `COHORT_COLUMNS` order."""
+    return (
+        c.id,
+        c.code,
+        c.name,
+        c.locale,
+        dump_time(c.created_at),
+        c.starts.isoformat() if c.starts else None,
+        c.ends.isoformat() if c.ends else None,
+        c.timezone,
+        dump_json(list(c.checkin_days)) if c.checkin_days is not None else None,
+    )
+
+
+CHECKIN_COLUMNS = (
+    "id, participant_id, cohort_id, offset_days, due_at, status, next_at, nudges, run_id, "
+    "sent_at, answered_at"
+)
+
+
+def checkin_from_row(row: Row) -> Checkin:
+    """Decode the check-in columns, in `CHECKIN_COLUMNS` order."""
+    return Checkin(
+        id=row[0],
+        participant_id=row[1],
+        cohort_id=row[2],
+        offset_days=int(row[3]),
+        due_at=need_time(row[4]),
+        status=row[5],
+        next_at=load_time(row[6]),
+        nudges=int(row[7]),
+        run_id=row[8],
+        sent_at=load_time(row[9]),
+        answered_at=load_time(row[10]),
+    )
+
+
+def checkin_params(c: Checkin) -> tuple[Any, ...]:
+    """Parameters of a check-in insert, in `CHECKIN_COLUMNS` order."""
+    return (
+        c.id,
+        c.participant_id,
+        c.cohort_id,
+        c.offset_days,
+        dump_time(c.due_at),
+        c.status,
+        dump_time(c.next_at),
+        c.nudges,
+        c.run_id,
+        dump_time(c.sent_at),
+        dump_time(c.answered_at),
+    )
+
+
+def checkin_statements(rows: Sequence[Checkin]) -> list[Statement]:
+    """Statements that write check-ins' new state (and let go of their claims)."""
+    return [
+        (
+            _UPDATE_CHECKIN,
+            (
+                ck.status,
+                dump_time(ck.next_at),
+                ck.nudges,
+                ck.run_id,
+                dump_time(ck.sent_at),
+                dump_time(ck.answered_at),
+                ck.id,
+            ),
+        )
+        for ck in rows
+    ]
+
+
+# A replanned round moves only rows still waiting to start that no scheduler holds right now,
+# so a check-in being started as the plan changes is neither lost nor started twice.
+PLAN_CHECKIN_SQL = (
+    f"INSERT INTO checkins ({CHECKIN_COLUMNS}) VALUES ({', '.join('?' * 11)}) "
+    "ON CONFLICT (participant_id, cohort_id, offset_days) DO UPDATE SET "
+    "due_at = excluded.due_at, next_at = excluded.next_at "
+    "WHERE checkins.status = 'planned' AND checkins.lease_until IS NULL"
+)
+ACTION_UPDATE_COLUMNS = (
+    "action_id, participant_id, checkin_id, status, note, evidence, target_month, created_at"
+)
 
 
 def membership_from_row(row: Row) -> Membership:
@@ -473,6 +562,22 @@ def change_statements(changes: Changes, now: datetime) -> list[Statement]:
             stamp,
         )
         out.append((_INSERT_SCHEDULED, params))
+    out.extend(checkin_statements(changes.checkins))
+    for u in changes.progress:
+        params = (
+            u.action_id,
+            u.participant_id,
+            u.checkin_id,
+            u.status,
+            u.note,
+            u.evidence,
+            u.target_month,
+            dump_time(u.created_at),
+        )
+        out.append((_INSERT_ACTION_UPDATE, params))
+        out.append((_PROGRESS_ACTION, (u.status, u.target_month, stamp, u.action_id)))
+    if changes.drop_held and changes.participant is not None:
+        out.append((DROP_HELD_SQL, (changes.participant.channel, changes.participant.address)))
     for entry in changes.audit:
         params = (dump_time(entry.at), entry.actor, entry.action, dump_json(entry.detail))
         out.append((_INSERT_AUDIT, params))
@@ -512,6 +617,22 @@ _INSERT_SCHEDULED = (
     "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
 )
 _INSERT_AUDIT = "INSERT INTO audit_log (at, actor, action, detail) VALUES (?, ?, ?, ?)"
+_UPDATE_CHECKIN = (
+    "UPDATE checkins SET status = ?, next_at = ?, nudges = ?, run_id = ?, sent_at = ?, "
+    "answered_at = ?, lease_until = NULL WHERE id = ?"
+)
+_INSERT_ACTION_UPDATE = (
+    f"INSERT INTO action_updates ({ACTION_UPDATE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_PROGRESS_ACTION = (
+    "UPDATE actions SET status = ?, target_month = COALESCE(?, target_month), updated_at = ? "
+    "WHERE id = ?"
+)
+# Held messages are dropped before this commit's own outbox rows are inserted (it comes first).
+DROP_HELD_SQL = (
+    "UPDATE outbox SET status = 'superseded', lease_until = NULL "
+    "WHERE channel = ? AND address = ? AND status = 'held'"
+)
 
 
 def broadcast_params(b: Broadcast) -> tuple[Any, ...]:
@@ -594,6 +715,8 @@ _STATEMENT_ORDER = (
     _INSERT_CHALLENGE,
     _UPSERT_VOTE,
     _INSERT_SOLUTION,
+    _INSERT_ACTION_UPDATE,
+    _PROGRESS_ACTION,
     *_FORGET,
     *_ERASE,
     _INSERT_OUTBOX,

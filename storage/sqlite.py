@@ -32,15 +32,18 @@ from storage.codec import dump_json, dump_time, load_json, load_time, need_time
 from storage.locks import KeyedLock
 from storage.messages import Outbound
 from storage.records import (
+    ActionProgress,
     Answer,
     AssessmentResult,
     AuditEntry,
     Broadcast,
     Challenge,
     Changes,
+    Checkin,
     Cohort,
     Conversation,
     Delivery,
+    DueCheckin,
     DueStart,
     Invite,
     Membership,
@@ -56,13 +59,16 @@ from storage.records import (
 )
 from storage.sql import (
     ACTION_COLUMNS,
+    ACTION_UPDATE_COLUMNS,
     ANSWER_COLUMNS,
     BROADCAST_COLUMNS,
     CHALLENGE_COLUMNS,
+    CHECKIN_COLUMNS,
     COHORT_COLUMNS,
     CONVERSATION_SQL,
     OUTBOX_CLAIM_COLUMNS,
     PARTICIPANT_COLUMNS,
+    PLAN_CHECKIN_SQL,
     RESULT_COLUMNS,
     RUN_COLUMNS,
     SOLUTION_COLUMNS,
@@ -74,7 +80,11 @@ from storage.sql import (
     broadcast_from_row,
     challenge_from_row,
     change_statements,
+    checkin_from_row,
+    checkin_params,
+    checkin_statements,
     cohort_from_row,
+    cohort_params,
     conversation_rows,
     group_statements,
     membership_from_row,
@@ -451,17 +461,8 @@ class SQLiteStore(Store):
         def insert(conn: sqlite3.Connection) -> None:
             try:
                 conn.execute(
-                    f"INSERT INTO cohorts ({COHORT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        cohort.id,
-                        cohort.code,
-                        cohort.name,
-                        cohort.locale,
-                        dump_time(cohort.created_at),
-                        cohort.starts.isoformat() if cohort.starts else None,
-                        cohort.ends.isoformat() if cohort.ends else None,
-                        cohort.timezone,
-                    ),
+                    f"INSERT INTO cohorts ({COHORT_COLUMNS}) VALUES ({', '.join('?' * 9)})",
+                    cohort_params(cohort),
                 )
             except sqlite3.IntegrityError as exc:
                 raise DuplicateError(f"a cohort with code {cohort.code!r} exists") from exc
@@ -774,6 +775,143 @@ class SQLiteStore(Store):
                     for row_id in ids
                 ]
             )
+
+    # -- check-ins ------------------------------------------------------------------------------
+
+    @override
+    async def save_checkin_plan(self, cohort: Cohort, rows: Sequence[Checkin]) -> None:
+        planned = sorted({row.offset_days for row in rows})
+        marks = ", ".join("?" * len(planned)) or "NULL"
+        plan = None if cohort.checkin_days is None else dump_json(list(cohort.checkin_days))
+        ends = cohort.ends.isoformat() if cohort.ends else None
+        statements: list[Statement] = [
+            ("UPDATE cohorts SET ends = ?, checkin_days = ? WHERE id = ?", (ends, plan, cohort.id)),
+            # Rounds dropped from the plan are cancelled where they have not started yet.
+            (
+                "UPDATE checkins SET status = 'cancelled', next_at = NULL "
+                "WHERE cohort_id = ? AND status = 'planned' AND lease_until IS NULL "
+                f"AND offset_days NOT IN ({marks})",
+                (cohort.id, *planned),
+            ),
+        ]
+        statements += [(PLAN_CHECKIN_SQL, checkin_params(row)) for row in rows]
+        await self._w.statements(statements)
+
+    @override
+    async def cohorts_to_plan(self) -> list[str]:
+        rows = await self._fetchall(
+            "SELECT DISTINCT m.cohort_id FROM memberships m JOIN cohorts c ON c.id = m.cohort_id "
+            "WHERE c.ends IS NOT NULL AND COALESCE(c.checkin_days, '') != '[]' "
+            "AND NOT EXISTS (SELECT 1 FROM checkins k WHERE k.participant_id = m.participant_id "
+            "AND k.cohort_id = m.cohort_id)"
+        )
+        return [str(row[0]) for row in rows]
+
+    @override
+    async def claim_checkins(
+        self, now: datetime, limit: int, lease_seconds: float
+    ) -> list[DueCheckin]:
+        stamp = dump_time(now)
+        lease = dump_time(now + timedelta(seconds=lease_seconds))
+        columns = ", ".join(f"k.{c.strip()}" for c in CHECKIN_COLUMNS.split(","))
+
+        def claim(conn: sqlite3.Connection) -> list[DueCheckin]:
+            ids = [
+                row[0]
+                for row in conn.execute(
+                    "UPDATE checkins SET lease_until = ? WHERE id IN (SELECT id FROM checkins "
+                    "WHERE next_at <= ? AND (lease_until IS NULL OR lease_until < ?) "
+                    "ORDER BY next_at, id LIMIT ?) RETURNING id",
+                    (lease, stamp, stamp, limit),
+                ).fetchall()
+            ]
+            if not ids:
+                return []
+            rows = conn.execute(
+                f"SELECT {columns}, p.channel, p.address, p.country, c.timezone "
+                "FROM checkins k JOIN participants p ON p.id = k.participant_id "
+                "JOIN cohorts c ON c.id = k.cohort_id "
+                f"WHERE k.id IN ({', '.join('?' * len(ids))}) ORDER BY k.next_at, k.id",
+                ids,
+            ).fetchall()
+            width = len(CHECKIN_COLUMNS.split(","))
+            return [
+                DueCheckin(
+                    checkin_from_row(r[:width]), r[width], r[width + 1], r[width + 2], r[width + 3]
+                )
+                for r in rows
+            ]
+
+        claimed: list[DueCheckin] = await self._w.job(claim)
+        return claimed
+
+    @override
+    async def checkin(self, checkin_id: str) -> Checkin | None:
+        found = await self._decoded(
+            checkin_from_row,
+            f"SELECT {CHECKIN_COLUMNS} FROM checkins WHERE id = ?",
+            (checkin_id,),
+        )
+        return found[0] if found else None
+
+    @override
+    async def update_checkins(self, rows: Sequence[Checkin]) -> None:
+        if rows:
+            await self._w.statements(checkin_statements(rows))
+
+    @override
+    async def checkins(
+        self, *, cohort_id: str | None = None, participant_id: str | None = None
+    ) -> list[Checkin]:
+        column, value = (
+            ("cohort_id", cohort_id) if cohort_id else ("participant_id", participant_id)
+        )
+        return await self._decoded(
+            checkin_from_row,
+            f"SELECT {CHECKIN_COLUMNS} FROM checkins WHERE {column} = ? "
+            "ORDER BY offset_days, due_at, id",
+            (value,),
+        )
+
+    @override
+    async def action_updates(
+        self, *, cohort_id: str | None = None, participant_id: str | None = None
+    ) -> list[ActionProgress]:
+        columns = ", ".join(f"u.{c.strip()}" for c in ACTION_UPDATE_COLUMNS.split(","))
+        where = (
+            "u.participant_id IN (SELECT participant_id FROM memberships WHERE cohort_id = ?)"
+            if cohort_id is not None
+            else "u.participant_id = ?"
+        )
+        value = cohort_id if cohort_id is not None else participant_id
+        rows = await self._fetchall(
+            f"SELECT {columns} FROM action_updates u WHERE {where} ORDER BY u.created_at, u.id",
+            (value,),
+        )
+        return [
+            ActionProgress(
+                action_id=r[0],
+                participant_id=r[1],
+                checkin_id=r[2],
+                status=r[3],
+                note=r[4],
+                evidence=r[5],
+                target_month=r[6],
+                created_at=need_time(r[7]),
+            )
+            for r in rows
+        ]
+
+    @override
+    async def cohort_actions(self, cohort_id: str) -> list[PlanAction]:
+        columns = ", ".join(f"a.{c.strip()}" for c in ACTION_COLUMNS.split(","))
+        return await self._decoded(
+            action_from_row,
+            f"SELECT {columns} FROM actions a JOIN memberships m "
+            "ON m.participant_id = a.participant_id WHERE m.cohort_id = ? "
+            "ORDER BY m.joined_at, a.participant_id, a.position",
+            (cohort_id,),
+        )
 
     @override
     async def put_media(self, token: str, content_type: str, body: bytes, now: datetime) -> None:

@@ -97,6 +97,46 @@ FLOWS: dict[str, dict[str, tuple[list[str], str]]] = {
             "Seu plano de ação:",
         ),
     },
+    # The scheduler starts check-ins; /progress runs the same flow for one action at any time.
+    "checkin": {
+        "es": (
+            [
+                "Mi plan de acción",
+                "Ventanilla única",
+                "1",
+                "Secretaría",
+                "Mapear trámites",
+                "03/2027",
+                "Tiempo de respuesta",
+                "no",
+                "Confirmar mi plan",
+                "/progress",
+                "1",
+                "Avance sustancial",
+                "Ya hay un piloto en dos barrios",
+                "municipio.gob.pe/ventanilla",
+            ],
+            "Desde el último seguimiento: 1 avanzó.",
+        ),
+        "pt": (
+            [
+                "Meu plano de ação",
+                "Balcão único",
+                "1",
+                "Secretaria",
+                "Mapear serviços",
+                "03/2027",
+                "Tempo de resposta",
+                "não",
+                "Confirmar meu plano",
+                "/progress",
+                "1",
+                "Bloqueada",
+                "Falta o acordo da câmara",
+            ],
+            "Desde o último acompanhamento: 1 bloqueada.",
+        ),
+    },
     "prioritization": {
         "es": (
             ["Barreras para la implementación", "Falta de presupuesto", "no"],

@@ -33,6 +33,11 @@ class MemorySender(ChannelSender):
         """Return and forget the messages sent to an address so far."""
         return self.sent.pop(address, [])
 
+    def take_all(self) -> dict[str, list[Outbound]]:
+        """Return and forget everything sent so far, by address."""
+        sent, self.sent = dict(self.sent), defaultdict(list)
+        return sent
+
     async def wait(self, address: str) -> None:
         """Wait until at least one message for the address is waiting to be taken."""
         if self.sent.get(address):

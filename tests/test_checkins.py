@@ -1,0 +1,189 @@
+"""Check-ins: planned per workshop, walked action by action, nudged, recorded in the roadmap."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
+from zoneinfo import ZoneInfo
+
+from bot.checkins import plan_cohort
+from bot.send_window import SchedulePolicy
+from storage import Changes, Cohort, ParticipantKey, PlanAction
+from tests.support import CHANNEL, Harness, Person
+
+ENDS = date(2026, 3, 6)  # a Friday; the harness clock starts on Monday 2 March 2026
+
+
+async def with_plan(h: Harness, person: Person, *titles: str, target: str = "2026-04") -> str:
+    """Give an onboarded person an action plan straight in the store."""
+    p = await h.app.store.participant(ParticipantKey(CHANNEL, person.address))
+    assert p is not None
+    now = h.clock.now()
+    actions = [
+        PlanAction(
+            f"{p.id}-{n}", p.id, "plan", n, title, 11, "Obras", "Paso", target, "Ind", now, now
+        )
+        for n, title in enumerate(titles)
+    ]
+    async with h.app.store.conversation(p.key, None) as session:
+        await session.commit(Changes(actions=actions))
+    return p.id
+
+
+async def workshop(
+    h: Harness, days: tuple[int, ...] | None = None, tz: str | None = None
+) -> Cohort:
+    cohort = replace(await h.create_cohort(), ends=ENDS, checkin_days=days, timezone=tz)
+    await h.app.store.save_checkin_plan(cohort, [])
+    return cohort
+
+
+async def due_now(h: Harness) -> None:
+    await h.app.scheduler.checkins_once()
+    await h.app.sender.drain()
+
+
+def statuses(h: Harness) -> list[tuple[int, str, int]]:
+    with sqlite3.connect(h.app.store.path) as conn:  # type: ignore[attr-defined]
+        return list(
+            conn.execute("SELECT offset_days, status, nudges FROM checkins ORDER BY offset_days")
+        )
+
+
+async def test_a_checkin_walks_each_action_and_updates_the_roadmap(h: Harness) -> None:
+    cohort = await workshop(h, days=(14,))
+    ana = h.person()
+    await ana.onboard("ODS2026")
+    await with_plan(h, ana, "Ventanilla única", "Presupuesto participativo")
+    policy = SchedulePolicy()
+    assert await plan_cohort(h.app.store, cohort, policy.window, policy.default_zone) == 1
+    await due_now(h)
+    assert h.sender.take("ana") == []  # not due yet
+    # 20 March, 10:00 in Ecuador (her country) is 15:00 UTC.
+    h.clock.current = datetime(2026, 3, 20, 15, 0, tzinfo=UTC)
+    await due_now(h)
+    (message,) = h.sender.take("ana")
+    assert "Hola Ana" in message.text
+    assert "Acción 1 de 2: “Ventanilla única”" in message.text
+    assert [c.label for c in message.choices] == [
+        "No iniciada",
+        "Iniciada",
+        "Avance sustancial",
+        "Completada",
+        "Bloqueada",
+        "Abandonada",
+    ]
+    assert statuses(h) == [(14, "sent", 0)]
+    ana.last = [message]
+    assert "¿Qué pasó desde la última vez?" in await ana.send(choice=ana.choice_id("Completada"))
+    assert "enlace" in await ana.send("Ya funciona en línea")
+    assert "Envíe un enlace web" in await ana.send("no tengo 🙂")
+    reply = await ana.send("municipio.gob.ec/ventanilla")
+    assert "Acción 2 de 2: “Presupuesto participativo”" in reply
+    assert "¿Qué lo está bloqueando?" in await ana.send("Bloqueada")
+    # Its target (April 2026) has not passed yet, so no new month is asked.
+    assert "surgido una nueva acción" in await ana.send("Falta el acuerdo del concejo")
+    assert "¿Cuál es la nueva acción?" in await ana.send("sí")
+    await ana.send("Gobierno abierto")
+    await ana.send("ODS 16")
+    await ana.send("Secretaría General")
+    assert "¿Quiere agregar otra acción nueva?" in await ana.send("junio 2026")
+    done = await ana.send("no")
+    assert "¡Gracias, Ana! Su hoja de ruta está al día." in done
+    assert "Estado: Completada" in done
+    assert "Estado: Bloqueada" in done
+    assert "3. Gobierno abierto" in done
+    assert "1 completada, 1 bloqueada, 1 acción nueva" in done
+    assert statuses(h) == [(14, "answered", 0)]
+    roadmap = await ana.send("/roadmap")
+    assert roadmap.count("Estado:") == 3
+    p = await h.app.store.participant(ParticipantKey(CHANNEL, "ana"))
+    assert p is not None
+    updates = await h.app.store.action_updates(participant_id=p.id)
+    assert [(u.status, u.note, u.evidence) for u in updates] == [
+        ("completed", "Ya funciona en línea", "https://municipio.gob.ec/ventanilla"),
+        ("blocked", "Falta el acuerdo del concejo", None),
+    ]
+    # Nothing more comes: no nudge for an answered check-in.
+    h.clock.advance(days=30)
+    await due_now(h)
+    assert h.sender.take("ana") == []
+
+
+async def join(h: Harness, address: str, country: str, name: str) -> Person:
+    """Onboard a person from a country into the workshop ODS2026."""
+    person = h.person(address)
+    await person.open()
+    for answer in ("1", "sí", name, "Cuenca", country, "3", "ODS2026"):
+        await person.send(answer)
+    return person
+
+
+ZONES = {"México": ZoneInfo("America/Mexico_City"), "Brasil": ZoneInfo("America/Sao_Paulo")}
+START, NUDGE, LAST = "Es momento de un breve seguimiento", "sigue esperando", "último recordatorio"
+
+
+def inside_window(at: datetime, zone: ZoneInfo) -> bool:
+    local = at.astimezone(zone)
+    return local.weekday() < 5 and 9 <= local.hour < 19
+
+
+async def test_two_hundred_days_of_checkins_for_fifty_people_in_two_time_zones(
+    h: Harness,
+) -> None:
+    await workshop(h)  # the default plan: 14, 30, 90 and 180 days after 6 March
+    people: dict[str, tuple[Person, str, str]] = {}
+    for n in range(50):
+        country = "México" if n % 2 else "Brasil"
+        # Every fifth person opts out; the others answer at once, after a nudge, or never.
+        kind = ("stopped", "silent", "late", "prompt", "prompt")[n % 5]
+        person = await join(h, f"p{n}", country, f"P{n}")
+        await with_plan(h, person, f"Acción {n}", target="2027-06")
+        if kind == "stopped":
+            await person.send("/stop")
+        people[person.address] = (person, country, kind)
+    h.sender.take_all()
+    started: dict[str, list[tuple[datetime, str]]] = {a: [] for a in people}
+    end = h.clock.now() + timedelta(days=200)
+    while h.clock.now() < end:
+        h.clock.advance(minutes=53)  # odd steps: the scheduler wakes at no particular minute
+        await due_now(h)
+        for address, messages in h.sender.take_all().items():
+            person, country, kind = people[address]
+            for message in messages:
+                text = message.text
+                what = START if START in text else NUDGE if NUDGE in text else LAST
+                assert what in text, text
+                started[address].append((h.clock.now(), what))
+                assert inside_window(h.clock.now(), ZONES[country]), (address, h.clock.now())
+                if (kind == "prompt" and what == START) or (kind == "late" and what == NUDGE):
+                    for answer in ("2", "-", "-", "no"):
+                        await person.send(answer)
+    for address, (_, _, kind) in people.items():
+        events = started[address]
+        kinds = [what for _, what in events]
+        if kind == "stopped":
+            assert events == []
+            continue
+        assert kinds.count(START) == 4, (address, kinds)
+        expected = {"prompt": [START], "late": [START, NUDGE], "silent": [START, NUDGE, LAST]}
+        assert kinds == expected[kind] * 4, (address, kinds)
+        for (a, first), (b, second) in pairwise(events):
+            if (first, second) == (START, NUDGE):
+                assert timedelta(days=3) <= b - a < timedelta(days=6)  # + a weekend at most
+            if (first, second) == (NUDGE, LAST):
+                assert timedelta(days=4) <= b - a < timedelta(days=7)
+    with sqlite3.connect(h.app.store.path) as conn:  # type: ignore[attr-defined]
+        rows = conn.execute(
+            "SELECT p.address, k.status, COUNT(*) FROM checkins k "
+            "JOIN participants p ON p.id = k.participant_id GROUP BY p.address, k.status"
+        ).fetchall()
+    by_kind = {
+        "stopped": "skipped",
+        "silent": "unanswered",
+        "late": "answered",
+        "prompt": "answered",
+    }
+    assert sorted(rows) == sorted((a, by_kind[k], 4) for a, (_, _, k) in people.items())
