@@ -91,6 +91,47 @@ def scores_chart(
     return buffer.getvalue()
 
 
+# Not started, started, substantial, completed: light to dark green; blocked red, dropped grey.
+_STATUS_COLOURS = ("#d9e8df", "#8fc1a5", "#3f9a70", "#1f5c44", "#c0392b", "#9e9e9e")
+
+
+def status_chart(
+    title: str, rows: Sequence[str], counts: Sequence[Sequence[int]], legend: Sequence[str]
+) -> bytes:
+    """Draw one 100 % bar per row, split by status, with each part's count written on it."""
+    regular, small, bold = font(15), font(13), font(17, bold=True)
+    width, row_height, top = 770, 42, 54
+    legend_rows = -(-len(legend) // 3)
+    height = top + row_height * len(rows) + 16 + 24 * legend_rows
+    image = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    draw.text((width // 2, 18), fit_text(draw, title, bold, width - 40), _INK, bold, "mt")
+    left, right = 150, width - 40
+    for row, (label, parts) in enumerate(zip(rows, counts, strict=True)):
+        middle = top + row * row_height + row_height // 2
+        draw.text(
+            (left - 10, middle), fit_text(draw, label, regular, left - 20), _INK, regular, "rm"
+        )
+        total, x = sum(parts), float(left)
+        for n, colour in zip(parts, _STATUS_COLOURS, strict=False):
+            if not n or not total:
+                continue
+            end = x + (right - left) * n / total
+            draw.rectangle((round(x), middle - 14, round(end), middle + 14), fill=colour)
+            if end - x > 22:
+                ink = "white" if colour in _STATUS_COLOURS[2:5] else _INK
+                draw.text(((x + end) / 2, middle), str(n), ink, small, "mm")
+            x = end
+    for n, (text, colour) in enumerate(zip(legend, _STATUS_COLOURS, strict=False)):
+        cx = left + (n % 3) * 200
+        cy = top + row_height * len(rows) + 16 + 24 * (n // 3)
+        draw.rectangle((cx, cy, cx + 12, cy + 12), fill=colour, outline=_GRID)
+        draw.text((cx + 18, cy + 6), fit_text(draw, text, small, 175), _INK, small, "lm")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", compress_level=3)
+    return buffer.getvalue()
+
+
 def impact_effort_chart(points: Sequence[tuple[str, int, int]], labels: Mapping[str, str]) -> bytes:
     """Draw proposals on the impact/effort 2×2: quick wins are high impact, low effort."""
     from matplotlib.figure import Figure

@@ -7,6 +7,7 @@ import getpass
 import sys
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -21,8 +22,8 @@ from flows.errors import FlowErrors
 from flows.loader import load_flow_file
 from flows.machine import CompiledFlow
 from flows.registry import FlowRegistry, library_path
-from i18n import CatalogError
-from storage import Cohort, DuplicateError, ParticipantKey, open_store
+from i18n import CatalogError, translator
+from storage import Cohort, DuplicateError, ParticipantKey, Store, open_store
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -77,6 +78,14 @@ def build_parser() -> argparse.ArgumentParser:
     cohort_sub.add_parser("list", parents=[common], help="list workshops")
     show = cohort_sub.add_parser("show", parents=[common], help="a workshop and its members")
     show.add_argument("code")
+    checkins = cohort_sub.add_parser(
+        "checkins", parents=[common], help="show or change a workshop's check-in plan"
+    )
+    checkins.add_argument("code")
+    checkins.add_argument(
+        "--at", help="days after the workshop's end, e.g. 30,90,180 (or none); default 14,30,90,180"
+    )
+    checkins.add_argument("--ends", type=date.fromisoformat, help="the workshop's last day")
     poster = cohort_sub.add_parser(
         "poster", parents=[common], help="printable join poster (PNG and PDF) with QR codes"
     )
@@ -333,6 +342,8 @@ async def _cohort(args: argparse.Namespace, url: str, settings: Settings) -> int
                 return 1
             if args.cohort_command == "show":
                 print(await describe_cohort(store, found))
+            elif args.cohort_command == "checkins":
+                return await _checkins(store, found, args, settings)
             else:
                 return write_poster(found, settings, args.out)
     finally:
@@ -340,10 +351,33 @@ async def _cohort(args: argparse.Namespace, url: str, settings: Settings) -> int
     return 0
 
 
+async def _checkins(
+    store: Store, cohort: Cohort, args: argparse.Namespace, settings: Settings
+) -> int:
+    from bot.checkin_report import cohort_report, report_text
+    from bot.checkins import parse_days, plan_cohort
+
+    if args.at is not None or args.ends is not None:
+        try:
+            days = parse_days(args.at) if args.at is not None else cohort.checkin_days
+        except ValueError as exc:
+            print(f"minga: {exc}", file=sys.stderr)
+            return 2
+        cohort = replace(cohort, checkin_days=days, ends=args.ends or cohort.ends)
+        policy = settings.schedule_policy()
+        planned = await plan_cohort(store, cohort, policy.window, policy.default_zone)
+        print(f"{cohort.code}: {planned} check-ins planned")
+    if cohort.ends is None:
+        print(
+            f"minga: {cohort.code} has no end date; set it with --ends YYYY-MM-DD", file=sys.stderr
+        )
+    print(report_text(await cohort_report(store, cohort), cohort, translator(cohort.locale)))
+    return 0
+
+
 async def _prioritization(args: argparse.Namespace, url: str, settings: Settings) -> int:
     from bot.charts import impact_effort_chart
     from bot.rounds import RoundError, move_phase, summary
-    from i18n import translator
 
     clock = SystemClock()
     store = await open_store(url, clock.now)

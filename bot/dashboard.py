@@ -8,21 +8,27 @@ participant typed is shown as text. Labels are in the workshop's language.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 from collections import Counter
+from dataclasses import replace
+from datetime import date
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from bot.app import App
+from bot.checkin_report import cohort_report, report_chart
+from bot.checkins import parse_days, plan_cohort, plan_days
 from bot.cohorts import poster_for
 from bot.config import Settings
 from bot.export import export_cohort
 from bot.rounds import standing
+from flows.checkin import status_label
 from flows.scoring import MIN_GROUP_SIZE, Scores, cohort_average
 from i18n import Translator, translator
 from storage import Cohort
@@ -156,12 +162,67 @@ def dashboard_routes(settings: Settings) -> list[Route]:
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
 
+    async def checkin_chart(request: Request) -> Response:
+        found = await workshop(request)
+        if isinstance(found, Response):
+            return found
+        app, cohort = found
+        report = await cohort_report(app.store, cohort)
+        png = await asyncio.to_thread(report_chart, report, translator(cohort.locale))
+        if png is None:
+            return HTMLResponse("no check-in answers yet", status_code=404)
+        return Response(png, media_type="image/png")
+
+    async def checkin_form(request: Request) -> Response:
+        found = await workshop(request)
+        if isinstance(found, Response):
+            return found
+        _, cohort = found
+        tr = translator(cohort.locale)
+        return _page(
+            "checkins.html",
+            tr,
+            title=tr.gettext("Check-in plan of {workshop}").format(workshop=cohort.name),
+            refresh=None,  # not while someone types
+            back=f"/dashboard/{cohort.code}",
+            cohort=cohort,
+            checkin_days=", ".join(str(d) for d in plan_days(cohort)),
+        )
+
+    async def checkin_plan(request: Request) -> Response:
+        """Change a workshop's end date and check-in days, and replan who has not had them."""
+        found = await workshop(request)
+        if isinstance(found, Response):
+            return found
+        app, cohort = found
+        form = await request.form()
+        try:
+            days = parse_days(str(form.get("days", "")))
+            ends_text = str(form.get("ends", "")).strip()
+            ends = date.fromisoformat(ends_text) if ends_text else cohort.ends
+        except ValueError:
+            tr = translator(cohort.locale)
+            return PlainTextResponse(
+                tr.gettext(
+                    "Check-in days are whole days after the workshop's end, like 14, 30, 90, 180; "
+                    "the end date is written like 2026-03-06."
+                ),
+                status_code=400,
+            )
+        policy = settings.schedule_policy()
+        changed = replace(cohort, ends=ends, checkin_days=days)
+        await plan_cohort(app.store, changed, policy.window, policy.default_zone)
+        return RedirectResponse(f"/dashboard/{cohort.code}#checkins", status_code=303)
+
     return [
         Route("/dashboard/", cohorts, methods=["GET"]),
         Route("/dashboard/login", login, methods=["POST"]),
         Route("/dashboard/{code}", cohort_page, methods=["GET"]),
         Route("/dashboard/{code}/poster.png", poster, methods=["GET"]),
         Route("/dashboard/{code}/export.{kind:str}", export, methods=["GET"]),
+        Route("/dashboard/{code}/checkins.png", checkin_chart, methods=["GET"]),
+        Route("/dashboard/{code}/checkins", checkin_form, methods=["GET"]),
+        Route("/dashboard/{code}/checkins", checkin_plan, methods=["POST"]),
     ]
 
 
@@ -186,12 +247,10 @@ async def _cohort_context(app: App, cohort: Cohort, tr: Translator) -> dict[str,
         assessments.append(block)
     now = await standing(store, cohort.id)
     ranking = [(n, r.challenge.text, r.points) for n, r in enumerate(now.ranking[:10], start=1)]
-    planners, actions, statuses = 0, 0, Counter[str]()
-    for person, _ in members:
-        plan = await store.actions(person.id)
-        planners += bool(plan)
-        actions += len(plan)
-        statuses.update(a.status for a in plan)
+    # One query for every member's plan (was one per member: 150 reads a refresh at 150).
+    plans = await store.cohort_actions(cohort.id)
+    planners, actions = len({a.participant_id for a in plans}), len(plans)
+    statuses = Counter(status_label(a.status, tr) for a in plans)
     broadcasts = []
     for b in await store.broadcasts(cohort.id):
         progress = await store.broadcast_progress(b.id)
@@ -221,4 +280,6 @@ async def _cohort_context(app: App, cohort: Cohort, tr: Translator) -> dict[str,
         "actions": actions,
         "action_status": sorted(statuses.items()),
         "broadcasts": broadcasts,
+        "checkins": await cohort_report(store, cohort),
+        "checkin_days": ", ".join(str(d) for d in plan_days(cohort)),
     }

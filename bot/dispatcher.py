@@ -199,7 +199,7 @@ class Dispatcher:
 
     async def _route(self, inbound: Inbound, work: Work) -> None:
         command = parse_command(inbound.text) if inbound.kind == "text" else None
-        facilitator = work.participant.key in self.facilitators or work.participant.facilitator
+        facilitator = self._is_facilitator(work.participant)
         if command is not None and command.name in FACILITATOR_COMMANDS:
             if facilitator:
                 await self.desk.command(command, work)
@@ -259,6 +259,9 @@ class Dispatcher:
         else:
             await self._menu_choice(inbound, work)
 
+    def _is_facilitator(self, person: Participant) -> bool:
+        return person.key in self.facilitators or person.facilitator
+
     def _greet(self, work: Work) -> None:
         p = work.participant
         if self._is_new(work):
@@ -293,7 +296,8 @@ class Dispatcher:
         person = work.participant
         if checkin is None or checkin.next_at is None or checkin.participant_id != person.id:
             return  # settled meanwhile (answered, replanned, erased)
-        if not person.open_to_messages:
+        if not person.open_to_messages or self._is_facilitator(person):
+            # Opted out or unreachable; or runs the workshop and has no roadmap to report.
             new = checkin.with_changes(status="skipped", next_at=None)
         elif checkin.status == "planned":
             actions = await self.store.actions(person.id)
@@ -647,8 +651,7 @@ class Dispatcher:
     def _help_text(self, work: Work) -> str:
         tr = work.tr
         lines = [self._participant_help(tr), tr.gettext("/table N – say which table you sit at")]
-        p = work.participant
-        if p.key in self.facilitators or p.facilitator:
+        if self._is_facilitator(work.participant):
             lines.append(
                 tr.gettext(
                     "For facilitators: /broadcast, /launch, /results, /status, /export, "

@@ -12,6 +12,7 @@ import io
 import json
 import zipfile
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from bot.rounds import standing
@@ -115,6 +116,34 @@ async def collect(store: Store, registry: FlowRegistry, cohort: Cohort) -> dict[
         ]
         for b in await store.broadcasts(cohort.id, limit=1000)
     ]
+    checkins = await store.checkins(cohort_id=cohort.id)
+    round_of = {c.id: c.offset_days for c in checkins}
+    titles = {a.id: a.title for a in await store.cohort_actions(cohort.id)}
+    rounds = [
+        [
+            ids.get(c.participant_id, "?"),
+            c.offset_days,
+            c.status,
+            c.due_at.isoformat(),
+            _when(c.sent_at),
+            _when(c.answered_at),
+            c.nudges,
+        ]
+        for c in checkins
+    ]
+    progress = [
+        [
+            ids.get(u.participant_id, "?"),
+            titles.get(u.action_id, ""),
+            u.status,
+            u.note,
+            u.evidence,
+            u.target_month,
+            round_of.get(u.checkin_id or "", ""),
+            u.created_at.isoformat(),
+        ]
+        for u in await store.action_updates(cohort_id=cohort.id)
+    ]
     return {
         "members": (
             [
@@ -149,7 +178,28 @@ async def collect(store: Store, registry: FlowRegistry, cohort: Cohort) -> dict[
         ),
         "ranking": (["place", "challenge", "points", "first_places"], ranking),
         "broadcasts": (["sent_at", "text", "audience", "recipients", "skipped"], broadcasts),
+        "checkins": (
+            ["participant", "day", "status", "due_at", "sent_at", "answered_at", "nudges"],
+            rounds,
+        ),
+        "progress": (
+            [
+                "participant",
+                "action",
+                "status",
+                "note",
+                "evidence",
+                "new_target",
+                "checkin_day",
+                "at",
+            ],
+            progress,
+        ),
     }
+
+
+def _when(value: datetime | None) -> str:
+    return value.isoformat() if value else ""
 
 
 def render(sheets: dict[str, Sheet]) -> Export:

@@ -17,6 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot.charts import scores_chart
+from bot.checkin_report import cohort_report, report_chart, report_text
 from bot.commands import Command
 from bot.export import export_cohort
 from bot.rounds import RoundError, move_phase, standing
@@ -274,6 +275,9 @@ class FacilitatorDesk:
                 + render_ranking(now.ranking, work.tr)
             )
             return
+        if flow.kind == "checkin":
+            await self._checkin_results(cohort, work)
+            return
         results = await self.store.cohort_results(cohort.id, flow_id)
         people = len({r.participant_id for r in results})
         header = work.tr.ngettext(
@@ -305,6 +309,14 @@ class FacilitatorDesk:
             you=work.tr.gettext("Workshop average"),
         )
         work.say(Outbound(title, image_png=png))
+
+    async def _checkin_results(self, cohort: Cohort, work: Work) -> None:
+        """Response per round, where the actions stand (with a chart), the top blockers."""
+        report = await cohort_report(self.store, cohort)
+        work.text(report_text(report, cohort, work.tr))
+        png = await asyncio.to_thread(report_chart, report, work.tr)
+        if png is not None:
+            work.say(Outbound(work.tr.gettext("Status of the actions"), image_png=png))
 
     async def _status(self, request: Request, work: Work) -> None:
         cohort = request.cohort

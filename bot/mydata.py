@@ -6,9 +6,10 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from flows.checkin import status_label
 from flows.registry import FlowRegistry
 from i18n import Translator
-from storage import Answer, Cohort, Membership, Participant, Run
+from storage import Answer, Checkin, Cohort, Membership, Participant, PlanAction, Run
 
 MAX_ANSWERS_IN_CHAT = 40
 
@@ -57,6 +58,20 @@ def describe(
             tr.ngettext("… and {n} earlier answer.", "… and {n} earlier answers.", hidden).format(
                 n=hidden
             )
+        )
+    actions: list[PlanAction] = record.get("actions", [])
+    if actions:
+        lines += ["", tr.gettext("Your action plan:")]
+        lines += [f"• {a.title}: {status_label(a.status, tr)}" for a in actions]
+    checkins: list[Checkin] = [c for c in record.get("checkins", []) if c.sent_at is not None]
+    if checkins:
+        answered = sum(1 for c in checkins if c.status == "answered")
+        lines.append(
+            tr.ngettext(
+                "{n} check-in received, {answered} answered; {reports} progress reports.",
+                "{n} check-ins received, {answered} answered; {reports} progress reports.",
+                len(checkins),
+            ).format(n=len(checkins), answered=answered, reports=len(record.get("progress", [])))
         )
     lines += ["", tr.gettext("To delete all of it, write /delete.")]
     return "\n".join(lines)

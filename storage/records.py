@@ -399,7 +399,7 @@ class Changes:
     scheduled: list[Scheduled] = field(default_factory=list)
     checkins: list[Checkin] = field(default_factory=list)
     progress: list[ActionProgress] = field(default_factory=list)
-    # A newer message Minga started replaces the ones held for this person (WhatsApp window).
+    # A check-in nudge replaces the check-in messages held for this person (WhatsApp window).
     drop_held: bool = False
 
     def is_empty(self) -> bool:

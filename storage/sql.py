@@ -628,10 +628,13 @@ _PROGRESS_ACTION = (
     "UPDATE actions SET status = ?, target_month = COALESCE(?, target_month), updated_at = ? "
     "WHERE id = ?"
 )
-# Held messages are dropped before this commit's own outbox rows are inserted (it comes first).
+# A nudge re-asks the pending check-in question, so the check-in messages still held for this
+# person (waiting for a tap on an earlier template) would only repeat it. Held broadcasts stay.
+# The key range is the 'checkin:' prefix, on the dedupe_key index.
 DROP_HELD_SQL = (
     "UPDATE outbox SET status = 'superseded', lease_until = NULL "
-    "WHERE channel = ? AND address = ? AND status = 'held'"
+    "WHERE channel = ? AND address = ? AND status = 'held' "
+    "AND dedupe_key >= 'checkin:' AND dedupe_key < 'checkin;'"
 )
 
 

@@ -6,12 +6,21 @@ import sqlite3
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import httpx
+import pytest
+
 from bot.checkins import plan_cohort
+from bot.cli import main
+from bot.config import Settings
+from bot.export import export_cohort
 from bot.send_window import SchedulePolicy
+from bot.web import create_app
 from storage import Changes, Cohort, ParticipantKey, PlanAction
-from tests.support import CHANNEL, Harness, Person
+from tests.fakes.telegram_api import serve_asgi
+from tests.support import CHANNEL, FakeClock, Harness, Person, harness
 
 ENDS = date(2026, 3, 6)  # a Friday; the harness clock starts on Monday 2 March 2026
 
@@ -187,3 +196,129 @@ async def test_two_hundred_days_of_checkins_for_fifty_people_in_two_time_zones(
         "prompt": "answered",
     }
     assert sorted(rows) == sorted((a, by_kind[k], 4) for a, (_, _, k) in people.items())
+
+
+async def test_the_facilitator_sees_response_statuses_and_blockers(tmp_path: Path) -> None:
+    db = tmp_path / "report.db"
+    async with harness(db, FakeClock(), facilitators=("fac",)) as h:
+        await workshop(h, days=(14,))
+        people = [await join(h, f"p{n}", "Ecuador", f"P{n}") for n in range(6)]
+        for person in people:
+            await with_plan(h, person, f"Acción de {person.address}")
+        await people[5].send("/stop")
+        fac = h.person("fac")
+        await fac.onboard("ODS2026", name="Facilitadora")
+        answers = {
+            "p0": ("4", "Listo", "-", "no"),
+            "p1": ("5", "Falta presupuesto", "no"),
+            "p2": ("5", "falta presupuesto.", "no"),
+        }
+        h.sender.take_all()
+        end = datetime(2026, 4, 10, tzinfo=UTC)
+        while h.clock.now() < end:
+            h.clock.advance(hours=1)
+            await due_now(h)
+            for address, messages in h.sender.take_all().items():
+                if any(START in m.text for m in messages):
+                    for text in answers.pop(address, ()):
+                        await people[int(address[1:])].send(text)
+        report = await fac.send("/results checkin ODS2026")
+        assert "Seguimientos de Taller ODS:" in report
+        # Five got it (the sixth opted out; the facilitator is not asked), three answered, two
+        # stayed silent through two nudges.
+        assert "• Día 14: respondieron 3 de 5 (60" in report
+        assert "2 no respondieron." in report
+        assert "Cómo están ahora las 6 acciones:" in report
+        assert "• Bloqueada: 2" in report
+        assert "• Completada: 1" in report
+        assert "Falta presupuesto (2)" in report  # the same words, counted together
+        assert any(m.image_png for m in fac.last)  # the chart
+        assert "comando es solo para" in await people[0].send("/results checkin ODS2026")
+        cohort = await h.app.store.cohort_by_code("ODS2026")
+        assert cohort is not None
+        data = await export_cohort(h.app.store, h.app.registry, cohort)
+        assert data.rows["checkins"] == 7  # six members and the facilitator
+        assert data.rows["progress"] == 3
+    settings = Settings(dashboard_token="t0k")
+    auth = {"Authorization": "Bearer t0k"}
+    async with (
+        serve_asgi(create_app(settings, f"sqlite:///{db}"), lifespan="on") as url,
+        httpx.AsyncClient(base_url=url, timeout=20) as http,
+    ):
+        page = (await http.get("/dashboard/ODS2026", headers=auth)).text
+        assert "Tasa de respuesta" in page
+        assert '<td>Día 14</td><td class="num">7</td><td class="num">5</td>' in page
+        assert "Falta presupuesto (2)" in page
+        chart = await http.get("/dashboard/ODS2026/checkins.png", headers=auth)
+        assert chart.headers["content-type"] == "image/png"
+        form = {"ends": "2026-03-06", "days": "14, 90"}
+        refused = await http.post("/dashboard/ODS2026/checkins", data=form)
+        assert refused.status_code == 401
+        bad = await http.post("/dashboard/ODS2026/checkins", data={"days": "treinta"}, headers=auth)
+        assert bad.status_code == 400
+        assert "días enteros" in bad.text
+        saved = await http.post("/dashboard/ODS2026/checkins", data=form, headers=auth)
+        assert saved.status_code == 303
+        page = (await http.get("/dashboard/ODS2026", headers=auth)).text
+        assert '<td>Día 90</td><td class="num">7</td><td class="num">0</td>' in page
+
+
+async def test_a_new_plan_moves_rounds_not_started_and_keeps_the_rest(h: Harness) -> None:
+    cohort = await workshop(h)
+    ana = await join(h, "ana", "Ecuador", "Ana")
+    await with_plan(h, ana, "Ventanilla única")
+    await due_now(h)  # the scheduler plans new members itself
+    assert [(d, s) for d, s, _ in statuses(h)] == [
+        (14, "planned"),
+        (30, "planned"),
+        (90, "planned"),
+        (180, "planned"),
+    ]
+    h.clock.current = datetime(2026, 3, 20, 15, 0, tzinfo=UTC)
+    await due_now(h)
+    policy = SchedulePolicy()
+    changed = replace(cohort, checkin_days=(14, 60))
+    await plan_cohort(h.app.store, changed, policy.window, policy.default_zone)
+    assert [(d, s) for d, s, _ in statuses(h)] == [
+        (14, "sent"),  # already under way: kept
+        (30, "cancelled"),
+        (60, "planned"),
+        (90, "cancelled"),
+        (180, "cancelled"),
+    ]
+
+
+async def test_stop_in_the_middle_of_a_checkin_ends_its_nudges(h: Harness) -> None:
+    await workshop(h, days=(14,))
+    ana = await join(h, "ana", "Ecuador", "Ana")
+    await with_plan(h, ana, "Ventanilla única")
+    h.clock.current = datetime(2026, 3, 20, 15, 0, tzinfo=UTC)
+    await due_now(h)
+    ana.last = h.sender.take("ana")
+    # A photo, and a button of a question already gone, change nothing and re-ask.
+    assert "Acción 1 de 1" in await ana.send(kind="media")
+    assert "pregunta anterior" in await ana.send(choice="zzzz1.3")
+    assert "Acción 1 de 1" in ana.last[0].text
+    await ana.send("/stop")
+    for _ in range(20):
+        h.clock.advance(days=1)
+        await due_now(h)
+    assert h.sender.take("ana") == []
+    assert statuses(h) == [(14, "skipped", 0)]
+
+
+def test_the_checkin_plan_from_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "c.db")
+    assert main(["cohort", "create", "--db", db, "--name", "Taller", "--code", "LIMA1"]) == 0
+    assert main(["cohort", "checkins", "--db", db, "LIMA1"]) == 0
+    assert "el taller todavía no tiene fecha de cierre" in capsys.readouterr().out
+    args = ["cohort", "checkins", "--db", db, "LIMA1", "--at", "30,90,180", "--ends", "2026-03-06"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "LIMA1: 0 check-ins planned" in out  # nobody joined yet
+    assert "• Día 30: planificado para 0 personas." in out
+    assert "• Día 180" in out
+    assert main(["cohort", "checkins", "--db", db, "LIMA1", "--at", "treinta"]) == 2
+    assert "whole days" in capsys.readouterr().err

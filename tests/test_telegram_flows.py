@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +13,14 @@ import httpx
 import pytest
 
 from bot.channels.pacing import SendPacer
+from bot.checkins import plan_cohort
 from bot.config import Settings
+from bot.send_window import SchedulePolicy
 from bot.telegram_poll import run_poll
 from bot.web import SECRET_HEADER, create_app
+from storage import Changes, Cohort, ParticipantKey, PlanAction
 from tests.fakes.telegram_api import FakeTelegram, buttons, serve_asgi, serve_fake
+from tests.support import FakeClock
 
 SECRET = "s3cr3t"
 Deliver = Callable[[], Awaitable[None]]
@@ -125,3 +131,79 @@ async def test_onboarding_and_an_assessment(
     assert words["result"] in results
     # Every tap was acknowledged (by the API when polling, in the webhook's answer otherwise).
     assert len(fake.answered) == 5 + 12  # language, consent, role, code, menu; 12 statements
+
+
+async def test_a_checkin_over_telegram_updates_the_roadmap(tmp_path: Path) -> None:
+    clock = FakeClock()
+    async with serve_fake() as (fake, api):
+        settings = Settings(
+            telegram_token="1:a", telegram_api_url=api, telegram_webhook_secret=SECRET
+        )
+        web = create_app(settings, f"sqlite:///{tmp_path}/tg.db", clock=clock, pacer=_fast())
+        async with (
+            serve_asgi(web, lifespan="on") as url,
+            httpx.AsyncClient(base_url=url, timeout=10) as http,
+        ):
+            app = web.state.app
+            chat = 4242
+            cohort = Cohort("c1", "ODS2026", "Taller", "es", clock.now(), ends=date(2026, 3, 6))
+            await app.store.create_cohort(cohort)
+
+            async def exchange(push: Callable[[], Any]) -> dict[str, Any]:
+                seen = len(fake.to(chat))
+                push()
+                update = fake.take_update()
+                response = await http.post(
+                    "/telegram/webhook", json=update, headers={SECRET_HEADER: SECRET}
+                )
+                assert response.status_code == 200
+                await fake.webhook_answered(response.json())
+                return await fake.reply(chat, seen)
+
+            def say(text: str) -> Callable[[], Any]:
+                return lambda: fake.says(chat, text, "es")
+
+            def tap(message: dict[str, Any], label: str) -> Callable[[], Any]:
+                return lambda: fake.taps(chat, buttons(message)[label], "es")
+
+            message = await exchange(say("/start ODS2026"))  # the deep link's payload
+            message = await exchange(tap(message, "Español"))
+            await exchange(tap(message, "Sí"))
+            await exchange(say("Ana"))
+            await exchange(say("Cusco"))
+            message = await exchange(say("Perú"))
+            await exchange(tap(message, "Otro"))
+            person = await app.store.participant(ParticipantKey("telegram", str(chat)))
+            assert person is not None
+            now = clock.now()
+            action = PlanAction("a1", person.id, "r", 0, "Mesa de partes digital", 16,
+                                "Secretaría", "Paso", "2026-01", "Ind", now, now)  # fmt: skip
+            async with app.store.conversation(person.key, None) as session:
+                await session.commit(Changes(actions=[action]))
+            policy = SchedulePolicy()
+            days = replace(cohort, checkin_days=(14,))
+            await plan_cohort(app.store, days, policy.window, policy.default_zone)
+            seen = len(fake.to(chat))
+            clock.current = datetime(2026, 3, 20, 15, 5, tzinfo=UTC)  # 10:05 in Lima
+            assert await app.scheduler.checkins_once() == 1
+            app.sender.wake()
+            message = await fake.reply(chat, seen)
+            assert "Acción 1 de 1: “Mesa de partes digital”" in message["text"]
+            assert len(buttons(message)) == 6
+            message = await exchange(tap(message, "Bloqueada"))
+            assert "¿Qué lo está bloqueando?" in message["text"]
+            # Its target (January 2026) has passed: a new month is asked.
+            message = await exchange(say("Falta la firma del alcalde"))
+            assert "Estaba prevista para enero de 2026" in message["text"]
+            message = await exchange(say("agosto 2026"))
+            summary = await exchange(tap(message, "No"))
+            assert "Estado: Bloqueada" in summary["text"]
+            assert "Meta: agosto de 2026" in summary["text"]
+            roadmap = await exchange(say("/roadmap"))
+            assert "Estado: Bloqueada" in roadmap["text"]
+            (update,) = await app.store.action_updates(participant_id=person.id)
+            assert (update.status, update.note, update.target_month) == (
+                "blocked",
+                "Falta la firma del alcalde",
+                "2026-08",
+            )

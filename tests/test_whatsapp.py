@@ -7,7 +7,8 @@ import asyncio
 import itertools
 import sqlite3
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +16,20 @@ import httpx
 import pytest
 from twilio.request_validator import RequestValidator
 
+from bot.checkins import plan_cohort
 from bot.config import Settings
 from bot.reminders import remind_once
+from bot.send_window import SchedulePolicy
 from bot.web import create_app
-from storage import PRIORITY_BULK, NewOutbound, Outbound
+from storage import (
+    PRIORITY_BULK,
+    Changes,
+    Cohort,
+    NewOutbound,
+    Outbound,
+    ParticipantKey,
+    PlanAction,
+)
 from tests.fakes.telegram_api import serve_asgi
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, serve_twilio
 from tests.support import FakeClock
@@ -113,6 +124,7 @@ async def wa(tmp_path: Path) -> AsyncIterator[WhatsApp]:
             public_url=PUBLIC,
             whatsapp_template_broadcast="HXbroadcast",
             whatsapp_template_flow="HXflow",
+            whatsapp_template_checkin="HXcheckin",
         )
         web = create_app(settings, f"sqlite:///{db}", clock=clock)
         async with (
@@ -330,3 +342,84 @@ async def test_no_reminder_when_not_in_a_flow_or_after_the_window(wa: WhatsApp) 
     app = wa.web.state.app
     wa.clock.advance(hours=23, minutes=10)
     assert await remind_once(app, "whatsapp") == 0
+
+
+async def _checkin_due(wa: WhatsApp) -> None:
+    """Ana, in a workshop that ended on 6 March, has one action and a check-in at day 14."""
+    app = wa.web.state.app
+    store = app.store
+    cohort = Cohort("c1", "ODS2026", "Taller ODS", "es", wa.clock.now(), ends=date(2026, 3, 6))
+    await store.create_cohort(cohort)
+    await wa.onboard(ANA)
+    await wa.exchange(ANA, "/start ODS2026")
+    person = await store.participant(ParticipantKey("whatsapp", ANA))
+    assert person is not None
+    now = wa.clock.now()
+    action = PlanAction("a1", person.id, "r", 0, "Ventanilla única", 11, "Obras", "Paso",
+                        "2026-09", "Ind", now, now)  # fmt: skip
+    async with store.conversation(person.key, None) as session:
+        await session.commit(Changes(actions=[action]))
+    policy = SchedulePolicy()
+    await plan_cohort(
+        store, replace(cohort, checkin_days=(14,)), policy.window, policy.default_zone
+    )
+    await wa.settled()
+
+
+async def test_a_checkin_outside_the_window_starts_with_its_template(wa: WhatsApp) -> None:
+    app = wa.web.state.app
+    await _checkin_due(wa)
+    seen = len(wa.fake.to(ANA))
+    # 20 March, 10:30 in Buenos Aires: two weeks after her last message, far outside the window.
+    wa.clock.current = datetime(2026, 3, 20, 13, 30, tzinfo=UTC)
+    assert await app.scheduler.checkins_once() == 1
+    app.sender.wake()
+    template = await wa.fake.message_for(ANA, seen)
+    assert template["ContentSid"] == "HXcheckin"
+    assert "Body" not in template
+    await wa.settled()
+    # Her tap on the template's quick reply ("Empezar") brings the check-in itself.
+    await wa.says(ANA, "Empezar", ButtonPayload="minga.continue", ButtonText="Empezar")
+    question = (await wa.fake.message_for(ANA, seen + 1))["Body"]
+    assert "Acción 1 de 1: “Ventanilla única”" in question
+    assert "4. Completada" in question
+    assert "¿Qué pasó" in await wa.exchange(ANA, "4")
+    assert "enlace" in await wa.exchange(ANA, "Ya atiende en línea")
+    assert "nueva acción" in await wa.exchange(ANA, "omitir")
+    summary = await wa.exchange(ANA, "no")
+    assert "Estado: Completada" in summary
+    assert "Estado: Completada" in await wa.exchange(ANA, "/roadmap")
+    assert wa.query("SELECT status FROM checkins") == [("answered",)]
+    assert wa.query("SELECT status FROM actions") == [("completed",)]
+
+
+async def test_a_nudge_replaces_the_checkin_still_waiting_for_a_tap(wa: WhatsApp) -> None:
+    app = wa.web.state.app
+    await _checkin_due(wa)
+    await app.store.enqueue(
+        [
+            NewOutbound(
+                "whatsapp", ANA, None, Outbound("Sesión 3", purpose="broadcast"), PRIORITY_BULK
+            )
+        ]
+    )
+    wa.clock.current = datetime(2026, 3, 20, 13, 30, tzinfo=UTC)
+    await app.scheduler.checkins_once()
+    app.sender.wake()
+    await wa.settled()
+    # No tap. Three days later (Monday, 10:30 in Buenos Aires) the nudge, as a template again.
+    seen = len(wa.fake.to(ANA))
+    wa.clock.current = datetime(2026, 3, 23, 13, 30, tzinfo=UTC)
+    await app.scheduler.checkins_once()
+    app.sender.wake()
+    assert (await wa.fake.message_for(ANA, seen))["ContentSid"] == "HXcheckin"
+    await wa.settled()
+    held = wa.query("SELECT status, COUNT(*) FROM outbox WHERE status IN ('held', 'superseded') "
+                    "GROUP BY status")  # fmt: skip
+    assert held == [("held", 2), ("superseded", 1)]  # the broadcast and the nudge wait
+    await wa.says(ANA, "Empezar", ButtonPayload="minga.continue", ButtonText="Empezar")
+    await wa.settled()
+    bodies = [m.get("Body", "") for m in wa.fake.to(ANA)[seen + 1 :]]
+    assert sum("Acción 1 de 1" in b for b in bodies) == 1  # the question once, with the nudge
+    assert any("sigue esperando" in b for b in bodies)
+    assert "Sesión 3" in bodies
