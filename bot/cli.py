@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.checkins import parse_days, plan_cohort
 from bot.clock import SystemClock
 from bot.cohorts import describe_cohort, write_poster
 from bot.config import ConfigError, Settings, database_url
@@ -75,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--starts", type=date.fromisoformat, help="first day, YYYY-MM-DD")
     create.add_argument("--ends", type=date.fromisoformat, help="last day, YYYY-MM-DD")
     create.add_argument("--timezone", default=None, help="e.g. America/Mexico_City")
+    create.add_argument(
+        "--checkins", default=None, help="days after --ends, e.g. 30,90,180; default 14,30,90,180"
+    )
     cohort_sub.add_parser("list", parents=[common], help="list workshops")
     show = cohort_sub.add_parser("show", parents=[common], help="a workshop and its members")
     show.add_argument("code")
@@ -316,6 +320,11 @@ async def _cohort(args: argparse.Namespace, url: str, settings: Settings) -> int
                 except (ZoneInfoNotFoundError, ValueError):
                     print(f"minga: unknown time zone {args.timezone!r}", file=sys.stderr)
                     return 2
+            try:
+                days = parse_days(args.checkins) if args.checkins is not None else None
+            except ValueError as exc:
+                print(f"minga: {exc}", file=sys.stderr)
+                return 2
             cohort = Cohort(
                 uuid.uuid4().hex,
                 args.code.strip(),
@@ -325,6 +334,7 @@ async def _cohort(args: argparse.Namespace, url: str, settings: Settings) -> int
                 starts=args.starts,
                 ends=args.ends,
                 timezone=args.timezone,
+                checkin_days=days,
             )
             try:
                 await store.create_cohort(cohort)
@@ -355,7 +365,6 @@ async def _checkins(
     store: Store, cohort: Cohort, args: argparse.Namespace, settings: Settings
 ) -> int:
     from bot.checkin_report import cohort_report, report_text
-    from bot.checkins import parse_days, plan_cohort
 
     if args.at is not None or args.ends is not None:
         try:

@@ -6,6 +6,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from bot.checkins import plan_days
 from bot.config import Settings
 from bot.poster import Poster, make_poster, telegram_link, whatsapp_link
 from i18n import translator
@@ -22,6 +23,12 @@ async def describe_cohort(store: Store, cohort: Cohort) -> str:
         + (f", {when}" if when else "")
         + (f", {cohort.timezone}" if cohort.timezone else ""),
         f"{len(members)} members",
+        "check-ins: "
+        + (
+            ", ".join(f"+{d} days" for d in plan_days(cohort)) or "none"
+            if cohort.ends
+            else "none until the workshop has an end date (minga cohort checkins CODE --ends …)"
+        ),
     ]
     for title, counts in (
         ("by channel", Counter(p.channel for p, _ in members)),

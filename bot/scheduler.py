@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from contextlib import suppress
+from datetime import datetime, timedelta
 
 from bot.checkins import plan_new_members, triage
 from bot.dispatcher import Dispatcher
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 
 BATCH = 50
 POLL_SECONDS = 2.0
+PLAN_EVERY = timedelta(minutes=1)
 
 
 class Scheduler:
@@ -43,6 +45,7 @@ class Scheduler:
         self.max_late = self.policy.max_late
         self.poll_seconds = poll_seconds
         self._wake = asyncio.Event()
+        self._planned_at: datetime | None = None
 
     def wake(self) -> None:
         """Look for due starts now (something was just scheduled)."""
@@ -55,7 +58,11 @@ class Scheduler:
     async def checkins_once(self) -> int:
         """Plan check-ins for new members, then take every due check-in's next step."""
         policy = self.policy
-        await plan_new_members(self.store, policy.window, policy.default_zone)
+        now = self.dispatcher.clock.now()
+        # Finding members without check-ins scans the memberships: once a minute is plenty.
+        if self._planned_at is None or now - self._planned_at >= PLAN_EVERY:
+            await plan_new_members(self.store, policy.window, policy.default_zone)
+            self._planned_at = now
         handled = 0
         while True:
             now = self.dispatcher.clock.now()

@@ -20,6 +20,7 @@ from storage.codec import (
 )
 from storage.messages import Outbound
 from storage.records import (
+    ActionProgress,
     Answer,
     AssessmentResult,
     Broadcast,
@@ -54,12 +55,13 @@ OUTBOX_CLAIM_COLUMNS = (
 )
 
 
-def _prefixed(columns: str, alias: str) -> str:
+def prefixed(columns: str, alias: str) -> str:
+    """Qualify a column list with a table alias: `a.id, a.title, …`."""
     return ", ".join(f"{alias}.{c.strip()}" for c in columns.split(","))
 
 
 CONVERSATION_SQL = f"""
-SELECT {_prefixed(PARTICIPANT_COLUMNS, "p")}, {_prefixed(RUN_COLUMNS, "r")},
+SELECT {prefixed(PARTICIPANT_COLUMNS, "p")}, {prefixed(RUN_COLUMNS, "r")},
        (SELECT 1 FROM inbound_marks m WHERE m.channel = ? AND m.external_id = ?) AS seen
 FROM (SELECT ? AS channel, ? AS address) k
 LEFT JOIN participants p ON p.channel = k.channel AND p.address = k.address
@@ -209,6 +211,20 @@ PLAN_CHECKIN_SQL = (
 ACTION_UPDATE_COLUMNS = (
     "action_id, participant_id, checkin_id, status, note, evidence, target_month, created_at"
 )
+
+
+def action_update_from_row(row: Row) -> ActionProgress:
+    """Decode the progress report columns, in `ACTION_UPDATE_COLUMNS` order."""
+    return ActionProgress(
+        action_id=row[0],
+        participant_id=row[1],
+        checkin_id=row[2],
+        status=row[3],
+        note=row[4],
+        evidence=row[5],
+        target_month=row[6],
+        created_at=need_time(row[7]),
+    )
 
 
 def membership_from_row(row: Row) -> Membership:

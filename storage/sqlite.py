@@ -75,6 +75,7 @@ from storage.sql import (
     VOTE_COLUMNS,
     Statement,
     action_from_row,
+    action_update_from_row,
     answer_from_row,
     batch_statements,
     broadcast_from_row,
@@ -90,6 +91,7 @@ from storage.sql import (
     membership_from_row,
     outbox_from_row,
     participant_from_row,
+    prefixed,
     result_from_row,
     run_from_row,
     solution_from_row,
@@ -621,7 +623,7 @@ class SQLiteStore(Store):
 
     @override
     async def cohort_members(self, cohort_id: str) -> list[Participant]:
-        columns = ", ".join(f"p.{c.strip()}" for c in PARTICIPANT_COLUMNS.split(","))
+        columns = prefixed(PARTICIPANT_COLUMNS, "p")
         return await self._decoded(
             participant_from_row,
             f"SELECT {columns} FROM participants p JOIN memberships m "
@@ -676,7 +678,7 @@ class SQLiteStore(Store):
 
     @override
     async def audience(self, cohort_id: str) -> list[tuple[Participant, Membership]]:
-        columns = ", ".join(f"p.{c.strip()}" for c in PARTICIPANT_COLUMNS.split(","))
+        columns = prefixed(PARTICIPANT_COLUMNS, "p")
         rows = await self._fetchall(
             f"SELECT {columns}, m.participant_id, m.cohort_id, m.joined_at, m.table_no "
             "FROM participants p JOIN memberships m ON m.participant_id = p.id "
@@ -813,7 +815,7 @@ class SQLiteStore(Store):
     ) -> list[DueCheckin]:
         stamp = dump_time(now)
         lease = dump_time(now + timedelta(seconds=lease_seconds))
-        columns = ", ".join(f"k.{c.strip()}" for c in CHECKIN_COLUMNS.split(","))
+        columns = prefixed(CHECKIN_COLUMNS, "k")
 
         def claim(conn: sqlite3.Connection) -> list[DueCheckin]:
             ids = [
@@ -877,7 +879,7 @@ class SQLiteStore(Store):
     async def action_updates(
         self, *, cohort_id: str | None = None, participant_id: str | None = None
     ) -> list[ActionProgress]:
-        columns = ", ".join(f"u.{c.strip()}" for c in ACTION_UPDATE_COLUMNS.split(","))
+        columns = prefixed(ACTION_UPDATE_COLUMNS, "u")
         where = (
             "u.participant_id IN (SELECT participant_id FROM memberships WHERE cohort_id = ?)"
             if cohort_id is not None
@@ -888,23 +890,11 @@ class SQLiteStore(Store):
             f"SELECT {columns} FROM action_updates u WHERE {where} ORDER BY u.created_at, u.id",
             (value,),
         )
-        return [
-            ActionProgress(
-                action_id=r[0],
-                participant_id=r[1],
-                checkin_id=r[2],
-                status=r[3],
-                note=r[4],
-                evidence=r[5],
-                target_month=r[6],
-                created_at=need_time(r[7]),
-            )
-            for r in rows
-        ]
+        return [action_update_from_row(r) for r in rows]
 
     @override
     async def cohort_actions(self, cohort_id: str) -> list[PlanAction]:
-        columns = ", ".join(f"a.{c.strip()}" for c in ACTION_COLUMNS.split(","))
+        columns = prefixed(ACTION_COLUMNS, "a")
         return await self._decoded(
             action_from_row,
             f"SELECT {columns} FROM actions a JOIN memberships m "

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -138,3 +141,30 @@ def seed_cohort(db: Path, code: str, members: int, first_address: int = 100_000)
             [(pid, cohort, now) for pid, _ in people],
         )
     return cohort
+
+
+def serve_process(
+    db: Path, api: str, port: int, failpoint: str | None, **settings: str
+) -> subprocess.Popen[bytes]:
+    """Start `minga serve` on a database and a Telegram API, optionally armed to die at a point.
+
+    Extra `settings` are MINGA_* variables by their lower-case names (`outbox_batch="1"`).
+    """
+    env = {
+        **os.environ,
+        "MINGA_DATABASE_URL": f"sqlite:///{db}",
+        "MINGA_TELEGRAM_TOKEN": "1:a",
+        "MINGA_TELEGRAM_API_URL": api,
+        "MINGA_TELEGRAM_WEBHOOK_SECRET": "s",
+        "MINGA_TELEGRAM_RATE": "100000",
+        **{f"MINGA_{name.upper()}": value for name, value in settings.items()},
+    }
+    env.pop("MINGA_FAILPOINT", None)
+    if failpoint:
+        env["MINGA_FAILPOINT"] = failpoint
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )

@@ -7,8 +7,6 @@ import asyncio
 import os
 import signal
 import sqlite3
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -18,7 +16,7 @@ from bot.app import open_app
 from bot.inbound import Inbound
 from storage import ParticipantKey
 from tests.fakes.telegram_api import FakeTelegram, serve_asgi
-from tests.support import seed_cohort
+from tests.support import seed_cohort, serve_process
 
 pytestmark = pytest.mark.slow
 
@@ -34,27 +32,6 @@ async def _queue_broadcast(db: Path) -> None:
         for text in ("/broadcast BIG", TEXT, "sí"):
             now = app.clock.now()
             await app.dispatcher.handle(Inbound("telegram", FACILITATOR, "text", now, text=text))
-
-
-def _serve(db: Path, api: str, port: int, failpoint: str | None) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "MINGA_DATABASE_URL": f"sqlite:///{db}",
-        "MINGA_TELEGRAM_TOKEN": "1:a",
-        "MINGA_TELEGRAM_API_URL": api,
-        "MINGA_TELEGRAM_WEBHOOK_SECRET": "s",
-        "MINGA_TELEGRAM_RATE": "100000",
-        "MINGA_OUTBOX_BATCH": "1",
-    }
-    env.pop("MINGA_FAILPOINT", None)
-    if failpoint:
-        env["MINGA_FAILPOINT"] = failpoint
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
 
 
 def _statuses(db: Path) -> Counter[str]:
@@ -75,12 +52,14 @@ async def test_a_kill_mid_broadcast_sends_each_recipient_exactly_once(tmp_path: 
     fake = FakeTelegram()
     port = 17000 + os.getpid() % 1000
     async with serve_asgi(fake.app) as api:
-        first = _serve(db, f"{api}/bot", port, failpoint=f"after_claim:{RECIPIENTS // 2}")
+        first = serve_process(
+            db, f"{api}/bot", port, failpoint=f"after_claim:{RECIPIENTS // 2}", outbox_batch="1"
+        )
         code = await asyncio.to_thread(first.wait, 120)
         assert code == -signal.SIGKILL
         delivered_before = len(fake.sent)
         assert 0 < delivered_before < RECIPIENTS  # killed in the middle
-        second = _serve(db, f"{api}/bot", port, failpoint=None)
+        second = serve_process(db, f"{api}/bot", port, failpoint=None, outbox_batch="1")
         try:
             for _ in range(600):
                 if _statuses(db) == {"sent": RECIPIENTS}:

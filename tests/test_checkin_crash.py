@@ -7,8 +7,6 @@ import asyncio
 import os
 import signal
 import sqlite3
-import subprocess
-import sys
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -22,13 +20,15 @@ from bot.checkins import plan_cohort
 from bot.send_window import parse_window
 from storage import Cohort
 from tests.fakes.telegram_api import FakeTelegram, serve_asgi
-from tests.support import seed_cohort
+from tests.support import seed_cohort, serve_process
 
 pytestmark = pytest.mark.slow
 
 PEOPLE = 150  # three claim batches of 50; the kill falls in the second
 INTRO = "Es momento de un breve seguimiento"
 ALWAYS = parse_window("0-24", "mon-sun")
+# Whatever time the test runs at; a claim left by the dead process is free again after 2 s.
+SETTINGS = {"send_hours": "0-24", "send_days": "mon-sun", "scheduler_lease_seconds": "2"}
 ALWAYS_ZONE = ZoneInfo("America/Bogota")
 
 
@@ -40,29 +40,6 @@ async def _plan(db: Path) -> None:
         ends = (datetime.now(UTC) - timedelta(days=15)).date()
         cohort: Cohort = replace(found, ends=ends, checkin_days=(14,))
         assert await plan_cohort(app.store, cohort, ALWAYS, ALWAYS_ZONE) == PEOPLE
-
-
-def _serve(db: Path, api: str, port: int, failpoint: str | None) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "MINGA_DATABASE_URL": f"sqlite:///{db}",
-        "MINGA_TELEGRAM_TOKEN": "1:a",
-        "MINGA_TELEGRAM_API_URL": api,
-        "MINGA_TELEGRAM_WEBHOOK_SECRET": "s",
-        "MINGA_TELEGRAM_RATE": "100000",
-        "MINGA_SEND_HOURS": "0-24",  # whatever time the test runs at
-        "MINGA_SEND_DAYS": "mon-sun",
-        "MINGA_SCHEDULER_LEASE_SECONDS": "2",
-    }
-    env.pop("MINGA_FAILPOINT", None)
-    if failpoint:
-        env["MINGA_FAILPOINT"] = failpoint
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
 
 
 def _checkins(db: Path) -> Counter[str]:
@@ -87,13 +64,15 @@ async def test_a_kill_mid_batch_starts_each_checkin_exactly_once(tmp_path: Path)
     port = 18000 + os.getpid() % 1000
     # Telegram is unreachable for the first process, so no send is on its way when it dies:
     # what is tested here is the scheduler (the outbox's own crash test covers sending).
-    first = _serve(db, "http://127.0.0.1:9/bot", port, failpoint="after_commit:70")
+    first = serve_process(
+        db, "http://127.0.0.1:9/bot", port, failpoint="after_commit:70", **SETTINGS
+    )
     assert await asyncio.to_thread(first.wait, 120) == -signal.SIGKILL
     assert _checkins(db) == {"sent": 70, "planned": PEOPLE - 70}
     assert _runs_per_person(db) == {1: 70}
     fake = FakeTelegram()
     async with serve_asgi(fake.app) as api:
-        second = _serve(db, f"{api}/bot", port, failpoint=None)
+        second = serve_process(db, f"{api}/bot", port, failpoint=None, **SETTINGS)
         try:
             for _ in range(600):
                 delivered = Counter(m["chat_id"] for m in fake.sent if INTRO in m.get("text", ""))

@@ -312,6 +312,8 @@ def test_the_checkin_plan_from_the_command_line(
 ) -> None:
     db = str(tmp_path / "c.db")
     assert main(["cohort", "create", "--db", db, "--name", "Taller", "--code", "LIMA1"]) == 0
+    assert main(["cohort", "show", "--db", db, "LIMA1"]) == 0
+    assert "check-ins: none until the workshop has an end date" in capsys.readouterr().out
     assert main(["cohort", "checkins", "--db", db, "LIMA1"]) == 0
     assert "el taller todavía no tiene fecha de cierre" in capsys.readouterr().out
     args = ["cohort", "checkins", "--db", db, "LIMA1", "--at", "30,90,180", "--ends", "2026-03-06"]
@@ -322,3 +324,7 @@ def test_the_checkin_plan_from_the_command_line(
     assert "• Día 180" in out
     assert main(["cohort", "checkins", "--db", db, "LIMA1", "--at", "treinta"]) == 2
     assert "whole days" in capsys.readouterr().err
+    made = ["cohort", "create", "--db", db, "--name", "Otro", "--code", "QUITO", "--ends"]
+    assert main([*made, "2026-05-29", "--checkins", "60,365"]) == 0
+    assert main(["cohort", "show", "--db", db, "QUITO"]) == 0
+    assert "check-ins: +60 days, +365 days" in capsys.readouterr().out
