@@ -70,21 +70,26 @@ class Scheduler:
             if not due:
                 return handled
             waiting: list[Checkin] = []
+            ready: list[Inbound] = []
             for item in due:
                 new = triage(item, now, policy.window, policy.default_zone, policy.max_late)
                 if new is not None:
                     waiting.append(new)
                     continue
                 checkin = item.checkin
-                inbound = Inbound(
-                    item.channel,
-                    item.address,
-                    "checkin",
-                    now,
-                    choice=checkin.id,
-                    external_id=f"checkin:{checkin.id}:{checkin.status}:{checkin.nudges}",
+                ready.append(
+                    Inbound(
+                        item.channel,
+                        item.address,
+                        "checkin",
+                        now,
+                        choice=checkin.id,
+                        external_id=f"checkin:{checkin.id}:{checkin.status}:{checkin.nudges}",
+                    )
                 )
-                await self.dispatcher.handle(inbound)
+            # A batch is one row per person, so they can go at once: each takes its own lock,
+            # and the store commits what is ready together.
+            await asyncio.gather(*(self.dispatcher.handle(inbound) for inbound in ready))
             await self.store.update_checkins(waiting)
             handled += len(due)
 
