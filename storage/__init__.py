@@ -93,8 +93,16 @@ async def open_store(url: str, now: Callable[[], datetime], *, migrate: bool = T
         sqlite_store = SQLiteStore.from_url(url, now)
         await sqlite_store.open()
         store = sqlite_store
+    elif url.startswith(("postgresql://", "postgres://")):
+        try:
+            from storage.postgres import PostgresStore
+        except ImportError as exc:  # the driver is an optional extra
+            raise ValueError("PostgreSQL needs asyncpg: pip install 'minga[postgres]'") from exc
+        postgres_store = PostgresStore.from_url(url, now)
+        await postgres_store.open()
+        store = postgres_store
     else:
-        raise ValueError(f"unsupported database URL {url!r}: use sqlite:///path")
+        raise ValueError(f"unsupported database URL {url!r}: use sqlite:///path or postgresql://…")
     if migrate:
         try:
             await store.migrate()

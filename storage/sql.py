@@ -28,6 +28,8 @@ from storage.records import (
     Changes,
     Checkin,
     Cohort,
+    Delivery,
+    DueCheckin,
     Membership,
     OutboxRow,
     Participant,
@@ -744,3 +746,167 @@ _STATEMENT_ORDER = (
 ANSWER_COLUMNS = "run_id, participant_id, flow_id, step_id, raw, value, created_at"
 
 RESULT_COLUMNS = "run_id, participant_id, flow_id, cohort_id, scores, completed_at"
+
+
+def delivery_statements(deliveries: Sequence[Delivery], now: datetime) -> list[Statement]:
+    """Statements that record delivery outcomes, equal SQL kept together for `executemany`."""
+    stamp = dump_time(now)
+    out: list[Statement] = []
+    ordered = sorted(deliveries, key=lambda d: (_STATE_ORDER[d.state], d.row_id))
+    for d in ordered:
+        if d.state == "sent":
+            out.append(
+                (
+                    "UPDATE outbox SET status = 'sent', sent_at = ?, external_id = ?, "
+                    "lease_until = NULL WHERE id = ?",
+                    (stamp, d.external_id, d.row_id),
+                )
+            )
+        elif d.state == "retry":
+            out.append(
+                (
+                    "UPDATE outbox SET status = 'pending', not_before = ?, error = ?, "
+                    "lease_until = NULL WHERE id = ?",
+                    (dump_time(d.retry_at or now), d.error, d.row_id),
+                )
+            )
+        elif d.state == "unreachable":
+            out.append(
+                (
+                    "UPDATE participants SET unreachable = 1 WHERE (channel, address) = "
+                    "(SELECT channel, address FROM outbox WHERE id = ?)",
+                    (d.row_id,),
+                )
+            )
+            # Everything else queued for that address would fail the same way.
+            out.append(
+                (
+                    "UPDATE outbox SET status = 'failed', error = ?, lease_until = NULL "
+                    "WHERE id = ? OR (status = 'pending' AND (channel, address) = "
+                    "(SELECT channel, address FROM outbox WHERE id = ?))",
+                    (d.error or "unreachable", d.row_id, d.row_id),
+                )
+            )
+        elif d.state == "held":
+            out.append(
+                (
+                    "UPDATE outbox SET status = 'held', external_id = ?, error = ?, "
+                    "lease_until = NULL WHERE id = ?",
+                    (d.external_id, d.error, d.row_id),
+                )
+            )
+        else:
+            out.append(
+                (
+                    "UPDATE outbox SET status = 'failed', error = ?, lease_until = NULL "
+                    "WHERE id = ?",
+                    (d.error, d.row_id),
+                )
+            )
+    # The goodbye after an erase leaves no trace once it is out. By primary key on purpose: a
+    # condition on status makes the planner walk every sent row, slower as the outbox grows.
+    out.extend((ERASE_SENT_SQL, (d.row_id,)) for d in ordered if d.state == "sent")
+    return out
+
+
+ERASE_SENT_SQL = "DELETE FROM outbox WHERE id = ? AND erase_after_send = 1"
+_STATE_ORDER = {"sent": 0, "held": 1, "retry": 2, "unreachable": 3, "failed": 4}
+
+
+# -- statements of the backends' own methods (the same SQL; each backend runs it its way) --------
+
+SET_REACHABLE_SQL = "UPDATE participants SET unreachable = ? WHERE channel = ? AND address = ?"
+MODERATE_CHALLENGE_SQL = (
+    "UPDATE challenges SET hidden = COALESCE(?, hidden), merged_into = COALESCE(?, merged_into) "
+    "WHERE id = ?"
+)
+STATUS_ROW_SQL = f"SELECT {OUTBOX_CLAIM_COLUMNS} FROM outbox WHERE channel = ? AND external_id = ?"
+RECORD_STATUS_SQL = (
+    "UPDATE outbox SET delivery_status = ?, delivery_error = ?, delivery_at = ? WHERE id = ?"
+)
+INSERT_COHORT_SQL = f"INSERT INTO cohorts ({COHORT_COLUMNS}) VALUES ({', '.join('?' * 9)})"
+RELEASE_DUE_SQL = (
+    "UPDATE scheduled SET status = 'due', lease_until = NULL "
+    "WHERE status = 'running' AND lease_until < ?"
+)
+DUE_PLACE_SQL = "SELECT channel, address FROM participants WHERE id = ?"
+
+
+def claim_due_sql(lock: str) -> str:
+    """Claim due scheduled starts; `lock` is the engine's row-locking clause (or empty)."""
+    return (
+        "UPDATE scheduled SET status = 'running', lease_until = ? WHERE id IN ("
+        "SELECT id FROM scheduled WHERE status = 'due' AND due_at <= ? "
+        f"ORDER BY due_at, id LIMIT ? {lock}) "
+        "RETURNING id, participant_id, flow_id, purpose, due_at"
+    )
+
+
+def claim_checkins_sql(lock: str) -> str:
+    """Claim check-ins whose next step is due; `lock` as in `claim_due_sql`."""
+    return (
+        "UPDATE checkins SET lease_until = ? WHERE id IN (SELECT id FROM checkins "
+        "WHERE next_at <= ? AND (lease_until IS NULL OR lease_until < ?) "
+        f"ORDER BY next_at, id LIMIT ? {lock}) RETURNING id"
+    )
+
+
+def claimed_checkins_sql(count: int) -> str:
+    """Read claimed check-ins with where to reach each person and their zones."""
+    return (
+        f"SELECT {prefixed(CHECKIN_COLUMNS, 'k')}, p.channel, p.address, p.country, c.timezone "
+        "FROM checkins k JOIN participants p ON p.id = k.participant_id "
+        "JOIN cohorts c ON c.id = k.cohort_id "
+        f"WHERE k.id IN ({', '.join('?' * count)}) ORDER BY k.next_at, k.id"
+    )
+
+
+def due_checkin_from_row(row: Row) -> DueCheckin:
+    """Decode a row of `claimed_checkins_sql`."""
+    width = len(CHECKIN_COLUMNS.split(","))
+    return DueCheckin(
+        checkin_from_row(row[:width]), row[width], row[width + 1], row[width + 2], row[width + 3]
+    )
+
+
+def claim_outbox_sql(channels: int, by_address: bool, lock: str) -> tuple[str, str]:
+    """Return (release expired claims, claim due rows) for `channels` channels.
+
+    Params: release — channels…, now; claim — lease, channels…, [address], now, now, limit.
+    """
+    marks = ", ".join("?" * channels)
+    address_clause = "AND o.address = ?" if by_address else ""
+    # Expired claims (a sender that died) go back to pending first, so that the claim itself
+    # is an index range scan on status = 'pending' rather than a scan of the whole outbox.
+    release = (
+        f"UPDATE outbox SET status = 'pending', lease_until = NULL "
+        f"WHERE status = 'sending' AND channel IN ({marks}) AND lease_until < ?"
+    )
+    claim = f"""
+        UPDATE outbox SET status = 'sending', lease_until = ?, attempts = attempts + 1
+        WHERE id IN (
+            SELECT o.id FROM outbox o
+            WHERE o.status = 'pending' AND o.channel IN ({marks}) {address_clause}
+              AND o.not_before <= ?
+              AND NOT EXISTS (
+                  SELECT 1 FROM outbox f
+                  WHERE f.channel = o.channel AND f.address = o.address
+                    AND f.status = 'sending')
+              AND NOT EXISTS (
+                  SELECT 1 FROM outbox e
+                  WHERE e.channel = o.channel AND e.address = o.address
+                    AND e.status = 'pending' AND e.id < o.id AND e.not_before > ?)
+            ORDER BY o.priority, o.id
+            LIMIT ? {lock})
+        RETURNING {OUTBOX_CLAIM_COLUMNS}
+    """
+    return release, claim
+
+
+def release_claims_sql(channels: int, by_address: bool) -> str:
+    """Return claimed rows of `channels` channels (optionally one address) to the queue."""
+    sql = (
+        f"UPDATE outbox SET status = 'pending', lease_until = NULL "
+        f"WHERE status = 'sending' AND channel IN ({', '.join('?' * channels)})"
+    )
+    return sql + " AND address = ?" if by_address else sql

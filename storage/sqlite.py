@@ -25,78 +25,38 @@ from storage.base import (
     ConversationSession,
     DuplicateError,
     MigrationError,
-    Store,
     migration_scripts,
 )
-from storage.codec import dump_json, dump_time, load_json, load_time, need_time
+from storage.codec import dump_time, need_time
 from storage.locks import KeyedLock
-from storage.messages import Outbound
 from storage.records import (
-    ActionProgress,
-    Answer,
-    AssessmentResult,
-    AuditEntry,
-    Broadcast,
-    Challenge,
     Changes,
-    Checkin,
     Cohort,
     Conversation,
     Delivery,
     DueCheckin,
     DueStart,
-    Invite,
-    Membership,
-    NewOutbound,
     OutboxRow,
-    Participant,
     ParticipantKey,
-    PlanAction,
-    Run,
-    Solution,
     StatusReport,
-    Vote,
 )
 from storage.sql import (
-    ACTION_COLUMNS,
-    ACTION_UPDATE_COLUMNS,
-    ANSWER_COLUMNS,
-    BROADCAST_COLUMNS,
-    CHALLENGE_COLUMNS,
     CHECKIN_COLUMNS,
     COHORT_COLUMNS,
     CONVERSATION_SQL,
     OUTBOX_CLAIM_COLUMNS,
-    PARTICIPANT_COLUMNS,
-    PLAN_CHECKIN_SQL,
-    RESULT_COLUMNS,
-    RUN_COLUMNS,
-    SOLUTION_COLUMNS,
-    VOTE_COLUMNS,
     Statement,
-    action_from_row,
-    action_update_from_row,
-    answer_from_row,
     batch_statements,
-    broadcast_from_row,
-    challenge_from_row,
     change_statements,
     checkin_from_row,
-    checkin_params,
-    checkin_statements,
-    cohort_from_row,
     cohort_params,
     conversation_rows,
+    delivery_statements,
     group_statements,
-    membership_from_row,
     outbox_from_row,
-    participant_from_row,
     prefixed,
-    result_from_row,
-    run_from_row,
-    solution_from_row,
-    vote_from_row,
 )
+from storage.sql_store import SQLStore
 
 Job = Callable[[sqlite3.Connection], Any]
 T = TypeVar("T")
@@ -241,7 +201,7 @@ class _SQLiteSession(ConversationSession):
             await self._writer.statements(change_statements(changes, self._now()))
 
 
-class SQLiteStore(Store):
+class SQLiteStore(SQLStore):
     """SQLite backend: `SQLiteStore.from_url("sqlite:///minga.db")`, then `await open()`."""
 
     def __init__(self, path: str, now: Callable[[], datetime]) -> None:
@@ -301,11 +261,11 @@ class SQLiteStore(Store):
             raise RuntimeError("store is not open")
         return self._writer
 
-    async def _decoded(
-        self, decode: Callable[[sqlite3.Row], T], sql: str, params: Sequence[Any] = ()
-    ) -> list[T]:
-        return [decode(row) for row in await self._fetchall(sql, params)]
+    @override
+    async def _write(self, statements: list[Statement]) -> None:
+        await self._w.statements(statements)
 
+    @override
     async def _fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         # One hop that runs the statement to its end. With execute() then fetchall() a cursor
         # stays open between hops, and every coroutine sharing this connection reads inside that
@@ -451,11 +411,6 @@ class SQLiteStore(Store):
         count: int = await self._w.job(release)
         return count
 
-    @override
-    async def outbox_counts(self) -> dict[str, int]:
-        rows = await self._fetchall("SELECT status, COUNT(*) FROM outbox GROUP BY status")
-        return {str(status): int(n) for status, n in rows}
-
     # -- cohorts --------------------------------------------------------------------------------
 
     @override
@@ -471,47 +426,7 @@ class SQLiteStore(Store):
 
         await self._w.job(insert)
 
-    @override
-    async def cohort_by_code(self, code: str) -> Cohort | None:
-        rows = await self._fetchall(
-            f"SELECT {COHORT_COLUMNS} FROM cohorts WHERE lower(code) = lower(?)", (code,)
-        )
-        return cohort_from_row(rows[0]) if rows else None
-
-    @override
-    async def cohort_by_id(self, cohort_id: str) -> Cohort | None:
-        rows = await self._fetchall(
-            f"SELECT {COHORT_COLUMNS} FROM cohorts WHERE id = ?", (cohort_id,)
-        )
-        return cohort_from_row(rows[0]) if rows else None
-
-    @override
-    async def list_cohorts(self) -> list[tuple[Cohort, int]]:
-        rows = await self._fetchall(
-            f"SELECT {COHORT_COLUMNS}, (SELECT COUNT(*) FROM memberships m "
-            "WHERE m.cohort_id = cohorts.id) FROM cohorts ORDER BY created_at DESC"
-        )
-        width = len(COHORT_COLUMNS.split(","))
-        return [(cohort_from_row(row[:width]), int(row[width])) for row in rows]
-
-    @override
-    async def memberships(self, participant_id: str) -> list[Membership]:
-        return await self._decoded(
-            membership_from_row,
-            "SELECT participant_id, cohort_id, joined_at, table_no FROM memberships "
-            "WHERE participant_id = ? ORDER BY joined_at",
-            (participant_id,),
-        )
-
     # -- participants ---------------------------------------------------------------------------
-
-    @override
-    async def participant(self, key: ParticipantKey) -> Participant | None:
-        rows = await self._fetchall(
-            f"SELECT {PARTICIPANT_COLUMNS} FROM participants WHERE channel = ? AND address = ?",
-            (key.channel, key.address),
-        )
-        return participant_from_row(rows[0]) if rows else None
 
     @override
     async def set_reachable(self, key: ParticipantKey, reachable: bool) -> bool:
@@ -525,70 +440,7 @@ class SQLiteStore(Store):
         known: bool = await self._w.job(update)
         return known
 
-    @override
-    async def answers(self, participant_id: str) -> list[Answer]:
-        return await self._decoded(
-            answer_from_row,
-            f"SELECT {ANSWER_COLUMNS} FROM answers WHERE participant_id = ? ORDER BY id",
-            (participant_id,),
-        )
-
-    @override
-    async def results(self, participant_id: str, flow_id: str) -> list[AssessmentResult]:
-        return await self._decoded(
-            result_from_row,
-            f"SELECT {RESULT_COLUMNS} FROM assessment_results WHERE participant_id = ? "
-            "AND flow_id = ? ORDER BY completed_at",
-            (participant_id, flow_id),
-        )
-
-    @override
-    async def cohort_results(self, cohort_id: str, flow_id: str) -> list[AssessmentResult]:
-        results = await self._decoded(
-            result_from_row,
-            f"SELECT {RESULT_COLUMNS} FROM assessment_results WHERE cohort_id = ? "
-            "AND flow_id = ? ORDER BY completed_at",
-            (cohort_id, flow_id),
-        )
-        return _latest_per_participant(results)
-
-    @override
-    async def actions(self, participant_id: str) -> list[PlanAction]:
-        return await self._decoded(
-            action_from_row,
-            f"SELECT {ACTION_COLUMNS} FROM actions WHERE participant_id = ? "
-            "ORDER BY created_at, position",
-            (participant_id,),
-        )
-
     # -- prioritization ---------------------------------------------------------------------------
-
-    @override
-    async def round_phase(self, cohort_id: str) -> str | None:
-        rows = await self._fetchall("SELECT phase FROM rounds WHERE cohort_id = ?", (cohort_id,))
-        return str(rows[0][0]) if rows else None
-
-    @override
-    async def set_round_phase(self, cohort_id: str, phase: str, now: datetime) -> None:
-        await self._w.statements(
-            [
-                (
-                    "INSERT INTO rounds (cohort_id, phase, updated_at) VALUES (?, ?, ?) "
-                    "ON CONFLICT (cohort_id) DO UPDATE SET phase = excluded.phase, "
-                    "updated_at = excluded.updated_at",
-                    (cohort_id, phase, dump_time(now)),
-                )
-            ]
-        )
-
-    @override
-    async def challenges(self, cohort_id: str) -> list[Challenge]:
-        return await self._decoded(
-            challenge_from_row,
-            f"SELECT {CHALLENGE_COLUMNS} FROM challenges WHERE cohort_id = ? "
-            "ORDER BY created_at, id",
-            (cohort_id,),
-        )
 
     @override
     async def moderate_challenge(
@@ -604,36 +456,6 @@ class SQLiteStore(Store):
 
         found: bool = await self._w.job(update)
         return found
-
-    @override
-    async def votes(self, cohort_id: str) -> list[Vote]:
-        return await self._decoded(
-            vote_from_row,
-            f"SELECT {VOTE_COLUMNS} FROM votes WHERE cohort_id = ? ORDER BY created_at",
-            (cohort_id,),
-        )
-
-    @override
-    async def solutions(self, cohort_id: str) -> list[Solution]:
-        return await self._decoded(
-            solution_from_row,
-            f"SELECT {SOLUTION_COLUMNS} FROM solutions WHERE cohort_id = ? ORDER BY created_at",
-            (cohort_id,),
-        )
-
-    @override
-    async def cohort_members(self, cohort_id: str) -> list[Participant]:
-        columns = prefixed(PARTICIPANT_COLUMNS, "p")
-        return await self._decoded(
-            participant_from_row,
-            f"SELECT {columns} FROM participants p JOIN memberships m "
-            "ON m.participant_id = p.id WHERE m.cohort_id = ? ORDER BY m.joined_at",
-            (cohort_id,),
-        )
-
-    @override
-    async def enqueue(self, messages: Sequence[NewOutbound]) -> None:
-        await self._w.statements(change_statements(Changes(outbox=list(messages)), self._now()))
 
     @override
     async def record_status(
@@ -663,72 +485,6 @@ class SQLiteStore(Store):
 
         report: StatusReport | None = await self._w.job(record)
         return report
-
-    @override
-    async def requeue(self, row_id: int, message: Outbound, at: datetime) -> None:
-        await self._w.statements(
-            [
-                (
-                    "UPDATE outbox SET status = 'pending', payload = ?, not_before = ?, "
-                    "external_id = NULL, lease_until = NULL WHERE id = ?",
-                    (dump_json(message.to_json()), dump_time(at), row_id),
-                )
-            ]
-        )
-
-    @override
-    async def audience(self, cohort_id: str) -> list[tuple[Participant, Membership]]:
-        columns = prefixed(PARTICIPANT_COLUMNS, "p")
-        rows = await self._fetchall(
-            f"SELECT {columns}, m.participant_id, m.cohort_id, m.joined_at, m.table_no "
-            "FROM participants p JOIN memberships m ON m.participant_id = p.id "
-            "WHERE m.cohort_id = ? ORDER BY m.joined_at",
-            (cohort_id,),
-        )
-        width = len(PARTICIPANT_COLUMNS.split(","))
-        return [(participant_from_row(r), membership_from_row(r[width:])) for r in rows]
-
-    @override
-    async def completed(self, cohort_id: str) -> dict[str, set[str]]:
-        rows = await self._fetchall(
-            "SELECT DISTINCT r.flow_id, r.participant_id FROM runs r JOIN memberships m "
-            "ON m.participant_id = r.participant_id WHERE m.cohort_id = ? "
-            "AND r.status = 'completed'",
-            (cohort_id,),
-        )
-        done: dict[str, set[str]] = {}
-        for flow_id, participant_id in rows:
-            done.setdefault(flow_id, set()).add(participant_id)
-        return done
-
-    @override
-    async def broadcast_draft(self, author_id: str) -> Broadcast | None:
-        found = await self._decoded(
-            broadcast_from_row,
-            f"SELECT {BROADCAST_COLUMNS} FROM broadcasts WHERE author_id = ? "
-            "AND status IN ('draft', 'confirm') ORDER BY created_at DESC LIMIT 1",
-            (author_id,),
-        )
-        return found[0] if found else None
-
-    @override
-    async def broadcasts(self, cohort_id: str, limit: int = 5) -> list[Broadcast]:
-        return await self._decoded(
-            broadcast_from_row,
-            f"SELECT {BROADCAST_COLUMNS} FROM broadcasts WHERE cohort_id = ? "
-            "AND status = 'queued' ORDER BY confirmed_at DESC LIMIT ?",
-            (cohort_id, limit),
-        )
-
-    @override
-    async def broadcast_progress(self, broadcast_id: str) -> dict[str, int]:
-        # A range on the unique dedupe_key index ('broadcast:<id>:' up to ':' + 1 = ';').
-        rows = await self._fetchall(
-            "SELECT status, COUNT(*) FROM outbox WHERE dedupe_key >= ? AND dedupe_key < ? "
-            "GROUP BY status",
-            (f"broadcast:{broadcast_id}:", f"broadcast:{broadcast_id};"),
-        )
-        return {status: count for status, count in rows}
 
     @override
     async def claim_due(self, now: datetime, limit: int, lease_seconds: float) -> list[DueStart]:
@@ -764,50 +520,7 @@ class SQLiteStore(Store):
         claimed: list[DueStart] = await self._w.job(claim)
         return claimed
 
-    @override
-    async def finish_due(self, ids: Sequence[int], status: str, now: datetime) -> None:
-        if ids:
-            await self._w.statements(
-                [
-                    (
-                        "UPDATE scheduled SET status = ?, done_at = ?, lease_until = NULL "
-                        "WHERE id = ?",
-                        (status, dump_time(now), row_id),
-                    )
-                    for row_id in ids
-                ]
-            )
-
     # -- check-ins ------------------------------------------------------------------------------
-
-    @override
-    async def save_checkin_plan(self, cohort: Cohort, rows: Sequence[Checkin]) -> None:
-        planned = sorted({row.offset_days for row in rows})
-        marks = ", ".join("?" * len(planned)) or "NULL"
-        plan = None if cohort.checkin_days is None else dump_json(list(cohort.checkin_days))
-        ends = cohort.ends.isoformat() if cohort.ends else None
-        statements: list[Statement] = [
-            ("UPDATE cohorts SET ends = ?, checkin_days = ? WHERE id = ?", (ends, plan, cohort.id)),
-            # Rounds dropped from the plan are cancelled where they have not started yet.
-            (
-                "UPDATE checkins SET status = 'cancelled', next_at = NULL "
-                "WHERE cohort_id = ? AND status = 'planned' AND lease_until IS NULL "
-                f"AND offset_days NOT IN ({marks})",
-                (cohort.id, *planned),
-            ),
-        ]
-        statements += [(PLAN_CHECKIN_SQL, checkin_params(row)) for row in rows]
-        await self._w.statements(statements)
-
-    @override
-    async def cohorts_to_plan(self) -> list[str]:
-        rows = await self._fetchall(
-            "SELECT DISTINCT m.cohort_id FROM memberships m JOIN cohorts c ON c.id = m.cohort_id "
-            "WHERE c.ends IS NOT NULL AND COALESCE(c.checkin_days, '') != '[]' "
-            "AND NOT EXISTS (SELECT 1 FROM checkins k WHERE k.participant_id = m.participant_id "
-            "AND k.cohort_id = m.cohort_id)"
-        )
-        return [str(row[0]) for row in rows]
 
     @override
     async def claim_checkins(
@@ -846,194 +559,6 @@ class SQLiteStore(Store):
 
         claimed: list[DueCheckin] = await self._w.job(claim)
         return claimed
-
-    @override
-    async def checkin(self, checkin_id: str) -> Checkin | None:
-        found = await self._decoded(
-            checkin_from_row,
-            f"SELECT {CHECKIN_COLUMNS} FROM checkins WHERE id = ?",
-            (checkin_id,),
-        )
-        return found[0] if found else None
-
-    @override
-    async def update_checkins(self, rows: Sequence[Checkin]) -> None:
-        if rows:
-            await self._w.statements(checkin_statements(rows))
-
-    @override
-    async def checkins(
-        self, *, cohort_id: str | None = None, participant_id: str | None = None
-    ) -> list[Checkin]:
-        column, value = (
-            ("cohort_id", cohort_id) if cohort_id else ("participant_id", participant_id)
-        )
-        return await self._decoded(
-            checkin_from_row,
-            f"SELECT {CHECKIN_COLUMNS} FROM checkins WHERE {column} = ? "
-            "ORDER BY offset_days, due_at, id",
-            (value,),
-        )
-
-    @override
-    async def action_updates(
-        self, *, cohort_id: str | None = None, participant_id: str | None = None
-    ) -> list[ActionProgress]:
-        columns = prefixed(ACTION_UPDATE_COLUMNS, "u")
-        where = (
-            "u.participant_id IN (SELECT participant_id FROM memberships WHERE cohort_id = ?)"
-            if cohort_id is not None
-            else "u.participant_id = ?"
-        )
-        value = cohort_id if cohort_id is not None else participant_id
-        rows = await self._fetchall(
-            f"SELECT {columns} FROM action_updates u WHERE {where} ORDER BY u.created_at, u.id",
-            (value,),
-        )
-        return [action_update_from_row(r) for r in rows]
-
-    @override
-    async def cohort_actions(self, cohort_id: str) -> list[PlanAction]:
-        columns = prefixed(ACTION_COLUMNS, "a")
-        return await self._decoded(
-            action_from_row,
-            f"SELECT {columns} FROM actions a JOIN memberships m "
-            "ON m.participant_id = a.participant_id WHERE m.cohort_id = ? "
-            "ORDER BY m.joined_at, a.participant_id, a.position",
-            (cohort_id,),
-        )
-
-    @override
-    async def put_media(self, token: str, content_type: str, body: bytes, now: datetime) -> None:
-        await self._w.statements(
-            [
-                (
-                    "INSERT INTO media (token, content_type, body, created_at) VALUES (?, ?, ?, ?)",
-                    (token, content_type, body, dump_time(now)),
-                ),
-                ("DELETE FROM media WHERE created_at < ?", (dump_time(now - MEDIA_KEPT),)),
-            ]
-        )
-
-    @override
-    async def media(self, token: str) -> tuple[str, bytes] | None:
-        rows = await self._fetchall(
-            "SELECT content_type, body FROM media WHERE token = ?", (token,)
-        )
-        return (str(rows[0][0]), bytes(rows[0][1])) if rows else None
-
-    @override
-    async def invite(self, code: str) -> Invite | None:
-        rows = await self._fetchall(
-            "SELECT code, cohort_id, created_by, created_at, used_by, used_at "
-            "FROM facilitator_invites WHERE code = upper(?)",
-            (code,),
-        )
-        if not rows:
-            return None
-        r = rows[0]
-        return Invite(r[0], r[1], r[2], need_time(r[3]), r[4], load_time(r[5]))
-
-    @override
-    async def audit_log(self, limit: int = 100) -> list[AuditEntry]:
-        rows = await self._fetchall(
-            "SELECT at, actor, action, detail FROM audit_log ORDER BY id DESC LIMIT ?", (limit,)
-        )
-        return [AuditEntry(need_time(r[0]), r[1], r[2], load_json(r[3])) for r in rows]
-
-    @override
-    async def window_closing(
-        self, channel: str, since: datetime, until: datetime
-    ) -> list[ParticipantKey]:
-        rows = await self._fetchall(
-            "SELECT DISTINCT p.channel, p.address FROM participants p "
-            "JOIN runs r ON r.participant_id = p.id AND r.status = 'active' "
-            "WHERE p.channel = ? AND p.last_inbound_at >= ? AND p.last_inbound_at < ? "
-            "AND p.consent = 1 AND p.opted_out = 0 AND p.unreachable = 0",
-            (channel, dump_time(since), dump_time(until)),
-        )
-        return [ParticipantKey(row[0], row[1]) for row in rows]
-
-    @override
-    async def runs(self, participant_id: str) -> list[Run]:
-        return await self._decoded(
-            run_from_row,
-            f"SELECT {RUN_COLUMNS} FROM runs WHERE participant_id = ? ORDER BY started_at",
-            (participant_id,),
-        )
-
-
-def _latest_per_participant(results: list[AssessmentResult]) -> list[AssessmentResult]:
-    latest: dict[str, AssessmentResult] = {}
-    for result in results:  # oldest first, so the last one of each person wins
-        latest[result.participant_id] = result
-    return list(latest.values())
-
-
-def delivery_statements(deliveries: Sequence[Delivery], now: datetime) -> list[Statement]:
-    """Statements that record delivery outcomes, equal SQL kept together for `executemany`."""
-    stamp = dump_time(now)
-    out: list[Statement] = []
-    ordered = sorted(deliveries, key=lambda d: (_STATE_ORDER[d.state], d.row_id))
-    for d in ordered:
-        if d.state == "sent":
-            out.append(
-                (
-                    "UPDATE outbox SET status = 'sent', sent_at = ?, external_id = ?, "
-                    "lease_until = NULL WHERE id = ?",
-                    (stamp, d.external_id, d.row_id),
-                )
-            )
-        elif d.state == "retry":
-            out.append(
-                (
-                    "UPDATE outbox SET status = 'pending', not_before = ?, error = ?, "
-                    "lease_until = NULL WHERE id = ?",
-                    (dump_time(d.retry_at or now), d.error, d.row_id),
-                )
-            )
-        elif d.state == "unreachable":
-            out.append(
-                (
-                    "UPDATE participants SET unreachable = 1 WHERE (channel, address) = "
-                    "(SELECT channel, address FROM outbox WHERE id = ?)",
-                    (d.row_id,),
-                )
-            )
-            # Everything else queued for that address would fail the same way.
-            out.append(
-                (
-                    "UPDATE outbox SET status = 'failed', error = ?, lease_until = NULL "
-                    "WHERE id = ? OR (status = 'pending' AND (channel, address) = "
-                    "(SELECT channel, address FROM outbox WHERE id = ?))",
-                    (d.error or "unreachable", d.row_id, d.row_id),
-                )
-            )
-        elif d.state == "held":
-            out.append(
-                (
-                    "UPDATE outbox SET status = 'held', external_id = ?, error = ?, "
-                    "lease_until = NULL WHERE id = ?",
-                    (d.external_id, d.error, d.row_id),
-                )
-            )
-        else:
-            out.append(
-                (
-                    "UPDATE outbox SET status = 'failed', error = ?, lease_until = NULL "
-                    "WHERE id = ?",
-                    (d.error, d.row_id),
-                )
-            )
-    # The goodbye after an erase leaves no trace once it is out. By primary key on purpose: a
-    # condition on status makes the planner walk every sent row, slower as the outbox grows.
-    out.extend((ERASE_SENT_SQL, (d.row_id,)) for d in ordered if d.state == "sent")
-    return out
-
-
-MEDIA_KEPT = timedelta(days=7)
-ERASE_SENT_SQL = "DELETE FROM outbox WHERE id = ? AND erase_after_send = 1"
-_STATE_ORDER = {"sent": 0, "held": 1, "retry": 2, "unreachable": 3, "failed": 4}
 
 
 async def _connect(path: str, uri: bool) -> aiosqlite.Connection:

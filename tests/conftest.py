@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support import FakeClock, Harness, harness
+from tests.support import FakeClock, Harness, harness, postgres_problem, postgres_schema
 
 _real_connect = socket.socket.connect
 
@@ -37,7 +39,32 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def h(
+    request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock
+) -> AsyncIterator[Harness]:
+    """The whole app on an in-memory channel, on each storage backend in turn."""
+    async with AsyncExitStack() as stack:
+        url = None
+        if request.param == "postgres":
+            require_postgres()
+            url = await stack.enter_async_context(postgres_schema())
+        yield await stack.enter_async_context(harness(tmp_path / "minga.db", clock, url=url))
+
+
+def require_postgres() -> None:
+    """Skip a PostgreSQL test on a laptop without it; under CI=true its absence is a failure."""
+    problem = postgres_problem()
+    if problem is None:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI requires the PostgreSQL tests: {problem}")
+    pytest.skip(problem)
+
+
 @pytest.fixture
-async def h(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
-    async with harness(tmp_path / "minga.db", clock) as value:
-        yield value
+async def postgres_url() -> AsyncIterator[str]:
+    """The URL of a fresh schema in the test PostgreSQL (skipped or failed as above)."""
+    require_postgres()
+    async with postgres_schema() as url:
+        yield url

@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
+import urllib.parse
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from bot.app import App, open_app
 from bot.channels.console import render
 from bot.channels.memory import MemorySender
 from bot.inbound import Inbound, InboundKind
 from storage import Cohort, Outbound, ParticipantKey
+from storage.sql_store import SQLStore
 
 CHANNEL = "test"
+POSTGRES_URL = os.environ.get(
+    "MINGA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
 
 
 class FakeClock:
@@ -48,6 +56,12 @@ class Harness:
 
     def person(self, address: str = "ana", hint: str | None = "es") -> Person:
         return Person(self, address, hint)
+
+    async def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        """Read the store directly, on either backend (`?` placeholders)."""
+        store = self.app.store
+        assert isinstance(store, SQLStore)
+        return [tuple(row) for row in await store._fetchall(sql, params)]
 
 
 class Person:
@@ -107,13 +121,16 @@ class Person:
 
 @asynccontextmanager
 async def harness(
-    db: Path, clock: FakeClock | None = None, facilitators: Sequence[str] = ()
+    db: Path,
+    clock: FakeClock | None = None,
+    facilitators: Sequence[str] = (),
+    url: str | None = None,
 ) -> AsyncIterator[Harness]:
     clock = clock or FakeClock()
     sender = MemorySender(CHANNEL)
     keys = frozenset(ParticipantKey(CHANNEL, address) for address in facilitators)
     async with open_app(
-        f"sqlite:///{db}", {CHANNEL: sender}, clock=clock, facilitators=keys
+        url or f"sqlite:///{db}", {CHANNEL: sender}, clock=clock, facilitators=keys
     ) as app:
         yield Harness(app, sender, clock)
 
@@ -168,3 +185,31 @@ def serve_process(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+
+@functools.cache
+def postgres_problem() -> str | None:
+    """Why the test PostgreSQL cannot be used (None when it can): checked once per run."""
+    parts = urllib.parse.urlsplit(POSTGRES_URL)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 5432
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return None
+    except OSError as exc:
+        return f"PostgreSQL is not reachable at {host}:{port} ({exc}); set MINGA_TEST_POSTGRES_URL"
+
+
+@asynccontextmanager
+async def postgres_schema() -> AsyncIterator[str]:
+    """A fresh, empty schema in the test database for one test; its URL, dropped after."""
+    import asyncpg
+
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    conn = await asyncpg.connect(POSTGRES_URL)
+    try:
+        await conn.execute(f"CREATE SCHEMA {schema}")
+        separator = "&" if "?" in POSTGRES_URL else "?"
+        yield f"{POSTGRES_URL}{separator}search_path={schema}"
+    finally:
+        await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        await conn.close()

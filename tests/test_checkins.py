@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
@@ -54,11 +53,13 @@ async def due_now(h: Harness) -> None:
     await h.app.sender.drain()
 
 
-def statuses(h: Harness) -> list[tuple[int, str, int]]:
-    with sqlite3.connect(h.app.store.path) as conn:  # type: ignore[attr-defined]
-        return list(
-            conn.execute("SELECT offset_days, status, nudges FROM checkins ORDER BY offset_days")
+async def statuses(h: Harness) -> list[tuple[int, str, int]]:
+    return [
+        (int(d), str(s), int(n))
+        for d, s, n in await h.rows(
+            "SELECT offset_days, status, nudges FROM checkins ORDER BY offset_days"
         )
+    ]
 
 
 async def test_a_checkin_walks_each_action_and_updates_the_roadmap(h: Harness) -> None:
@@ -84,7 +85,7 @@ async def test_a_checkin_walks_each_action_and_updates_the_roadmap(h: Harness) -
         "Bloqueada",
         "Abandonada",
     ]
-    assert statuses(h) == [(14, "sent", 0)]
+    assert await statuses(h) == [(14, "sent", 0)]
     ana.last = [message]
     assert "¿Qué pasó desde la última vez?" in await ana.send(choice=ana.choice_id("Completada"))
     assert "enlace" in await ana.send("Ya funciona en línea")
@@ -105,7 +106,7 @@ async def test_a_checkin_walks_each_action_and_updates_the_roadmap(h: Harness) -
     assert "Estado: Bloqueada" in done
     assert "3. Gobierno abierto" in done
     assert "1 completada, 1 bloqueada, 1 acción nueva" in done
-    assert statuses(h) == [(14, "answered", 0)]
+    assert await statuses(h) == [(14, "answered", 0)]
     roadmap = await ana.send("/roadmap")
     assert roadmap.count("Estado:") == 3
     p = await h.app.store.participant(ParticipantKey(CHANNEL, "ana"))
@@ -184,11 +185,10 @@ async def test_two_hundred_days_of_checkins_for_fifty_people_in_two_time_zones(
                 assert timedelta(days=3) <= b - a < timedelta(days=6)  # + a weekend at most
             if (first, second) == (NUDGE, LAST):
                 assert timedelta(days=4) <= b - a < timedelta(days=7)
-    with sqlite3.connect(h.app.store.path) as conn:  # type: ignore[attr-defined]
-        rows = conn.execute(
-            "SELECT p.address, k.status, COUNT(*) FROM checkins k "
-            "JOIN participants p ON p.id = k.participant_id GROUP BY p.address, k.status"
-        ).fetchall()
+    rows = await h.rows(
+        "SELECT p.address, k.status, COUNT(*) FROM checkins k "
+        "JOIN participants p ON p.id = k.participant_id GROUP BY p.address, k.status"
+    )
     by_kind = {
         "stopped": "skipped",
         "silent": "unanswered",
@@ -268,7 +268,7 @@ async def test_a_new_plan_moves_rounds_not_started_and_keeps_the_rest(h: Harness
     ana = await join(h, "ana", "Ecuador", "Ana")
     await with_plan(h, ana, "Ventanilla única")
     await due_now(h)  # the scheduler plans new members itself
-    assert [(d, s) for d, s, _ in statuses(h)] == [
+    assert [(d, s) for d, s, _ in await statuses(h)] == [
         (14, "planned"),
         (30, "planned"),
         (90, "planned"),
@@ -279,7 +279,7 @@ async def test_a_new_plan_moves_rounds_not_started_and_keeps_the_rest(h: Harness
     policy = SchedulePolicy()
     changed = replace(cohort, checkin_days=(14, 60))
     await plan_cohort(h.app.store, changed, policy.window, policy.default_zone)
-    assert [(d, s) for d, s, _ in statuses(h)] == [
+    assert [(d, s) for d, s, _ in await statuses(h)] == [
         (14, "sent"),  # already under way: kept
         (30, "cancelled"),
         (60, "planned"),
@@ -304,7 +304,7 @@ async def test_stop_in_the_middle_of_a_checkin_ends_its_nudges(h: Harness) -> No
         h.clock.advance(days=1)
         await due_now(h)
     assert h.sender.take("ana") == []
-    assert statuses(h) == [(14, "skipped", 0)]
+    assert await statuses(h) == [(14, "skipped", 0)]
 
 
 def test_the_checkin_plan_from_the_command_line(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import sqlite3
 import zipfile
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -32,10 +31,8 @@ async def _members(h: Harness, count: int) -> list[Person]:
     return people
 
 
-def _rows(h: Harness, sql: str) -> list[tuple[object, ...]]:
-    path = h.app.store.path  # type: ignore[attr-defined]
-    with sqlite3.connect(path) as conn:
-        return conn.execute(sql).fetchall()
+async def _rows(h: Harness, sql: str) -> list[tuple[object, ...]]:
+    return await h.rows(sql)
 
 
 async def test_a_participant_gets_a_polite_no_and_nothing_happens(h: Harness) -> None:
@@ -43,8 +40,8 @@ async def test_a_participant_gets_a_polite_no_and_nothing_happens(h: Harness) ->
     for command in ("/broadcast ODS2026", "/launch principles ODS2026", "/status ODS2026"):
         reply = await ana.send(command)
         assert "solo para quienes facilitan el taller" in reply
-    assert _rows(h, "SELECT COUNT(*) FROM broadcasts") == [(0,)]
-    assert _rows(h, "SELECT COUNT(*) FROM audit_log") == [(0,)]
+    assert await _rows(h, "SELECT COUNT(*) FROM broadcasts") == [(0,)]
+    assert await _rows(h, "SELECT COUNT(*) FROM audit_log") == [(0,)]
 
 
 async def test_a_broadcast_reaches_each_member_once_and_skips_the_opted_out(h: Harness) -> None:
@@ -94,7 +91,9 @@ async def test_a_broadcast_to_those_who_have_not_finished_a_flow(h: Harness) -> 
     assert "para 2 participantes" in asked  # p1 and the facilitator
     await fac.send("Les falta la autoevaluación.")
     await fac.send("sí")
-    rows = _rows(h, "SELECT address, not_before FROM outbox WHERE dedupe_key LIKE 'broadcast:%'")
+    rows = await _rows(
+        h, "SELECT address, not_before FROM outbox WHERE dedupe_key LIKE 'broadcast:%'"
+    )
     assert sorted(address for address, _ in rows) == ["fac", "p1"]
     times = sorted(str(t) for _, t in rows)
     assert times[0] != times[1]  # spread over the two hours, not all at once
@@ -106,7 +105,7 @@ async def test_cancel_and_bad_input_while_writing(h: Harness) -> None:
     await fac.send("/broadcast ODS2026")
     assert "hasta 1000 caracteres" in await fac.send("x" * 1001)
     assert "Cancelado" in await fac.send("/cancel")
-    assert _rows(h, "SELECT status FROM broadcasts") == [("cancelled",)]
+    assert await _rows(h, "SELECT status FROM broadcasts") == [("cancelled",)]
     assert "No entendí a quién" in await fac.send("/broadcast ODS2026 planeta Marte")
 
 
@@ -216,4 +215,4 @@ async def test_a_launch_reaches_a_facilitator_who_is_writing_a_broadcast(h: Harn
     await h.app.sender.drain()
     (start,) = h.sender.take("fac")
     assert len(start.choices) == 5  # the flow started; the launch was not taken for the text
-    assert _rows(h, "SELECT status FROM broadcasts") == [("draft",)]
+    assert await _rows(h, "SELECT status FROM broadcasts") == [("draft",)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import timedelta
 
 from bot.inbound import Inbound
@@ -20,9 +19,8 @@ async def _schedule(h: Harness, address: str, due_in: timedelta, key: str) -> No
         )
 
 
-def _statuses(h: Harness) -> list[str]:
-    with sqlite3.connect(h.app.store.path) as conn:  # type: ignore[attr-defined]
-        return [s for (s,) in conn.execute("SELECT status FROM scheduled ORDER BY id")]
+async def _statuses(h: Harness) -> list[str]:
+    return [s for (s,) in await h.rows("SELECT status FROM scheduled ORDER BY id")]
 
 
 async def test_a_due_start_runs_once_and_a_future_one_waits(h: Harness) -> None:
@@ -35,7 +33,7 @@ async def test_a_due_start_runs_once_and_a_future_one_waits(h: Harness) -> None:
     await h.app.sender.drain()
     first = h.sender.take("ana")
     assert len(first[-1].choices) == 5  # the first statement of the assessment
-    assert _statuses(h) == ["done", "due"]
+    assert await _statuses(h) == ["done", "due"]
     h.clock.advance(days=30)
     assert await h.app.scheduler.run_once() == 1
 
@@ -61,7 +59,7 @@ async def test_a_crash_after_the_start_does_not_start_it_again(h: Harness) -> No
     assert await h.app.scheduler.run_once() == 1
     await h.app.sender.drain()
     assert h.sender.take("ana") == []  # recognised as already started
-    assert _statuses(h) == ["done"]
+    assert await _statuses(h) == ["done"]
 
 
 async def test_stale_starts_are_missed_and_opted_out_people_get_nothing(h: Harness) -> None:
@@ -75,4 +73,4 @@ async def test_stale_starts_are_missed_and_opted_out_people_get_nothing(h: Harne
     await h.app.sender.drain()
     assert h.sender.take("ana") == []
     assert h.sender.take("bea") == []
-    assert _statuses(h) == ["missed", "done"]
+    assert await _statuses(h) == ["missed", "done"]

@@ -1,10 +1,11 @@
-"""One behaviour suite for every storage backend (SQLite now; PostgreSQL joins it later)."""
+"""One behaviour suite for every storage backend: SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 from datetime import timedelta
 from pathlib import Path
 
@@ -27,20 +28,25 @@ from storage import (
     open_store,
 )
 from storage.locks import KeyedLock
-from tests.support import FakeClock
+from tests.conftest import require_postgres
+from tests.support import FakeClock, postgres_schema
 
-BACKENDS = ["sqlite"]
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 @pytest.fixture(params=BACKENDS)
 async def store(
     request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock
 ) -> AsyncIterator[Store]:
-    opened = await open_store(f"sqlite:///{tmp_path}/contract.db", clock.now)
-    try:
+    async with AsyncExitStack() as stack:
+        if request.param == "postgres":
+            require_postgres()
+            url = await stack.enter_async_context(postgres_schema())
+        else:
+            url = f"sqlite:///{tmp_path}/contract.db"
+        opened = await open_store(url, clock.now)
+        stack.push_async_callback(opened.close)
         yield opened
-    finally:
-        await opened.close()
 
 
 def _participant(clock: FakeClock, address: str = "ana") -> Participant:
@@ -271,8 +277,8 @@ def test_hot_sqlite_statements_use_an_index(tmp_path: Path) -> None:
     import sqlite3
 
     from storage.base import migration_scripts
-    from storage.sql import CONVERSATION_SQL
-    from storage.sqlite import ERASE_SENT_SQL, _split_script
+    from storage.sql import CONVERSATION_SQL, ERASE_SENT_SQL
+    from storage.sqlite import _split_script
 
     conn = sqlite3.connect(tmp_path / "plan.db")
     for _, script in migration_scripts("sqlite"):

@@ -1,0 +1,357 @@
+"""PostgreSQL through asyncpg: the backend for several `minga serve` workers on one database.
+
+The queries are the shared SQL (`storage/sql.py`, `storage/sql_store.py`) with `?` rewritten to
+`$n`. What differs from SQLite is how work is kept apart across processes:
+
+- a participant's messages are serialized by a transaction-scoped advisory lock taken before
+  their state is read, held until the one commit of what the message changed;
+- outbox rows, scheduled starts and check-ins are claimed with `FOR UPDATE SKIP LOCKED`; outbox
+  claims of a channel also take a short advisory lock, so two workers never both put a message
+  in flight for the same address (replies stay in order);
+- migrations run under an advisory lock, so workers starting together apply each one once.
+
+Inside a conversation every store call uses the conversation's own connection (a context
+variable), so a handler that reads more (a participant's actions, say) sees its own transaction
+and never waits for a second connection from the pool.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import re
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any, TypeAlias
+
+import asyncpg
+from asyncpg.pool import PoolConnectionProxy
+from typing_extensions import override
+
+from storage.base import ConversationSession, DuplicateError, MigrationError, migration_scripts
+from storage.codec import dump_time, need_time
+from storage.records import (
+    Changes,
+    Cohort,
+    Conversation,
+    Delivery,
+    DueCheckin,
+    DueStart,
+    OutboxRow,
+    ParticipantKey,
+    StatusReport,
+)
+from storage.sql import (
+    CONVERSATION_SQL,
+    DUE_PLACE_SQL,
+    INSERT_COHORT_SQL,
+    MODERATE_CHALLENGE_SQL,
+    RECORD_STATUS_SQL,
+    RELEASE_DUE_SQL,
+    SET_REACHABLE_SQL,
+    STATUS_ROW_SQL,
+    Row,
+    Statement,
+    change_statements,
+    claim_checkins_sql,
+    claim_due_sql,
+    claim_outbox_sql,
+    claimed_checkins_sql,
+    cohort_params,
+    conversation_rows,
+    delivery_statements,
+    due_checkin_from_row,
+    group_statements,
+    outbox_from_row,
+    release_claims_sql,
+)
+from storage.sql_store import SQLStore
+
+SKIP_LOCKED = "FOR UPDATE SKIP LOCKED"
+OUTBOX_LEASE_SECONDS = 120  # a sender that died: its rows are claimed again after this
+_MIGRATION_LOCK = 0x6D696E6761  # "minga": one migrator at a time
+# Every connection comes from the pool; the stubs type those as proxies.
+Conn: TypeAlias = "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
+_CURRENT: contextvars.ContextVar[Conn | None] = contextvars.ContextVar(
+    "minga_pg_connection", default=None
+)
+_PLACEHOLDER = re.compile(r"\?")
+
+
+@lru_cache(maxsize=512)
+def dollar(sql: str) -> str:
+    """Rewrite `?` placeholders as `$1, $2, …` (our SQL keeps `?` out of string literals)."""
+    count = iter(range(1, 10_000))
+    return _PLACEHOLDER.sub(lambda _: f"${next(count)}", sql)
+
+
+def _affected(status: str) -> int:
+    """Read the row count from an asyncpg command status ("UPDATE 3")."""
+    tail = status.rsplit(" ", 1)[-1]
+    return int(tail) if tail.isdecimal() else 0
+
+
+class _PostgresSession(ConversationSession):
+    def __init__(
+        self,
+        state: Conversation,
+        conn: Conn,
+        transaction: Any,
+        now: Callable[[], datetime],
+    ) -> None:
+        self.state = state
+        self._conn = conn
+        self._transaction = transaction
+        self._now = now
+        self.committed = False
+
+    @override
+    async def commit(self, changes: Changes) -> None:
+        if not changes.is_empty():
+            await _run(self._conn, change_statements(changes, self._now()))
+        await self._transaction.commit()  # also lets go of the participant's advisory lock
+        self.committed = True
+
+
+async def _run(conn: Conn, statements: Sequence[Statement]) -> None:
+    for sql, many in group_statements(statements):
+        await conn.executemany(dollar(sql), many)
+
+
+class PostgresStore(SQLStore):
+    """PostgreSQL backend: `PostgresStore.from_url("postgresql://…")`, then `await open()`."""
+
+    def __init__(self, dsn: str, now: Callable[[], datetime], *, pool_size: int = 20) -> None:
+        self.dsn = dsn
+        self._now = now
+        self.pool_size = pool_size
+        self._pool: asyncpg.Pool | None = None
+
+    @classmethod
+    def from_url(cls, url: str, now: Callable[[], datetime]) -> PostgresStore:
+        """Build a store for a `postgresql://…` URL; nothing is opened yet."""
+        if not url.startswith(("postgresql://", "postgres://")):
+            raise ValueError(f"not a PostgreSQL URL: {url!r}")
+        return cls(url, now)
+
+    async def open(self, **connect: Any) -> None:
+        """Open the connection pool (extra arguments go to asyncpg, e.g. `server_settings`)."""
+        self._pool = await asyncpg.create_pool(
+            self.dsn, min_size=1, max_size=self.pool_size, **connect
+        )
+
+    @override
+    async def close(self) -> None:
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            await pool.close()
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        """The connection pool; raises when the store is not open."""
+        if self._pool is None:
+            raise RuntimeError("store is not open")
+        return self._pool
+
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[Conn]:
+        current = _CURRENT.get()
+        if current is not None:
+            yield current
+            return
+        async with self.pool.acquire() as conn:
+            yield conn
+
+    @override
+    async def _fetchall(self, sql: str, params: Sequence[Any] = ()) -> Sequence[Row]:
+        async with self._connection() as conn:
+            return [tuple(record) for record in await conn.fetch(dollar(sql), *params)]
+
+    @override
+    async def _write(self, statements: list[Statement]) -> None:
+        async with self._connection() as conn, conn.transaction():
+            await _run(conn, statements)
+
+    async def _execute(self, sql: str, *params: Any) -> int:
+        async with self._connection() as conn:
+            return _affected(await conn.execute(dollar(sql), *params))
+
+    # -- schema ---------------------------------------------------------------------------------
+
+    @override
+    async def schema_version(self) -> int:
+        async with self._connection() as conn:
+            if await conn.fetchval("SELECT to_regclass('schema_migrations')") is None:
+                return 0
+            return int(
+                await conn.fetchval("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
+            )
+
+    @override
+    async def migrate(self) -> list[int]:
+        applied: list[int] = []
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", _MIGRATION_LOCK)
+            await conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations "
+                "(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
+            )
+            done = {r[0] for r in await conn.fetch("SELECT version FROM schema_migrations")}
+            for number, script in migration_scripts("postgres"):
+                if number in done:
+                    continue
+                try:
+                    await conn.execute(script)
+                except asyncpg.PostgresError as exc:
+                    raise MigrationError(f"postgres migration {number} failed: {exc}") from exc
+                await conn.execute(
+                    "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
+                    number,
+                    dump_time(self._now()),
+                )
+                applied.append(number)
+        return applied
+
+    # -- the path of one message ----------------------------------------------------------------
+
+    @override
+    @asynccontextmanager
+    async def conversation(
+        self, key: ParticipantKey, external_id: str | None
+    ) -> AsyncIterator[ConversationSession]:
+        async with self.pool.acquire() as conn:
+            transaction = conn.transaction()
+            await transaction.start()
+            token = _CURRENT.set(conn)
+            session: _PostgresSession | None = None
+            try:
+                # The lock first, then the state: a second message of the same person waits
+                # here and then reads what the first one committed.
+                await conn.execute(
+                    "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", str(key)
+                )
+                rows = await conn.fetch(
+                    dollar(CONVERSATION_SQL), key.channel, external_id, key.channel, key.address
+                )
+                participant, runs, seen = conversation_rows([tuple(r) for r in rows])
+                active = next((r for r in runs if r.status == "active"), None)
+                paused = tuple(r for r in runs if r.status == "paused")
+                state = Conversation(key, participant, active, paused, seen)
+                session = _PostgresSession(state, conn, transaction, self._now)
+                yield session
+            finally:
+                _CURRENT.reset(token)
+                if session is None or not session.committed:
+                    await transaction.rollback()
+
+    # -- outbox ---------------------------------------------------------------------------------
+
+    @override
+    async def claim_outbox(
+        self, channels: Sequence[str], now: datetime, limit: int, address: str | None = None
+    ) -> list[OutboxRow]:
+        stamp = dump_time(now)
+        lease = dump_time(now + timedelta(seconds=OUTBOX_LEASE_SECONDS))
+        release, claim = claim_outbox_sql(len(channels), address is not None, SKIP_LOCKED)
+        params: list[Any] = [lease, *channels]
+        if address is not None:
+            params.append(address)
+        params += [stamp, stamp, limit]
+        async with self._connection() as conn, conn.transaction():
+            # One claimer per channel at a time: "nothing in flight for this address" must hold
+            # across workers, which row locks alone cannot promise for rows not yet claimed.
+            for channel in sorted(channels):
+                await conn.execute(
+                    "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"outbox:{channel}"
+                )
+            await conn.execute(dollar(release), *channels, stamp)
+            rows = [outbox_from_row(tuple(r)) for r in await conn.fetch(dollar(claim), *params)]
+        return sorted(rows, key=lambda r: (r.priority, r.id))
+
+    @override
+    async def complete_outbox(self, deliveries: Sequence[Delivery], now: datetime) -> None:
+        if deliveries:
+            await self._write(delivery_statements(deliveries, now))
+
+    @override
+    async def release_claims(self, channels: Sequence[str], address: str | None = None) -> int:
+        params = [*channels, *([address] if address is not None else [])]
+        return await self._execute(release_claims_sql(len(channels), address is not None), *params)
+
+    # -- the rest that needs more than plain statements -----------------------------------------
+
+    @override
+    async def create_cohort(self, cohort: Cohort) -> None:
+        try:
+            await self._execute(INSERT_COHORT_SQL, *cohort_params(cohort))
+        except asyncpg.UniqueViolationError as exc:
+            raise DuplicateError(f"a cohort with code {cohort.code!r} exists") from exc
+
+    @override
+    async def set_reachable(self, key: ParticipantKey, reachable: bool) -> bool:
+        return (
+            await self._execute(SET_REACHABLE_SQL, int(not reachable), key.channel, key.address)
+            == 1
+        )
+
+    @override
+    async def moderate_challenge(
+        self, challenge_id: str, *, hidden: bool | None = None, merged_into: str | None = None
+    ) -> bool:
+        flag = None if hidden is None else int(hidden)
+        return await self._execute(MODERATE_CHALLENGE_SQL, flag, merged_into, challenge_id) == 1
+
+    @override
+    async def record_status(
+        self, channel: str, external_id: str, status: str, error: str | None, at: datetime
+    ) -> StatusReport | None:
+        async with self._connection() as conn, conn.transaction():
+            row = await conn.fetchrow(dollar(STATUS_ROW_SQL), channel, external_id)
+            if row is None:
+                return None
+            claimed = outbox_from_row(tuple(row))
+            await conn.execute(dollar(RECORD_STATUS_SQL), status, error, dump_time(at), claimed.id)
+        return StatusReport(
+            claimed.id,
+            claimed.channel,
+            claimed.address,
+            claimed.participant_id,
+            claimed.message,
+            claimed.priority,
+        )
+
+    @override
+    async def claim_due(self, now: datetime, limit: int, lease_seconds: float) -> list[DueStart]:
+        stamp = dump_time(now)
+        lease = dump_time(now + timedelta(seconds=lease_seconds))
+        found: list[DueStart] = []
+        async with self._connection() as conn, conn.transaction():
+            await conn.execute(dollar(RELEASE_DUE_SQL), stamp)
+            for row in await conn.fetch(dollar(claim_due_sql(SKIP_LOCKED)), lease, stamp, limit):
+                where = await conn.fetchrow(dollar(DUE_PLACE_SQL), row[1])
+                if where is not None:
+                    found.append(
+                        DueStart(
+                            row[0], row[1], where[0], where[1], row[2], row[3], need_time(row[4])
+                        )
+                    )
+        return sorted(found, key=lambda d: (d.due_at, d.id))
+
+    @override
+    async def claim_checkins(
+        self, now: datetime, limit: int, lease_seconds: float
+    ) -> list[DueCheckin]:
+        stamp = dump_time(now)
+        lease = dump_time(now + timedelta(seconds=lease_seconds))
+        async with self._connection() as conn, conn.transaction():
+            ids = [
+                r[0]
+                for r in await conn.fetch(
+                    dollar(claim_checkins_sql(SKIP_LOCKED)), lease, stamp, stamp, limit
+                )
+            ]
+            if not ids:
+                return []
+            rows = await conn.fetch(dollar(claimed_checkins_sql(len(ids))), *ids)
+        return [due_checkin_from_row(tuple(r)) for r in rows]
