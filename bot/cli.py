@@ -102,6 +102,16 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("code")
     export.add_argument("--out", type=Path, default=Path("."), help="folder to write to")
 
+    backup = sub.add_parser(
+        "backup", parents=[common], help="a consistent copy of the SQLite database, while it runs"
+    )
+    backup.add_argument("path", type=Path, help="the file to write (it must not exist)")
+    db = sub.add_parser("db", help="move data between databases")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    copy = db_sub.add_parser("copy", help="copy everything into an empty database")
+    copy.add_argument("--from", dest="source", required=True, help="e.g. sqlite:///minga.db")
+    copy.add_argument("--to", dest="target", required=True, help="e.g. postgresql://…")
+
     rounds = sub.add_parser("prioritization", help="a workshop's challenge prioritization round")
     round_sub = rounds.add_subparsers(dest="round_command", required=True)
     phase = round_sub.add_parser(
@@ -193,6 +203,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return run(_export(args, url, settings))
             case "prioritization":
                 return run(_prioritization(args, url, settings))
+            case "backup":
+                if args.path.exists():
+                    print(f"minga: {args.path} exists; back up to a new file", file=sys.stderr)
+                    return 1
+                return run(_backup(url, args.path))
+            case "db":
+                return run(_copy(database_url(args.source), database_url(args.target)))
     except (ConfigError, CatalogError) as exc:
         print(f"minga: {exc}", file=sys.stderr)
         return 2
@@ -202,6 +219,48 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     return 2
+
+
+async def _backup(url: str, path: Path) -> int:
+    from storage.sqlite import SQLiteStore
+
+    if not url.startswith("sqlite:"):
+        print(
+            "minga: back up PostgreSQL with pg_dump (see deploy/RUNBOOK.md, Backups)",
+            file=sys.stderr,
+        )
+        return 2
+    store = await open_store(url, SystemClock().now, migrate=False)
+    try:
+        assert isinstance(store, SQLiteStore)
+        await store.backup(str(path))
+    finally:
+        await store.close()
+    print(f"backed up {url} to {path}")
+    return 0
+
+
+async def _copy(source_url: str, target_url: str) -> int:
+    from storage.copy import CopyError, copy_store
+    from storage.sql_store import SQLStore
+
+    clock = SystemClock()
+    source = await open_store(source_url, clock.now)
+    try:
+        target = await open_store(target_url, clock.now)
+        try:
+            assert isinstance(source, SQLStore)
+            assert isinstance(target, SQLStore)
+            copied = await copy_store(source, target)
+        except CopyError as exc:
+            print(f"minga: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            await target.close()
+    finally:
+        await source.close()
+    print(", ".join(f"{table} {n}" for table, n in copied.items() if n) or "nothing to copy")
+    return 0
 
 
 async def _migrate(url: str) -> int:

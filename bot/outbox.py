@@ -55,6 +55,7 @@ class OutboxSender:
         self._inflight: set[asyncio.Task[None]] = set()
         self._done: list[Delivery] = []
         self._progress = asyncio.Event()
+        self._leased: set[str] = set()
         self.sent = 0
 
     @property
@@ -68,7 +69,27 @@ class OutboxSender:
 
     async def recover(self) -> int:
         """Requeue rows a previous process claimed and never finished (call at start-up)."""
-        return await self.store.release_claims(self.channels, self.address)
+        self._leased.clear()
+        _, requeued = await self._take_leases()
+        return requeued
+
+    async def _take_leases(self) -> tuple[list[str], int]:
+        """Return the channels this process sends on now, and how many claims it requeued.
+
+        With several workers, one at a time holds a channel's lease (so its rate limit holds).
+        The claims left by a holder that died are requeued by whoever takes the lease next and
+        by nobody else, since another holder's rows may still be on their way.
+        """
+        held, requeued = [], 0
+        for channel in self.channels:
+            if not await self.store.sending_lease(channel):
+                self._leased.discard(channel)
+                continue
+            held.append(channel)
+            if channel not in self._leased:
+                self._leased.add(channel)
+                requeued += await self.store.release_claims([channel], self.address)
+        return held, requeued
 
     async def drain(self) -> int:
         """Send everything due now and return how many rows were handled."""
@@ -89,6 +110,7 @@ class OutboxSender:
         the loop itself never dies, or every reply after it would silently wait forever.
         """
         failures = 0
+        await self.store.watch_outbox(self.wake)
         try:
             while True:
                 try:
@@ -147,7 +169,10 @@ class OutboxSender:
 
     async def _claim(self, limit: int) -> list[OutboxRow]:
         self._wake.clear()
-        rows = await self.store.claim_outbox(self.channels, self.clock.now(), limit, self.address)
+        channels, _ = await self._take_leases()
+        if not channels:
+            return []
+        rows = await self.store.claim_outbox(channels, self.clock.now(), limit, self.address)
         if rows:
             failpoints.hit("after_claim")
         return rows

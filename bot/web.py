@@ -83,12 +83,14 @@ def create_app(
             )
             await app.sender.recover()
             tasks = [
-                asyncio.create_task(app.sender.run()),
-                asyncio.create_task(app.scheduler.run()),
+                asyncio.create_task(app.sender.run(), name="outbox sender"),
+                asyncio.create_task(app.scheduler.run(), name="scheduler"),
             ]
             if WHATSAPP in senders:
-                tasks.append(asyncio.create_task(run_reminders(app, WHATSAPP)))
-            web.state.app, web.state.bot = app, bot
+                tasks.append(
+                    asyncio.create_task(run_reminders(app, WHATSAPP), name="whatsapp reminders")
+                )
+            web.state.app, web.state.bot, web.state.loops = app, bot, tasks
             try:
                 yield
             finally:
@@ -122,13 +124,25 @@ def create_app(
         return JSONResponse({})
 
     async def healthz(request: Request) -> Response:
+        """200 when the store answers, its schema is current and every loop runs; else 503."""
         app: App = request.app.state.app
+        stopped = [task.get_name() for task in request.app.state.loops if task.done()]
         try:
             version = await app.store.schema_version()
+            pending = await app.store.pending_migrations()
         except Exception:  # any failure to reach the store is "unhealthy", never a 500 page
             log.exception("health check could not reach the store")
             return JSONResponse({"status": "store unreachable"}, status_code=503)
-        return JSONResponse({"status": "ok", "schema": version})
+        body = {
+            "status": "ok",
+            "schema": version,
+            "pending_migrations": pending,
+            "stopped": stopped,
+        }
+        if pending or stopped:
+            body["status"] = "migrations pending" if pending else "a loop stopped"
+            return JSONResponse(body, status_code=503)
+        return JSONResponse(body)
 
     async def metrics_page(request: Request) -> Response:
         # The dashboard token guards it too when one is set (Prometheus sends it as a bearer).

@@ -10,7 +10,7 @@ Error hierarchy::
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from importlib import resources
@@ -299,6 +299,22 @@ class Store(ABC):
     @abstractmethod
     async def audit_log(self, limit: int = 100) -> list[AuditEntry]:
         """Return the latest facilitator actions, newest first."""
+
+    @abstractmethod
+    async def pending_migrations(self) -> int:
+        """Count the migrations this code has that the database has not applied."""
+
+    async def sending_lease(self, channel: str) -> bool:
+        """Tell whether this process may send on `channel`, taking the lease when it is free.
+
+        One process at a time sends on a channel, so the channel's rate limits hold however many
+        workers run. A backend used by one process only says yes.
+        """
+        return True
+
+    async def watch_outbox(self, wake: Callable[[], None]) -> None:
+        """Call `wake` whenever another process queues a message (nothing to do in one process)."""
+        del wake  # one process: its own commits already wake its sender
 
     async def participant_record(self, participant_id: str) -> dict[str, Any]:
         """Collect everything stored about a participant (for `/mydata`)."""

@@ -17,6 +17,7 @@ and never waits for a second connection from the pool.
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import re
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -77,6 +78,9 @@ _CURRENT: contextvars.ContextVar[Conn | None] = contextvars.ContextVar(
     "minga_pg_connection", default=None
 )
 _PLACEHOLDER = re.compile(r"\?")
+NOTIFY_CHANNEL = "minga_outbox"
+# Statements that put a message in the queue (new rows; held rows released; a row requeued).
+_QUEUEING = ("INSERT INTO outbox", "UPDATE outbox SET status = 'pending'")
 
 
 @lru_cache(maxsize=512)
@@ -84,6 +88,13 @@ def dollar(sql: str) -> str:
     """Rewrite `?` placeholders as `$1, $2, …` (our SQL keeps `?` out of string literals)."""
     count = iter(range(1, 10_000))
     return _PLACEHOLDER.sub(lambda _: f"${next(count)}", sql)
+
+
+def _waker(wake: Callable[[], None]) -> Callable[..., None]:
+    def listener(*_: object) -> None:
+        wake()
+
+    return listener
 
 
 def _affected(status: str) -> int:
@@ -115,18 +126,31 @@ class _PostgresSession(ConversationSession):
 
 
 async def _run(conn: Conn, statements: Sequence[Statement]) -> None:
+    queued = False
     for sql, many in group_statements(statements):
         await conn.executemany(dollar(sql), many)
+        queued = queued or sql.startswith(_QUEUEING)
+    if queued:
+        # Delivered when the transaction commits: the worker that sends wakes at once.
+        await conn.execute(f"NOTIFY {NOTIFY_CHANNEL}")
 
 
 class PostgresStore(SQLStore):
     """PostgreSQL backend: `PostgresStore.from_url("postgresql://…")`, then `await open()`."""
+
+    dialect = "postgres"
 
     def __init__(self, dsn: str, now: Callable[[], datetime], *, pool_size: int = 20) -> None:
         self.dsn = dsn
         self._now = now
         self.pool_size = pool_size
         self._pool: asyncpg.Pool | None = None
+        # A connection of its own holds the sending leases (session advisory locks, gone the
+        # moment this process is) and listens for queued messages.
+        self._lease_conn: asyncpg.Connection | None = None
+        self._held: set[str] = set()
+        self._watchers: list[Callable[[], None]] = []
+        self._lease_lock = asyncio.Lock()
 
     @classmethod
     def from_url(cls, url: str, now: Callable[[], datetime]) -> PostgresStore:
@@ -143,6 +167,9 @@ class PostgresStore(SQLStore):
 
     @override
     async def close(self) -> None:
+        if self._lease_conn is not None:
+            lease_conn, self._lease_conn = self._lease_conn, None
+            await lease_conn.close()
         if self._pool is not None:
             pool, self._pool = self._pool, None
             await pool.close()
@@ -172,6 +199,31 @@ class PostgresStore(SQLStore):
     async def _write(self, statements: list[Statement]) -> None:
         async with self._connection() as conn, conn.transaction():
             await _run(conn, statements)
+
+    async def _leases(self) -> asyncpg.Connection:
+        if self._lease_conn is None or self._lease_conn.is_closed():
+            self._held.clear()  # a lost connection took its locks with it
+            self._lease_conn = await asyncpg.connect(self.dsn)
+            for wake in self._watchers:
+                await self._lease_conn.add_listener(NOTIFY_CHANNEL, _waker(wake))
+        return self._lease_conn
+
+    @override
+    async def sending_lease(self, channel: str) -> bool:
+        async with self._lease_lock:
+            conn = await self._leases()
+            if channel not in self._held:
+                key = f"minga-sender:{channel}"
+                if await conn.fetchval("SELECT pg_try_advisory_lock(hashtextextended($1, 0))", key):
+                    self._held.add(channel)
+            return channel in self._held
+
+    @override
+    async def watch_outbox(self, wake: Callable[[], None]) -> None:
+        async with self._lease_lock:
+            self._watchers.append(wake)
+            conn = await self._leases()
+            await conn.add_listener(NOTIFY_CHANNEL, _waker(wake))
 
     async def _execute(self, sql: str, *params: Any) -> int:
         async with self._connection() as conn:

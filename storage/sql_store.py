@@ -11,11 +11,11 @@ from __future__ import annotations
 from abc import abstractmethod
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from typing_extensions import override
 
-from storage.base import Store
+from storage.base import Store, migration_scripts
 from storage.codec import dump_json, dump_time, load_json, load_time, need_time
 from storage.messages import Outbound
 from storage.records import (
@@ -80,7 +80,12 @@ MEDIA_KEPT = timedelta(days=7)
 class SQLStore(Store):
     """The queries both SQL backends run the same way."""
 
+    dialect: ClassVar[str]  # the folder of its migrations: "sqlite" or "postgres"
     _now: Callable[[], datetime]
+
+    async def pending_migrations(self) -> int:
+        """Count the migrations this code has that the database has not applied."""
+        return len(migration_scripts(self.dialect)) - await self.schema_version()
 
     @abstractmethod
     async def _fetchall(self, sql: str, params: Sequence[Any] = ()) -> Sequence[Row]:

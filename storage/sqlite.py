@@ -41,20 +41,28 @@ from storage.records import (
     StatusReport,
 )
 from storage.sql import (
-    CHECKIN_COLUMNS,
-    COHORT_COLUMNS,
     CONVERSATION_SQL,
-    OUTBOX_CLAIM_COLUMNS,
+    DUE_PLACE_SQL,
+    INSERT_COHORT_SQL,
+    MODERATE_CHALLENGE_SQL,
+    RECORD_STATUS_SQL,
+    RELEASE_DUE_SQL,
+    SET_REACHABLE_SQL,
+    STATUS_ROW_SQL,
     Statement,
     batch_statements,
     change_statements,
-    checkin_from_row,
+    claim_checkins_sql,
+    claim_due_sql,
+    claim_outbox_sql,
+    claimed_checkins_sql,
     cohort_params,
     conversation_rows,
     delivery_statements,
+    due_checkin_from_row,
     group_statements,
     outbox_from_row,
-    prefixed,
+    release_claims_sql,
 )
 from storage.sql_store import SQLStore
 
@@ -204,6 +212,8 @@ class _SQLiteSession(ConversationSession):
 class SQLiteStore(SQLStore):
     """SQLite backend: `SQLiteStore.from_url("sqlite:///minga.db")`, then `await open()`."""
 
+    dialect = "sqlite"
+
     def __init__(self, path: str, now: Callable[[], datetime]) -> None:
         self.path = path
         self._now = now
@@ -239,6 +249,15 @@ class SQLiteStore(SQLStore):
         readers, self._readers = self._readers, []
         for reader in readers:
             await reader.close()
+
+    async def backup(self, target: str) -> None:
+        """Write a consistent copy of the database to `target` while it is in use."""
+
+        def copy() -> None:
+            with sqlite3.connect(self.path) as source, sqlite3.connect(target) as dest:
+                source.backup(dest)  # SQLite's online backup: pages copied under a read lock
+
+        await asyncio.to_thread(copy)
 
     async def __aenter__(self) -> SQLiteStore:
         await self.open()
@@ -336,32 +355,7 @@ class SQLiteStore(SQLStore):
     ) -> list[OutboxRow]:
         stamp = dump_time(now)
         lease = dump_time(now + timedelta(seconds=_LEASE_SECONDS))
-        marks = ", ".join("?" * len(channels))
-        address_clause = "AND o.address = ?" if address is not None else ""
-        # Expired claims (a sender that died) go back to pending first, so that the claim itself
-        # is an index range scan on status = 'pending' rather than a scan of the whole outbox.
-        release = (
-            f"UPDATE outbox SET status = 'pending', lease_until = NULL "
-            f"WHERE status = 'sending' AND channel IN ({marks}) AND lease_until < ?"
-        )
-        sql = f"""
-            UPDATE outbox SET status = 'sending', lease_until = ?, attempts = attempts + 1
-            WHERE id IN (
-                SELECT o.id FROM outbox o
-                WHERE o.status = 'pending' AND o.channel IN ({marks}) {address_clause}
-                  AND o.not_before <= ?
-                  AND NOT EXISTS (
-                      SELECT 1 FROM outbox f
-                      WHERE f.channel = o.channel AND f.address = o.address
-                        AND f.status = 'sending')
-                  AND NOT EXISTS (
-                      SELECT 1 FROM outbox e
-                      WHERE e.channel = o.channel AND e.address = o.address
-                        AND e.status = 'pending' AND e.id < o.id AND e.not_before > ?)
-                ORDER BY o.priority, o.id
-                LIMIT ?)
-            RETURNING {OUTBOX_CLAIM_COLUMNS}
-        """
+        release, sql = claim_outbox_sql(len(channels), address is not None, lock="")
         params: list[Any] = [lease, *channels]
         if address is not None:
             params.append(address)
@@ -395,15 +389,8 @@ class SQLiteStore(SQLStore):
 
     @override
     async def release_claims(self, channels: Sequence[str], address: str | None = None) -> int:
-        marks = ", ".join("?" * len(channels))
-        sql = (
-            f"UPDATE outbox SET status = 'pending', lease_until = NULL "
-            f"WHERE status = 'sending' AND channel IN ({marks})"
-        )
-        params: list[Any] = list(channels)
-        if address is not None:
-            sql += " AND address = ?"
-            params.append(address)
+        sql = release_claims_sql(len(channels), address is not None)
+        params = [*channels, *([address] if address is not None else [])]
 
         def release(conn: sqlite3.Connection) -> int:
             return conn.execute(sql, params).rowcount
@@ -417,10 +404,7 @@ class SQLiteStore(SQLStore):
     async def create_cohort(self, cohort: Cohort) -> None:
         def insert(conn: sqlite3.Connection) -> None:
             try:
-                conn.execute(
-                    f"INSERT INTO cohorts ({COHORT_COLUMNS}) VALUES ({', '.join('?' * 9)})",
-                    cohort_params(cohort),
-                )
+                conn.execute(INSERT_COHORT_SQL, cohort_params(cohort))
             except sqlite3.IntegrityError as exc:
                 raise DuplicateError(f"a cohort with code {cohort.code!r} exists") from exc
 
@@ -431,10 +415,7 @@ class SQLiteStore(SQLStore):
     @override
     async def set_reachable(self, key: ParticipantKey, reachable: bool) -> bool:
         def update(conn: sqlite3.Connection) -> bool:
-            cursor = conn.execute(
-                "UPDATE participants SET unreachable = ? WHERE channel = ? AND address = ?",
-                (int(not reachable), key.channel, key.address),
-            )
+            cursor = conn.execute(SET_REACHABLE_SQL, (int(not reachable), key.channel, key.address))
             return cursor.rowcount == 1
 
         known: bool = await self._w.job(update)
@@ -448,8 +429,7 @@ class SQLiteStore(SQLStore):
     ) -> bool:
         def update(conn: sqlite3.Connection) -> bool:
             cursor = conn.execute(
-                "UPDATE challenges SET hidden = COALESCE(?, hidden), "
-                "merged_into = COALESCE(?, merged_into) WHERE id = ?",
+                MODERATE_CHALLENGE_SQL,
                 (None if hidden is None else int(hidden), merged_into, challenge_id),
             )
             return cursor.rowcount == 1
@@ -462,17 +442,10 @@ class SQLiteStore(SQLStore):
         self, channel: str, external_id: str, status: str, error: str | None, at: datetime
     ) -> StatusReport | None:
         def record(conn: sqlite3.Connection) -> StatusReport | None:
-            row = conn.execute(
-                f"SELECT {OUTBOX_CLAIM_COLUMNS} FROM outbox WHERE channel = ? AND external_id = ?",
-                (channel, external_id),
-            ).fetchone()
+            row = conn.execute(STATUS_ROW_SQL, (channel, external_id)).fetchone()
             if row is None:
                 return None
-            conn.execute(
-                "UPDATE outbox SET delivery_status = ?, delivery_error = ?, delivery_at = ? "
-                "WHERE id = ?",
-                (status, error, dump_time(at), row[0]),
-            )
+            conn.execute(RECORD_STATUS_SQL, (status, error, dump_time(at), row[0]))
             claimed = outbox_from_row(row)
             return StatusReport(
                 claimed.id,
@@ -492,23 +465,11 @@ class SQLiteStore(SQLStore):
         lease = dump_time(now + timedelta(seconds=lease_seconds))
 
         def claim(conn: sqlite3.Connection) -> list[DueStart]:
-            conn.execute(
-                "UPDATE scheduled SET status = 'due', lease_until = NULL "
-                "WHERE status = 'running' AND lease_until < ?",
-                (stamp,),
-            )
-            rows = conn.execute(
-                "UPDATE scheduled SET status = 'running', lease_until = ? WHERE id IN ("
-                "SELECT id FROM scheduled WHERE status = 'due' AND due_at <= ? "
-                "ORDER BY due_at, id LIMIT ?) "
-                "RETURNING id, participant_id, flow_id, purpose, due_at",
-                (lease, stamp, limit),
-            ).fetchall()
+            conn.execute(RELEASE_DUE_SQL, (stamp,))
+            rows = conn.execute(claim_due_sql(lock=""), (lease, stamp, limit)).fetchall()
             found = []
             for row in rows:
-                where = conn.execute(
-                    "SELECT channel, address FROM participants WHERE id = ?", (row[1],)
-                ).fetchone()
+                where = conn.execute(DUE_PLACE_SQL, (row[1],)).fetchone()
                 if where is not None:
                     found.append(
                         DueStart(
@@ -528,34 +489,14 @@ class SQLiteStore(SQLStore):
     ) -> list[DueCheckin]:
         stamp = dump_time(now)
         lease = dump_time(now + timedelta(seconds=lease_seconds))
-        columns = prefixed(CHECKIN_COLUMNS, "k")
 
         def claim(conn: sqlite3.Connection) -> list[DueCheckin]:
-            ids = [
-                row[0]
-                for row in conn.execute(
-                    "UPDATE checkins SET lease_until = ? WHERE id IN (SELECT id FROM checkins "
-                    "WHERE next_at <= ? AND (lease_until IS NULL OR lease_until < ?) "
-                    "ORDER BY next_at, id LIMIT ?) RETURNING id",
-                    (lease, stamp, stamp, limit),
-                ).fetchall()
-            ]
+            claim = claim_checkins_sql(lock="")
+            ids = [row[0] for row in conn.execute(claim, (lease, stamp, stamp, limit)).fetchall()]
             if not ids:
                 return []
-            rows = conn.execute(
-                f"SELECT {columns}, p.channel, p.address, p.country, c.timezone "
-                "FROM checkins k JOIN participants p ON p.id = k.participant_id "
-                "JOIN cohorts c ON c.id = k.cohort_id "
-                f"WHERE k.id IN ({', '.join('?' * len(ids))}) ORDER BY k.next_at, k.id",
-                ids,
-            ).fetchall()
-            width = len(CHECKIN_COLUMNS.split(","))
-            return [
-                DueCheckin(
-                    checkin_from_row(r[:width]), r[width], r[width + 1], r[width + 2], r[width + 3]
-                )
-                for r in rows
-            ]
+            rows = conn.execute(claimed_checkins_sql(len(ids)), ids).fetchall()
+            return [due_checkin_from_row(r) for r in rows]
 
         claimed: list[DueCheckin] = await self._w.job(claim)
         return claimed

@@ -7,7 +7,7 @@ import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from bot.commands import parse_command
@@ -105,10 +105,19 @@ def test_runner_never_raises_and_invalid_leaves_the_run(index: int, text: str) -
         assert turn.answers[0].raw == text
 
 
+# No shrinking: each example opens a whole app, and shrinking a failure took minutes (with
+# pytest-timeout's failure taken for the test's own, it never stopped). The raw example is
+# reported instead; pin it below with @example once understood.
 @settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
 )
 @given(sequence=st.lists(texts, min_size=1, max_size=10))
+# Found by hypothesis: after an erase, /stop leaves a record with nothing open, and the next
+# message (even an empty one) rightly starts onboarding.
+@example(sequence=["/delete", "Ｓí", "/stop", ""])
 def test_dispatcher_replies_to_anything(tmp_path: Path, sequence: list[str]) -> None:
     async def play() -> None:
         db = tmp_path / f"p{abs(hash(tuple(sequence)))}.db"
@@ -124,8 +133,9 @@ def test_dispatcher_replies_to_anything(tmp_path: Path, sequence: list[str]) -> 
                 answers_before, run_before = before
                 answers_after, run_after = after
                 navigation = fold(text) in BACK_WORDS | MORE_WORDS | SKIP_WORDS
-                # An erase, or a first message after one, legitimately changes everything.
-                fresh = run_before is None or run_after is None
+                # An erase, or a first message after one, legitimately changes everything; so
+                # does any message from someone with no activity open (it starts onboarding).
+                fresh = not run_before or run_after is None
                 if (
                     not fresh
                     and answers_after == answers_before

@@ -1,0 +1,109 @@
+"""Copy everything from one store to another (`minga db copy`), e.g. SQLite to PostgreSQL.
+
+Rows keep their ids, so conversations resume where they were, dedupe marks still drop
+redeliveries and nothing queued is sent twice. The target must be empty; it is migrated first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from storage.sql_store import SQLStore
+
+BATCH = 1000
+# Every table, parents before children, with its columns (the same in every dialect).
+TABLES: tuple[tuple[str, str], ...] = (
+    (
+        "participants",
+        "id, channel, address, locale, created_at, name, municipality, country, role, consent, "
+        "consent_at, onboarded, opted_out, unreachable, last_inbound_at, consent_wording, "
+        "facilitator",
+    ),
+    ("cohorts", "id, code, name, locale, created_at, starts, ends, timezone, checkin_days"),
+    ("memberships", "participant_id, cohort_id, joined_at, table_no"),
+    (
+        "runs",
+        "id, participant_id, flow_id, flow_version, step, status, data, started_at, updated_at, "
+        "completed_at",
+    ),
+    ("answers", "id, run_id, participant_id, flow_id, step_id, raw, value, created_at"),
+    ("inbound_marks", "channel, external_id, received_at"),
+    (
+        "outbox",
+        "id, channel, address, participant_id, payload, priority, status, attempts, not_before, "
+        "lease_until, created_at, sent_at, error, external_id, dedupe_key, erase_after_send, "
+        "delivery_status, delivery_error, delivery_at",
+    ),
+    ("assessment_results", "run_id, participant_id, flow_id, cohort_id, scores, completed_at"),
+    (
+        "actions",
+        "id, participant_id, run_id, position, title, sdg, office, first_step, target_month, "
+        "indicator, status, created_at, updated_at",
+    ),
+    ("rounds", "cohort_id, phase, updated_at"),
+    ("challenges", "id, cohort_id, participant_id, text, created_at, hidden, merged_into"),
+    ("votes", "cohort_id, participant_id, ranking, created_at"),
+    (
+        "solutions",
+        "id, cohort_id, participant_id, table_no, challenge_id, consequences, text, impact, "
+        "effort, created_at",
+    ),
+    (
+        "broadcasts",
+        "id, cohort_id, author_id, audience, text, status, recipients, skipped, spread_seconds, "
+        "created_at, confirmed_at",
+    ),
+    ("audit_log", "id, at, actor, action, detail"),
+    ("facilitator_invites", "code, cohort_id, created_by, created_at, used_by, used_at"),
+    ("media", "token, content_type, body, created_at"),
+    (
+        "scheduled",
+        "id, participant_id, flow_id, purpose, due_at, status, lease_until, dedupe_key, "
+        "created_at, done_at",
+    ),
+    (
+        "checkins",
+        "id, participant_id, cohort_id, offset_days, due_at, status, next_at, nudges, "
+        "lease_until, run_id, sent_at, answered_at",
+    ),
+    (
+        "action_updates",
+        "id, action_id, participant_id, checkin_id, status, note, evidence, target_month, "
+        "created_at",
+    ),
+)
+# Tables whose integer ids come from a sequence in PostgreSQL, moved past the copied ids.
+SERIAL_TABLES = ("answers", "outbox", "audit_log", "scheduled", "action_updates")
+
+
+class CopyError(Exception):
+    """The copy cannot start (the target is not empty) or a table failed."""
+
+
+async def copy_store(source: SQLStore, target: SQLStore) -> dict[str, int]:
+    """Copy every table from `source` into the empty `target`; return the rows per table."""
+    for table, _ in TABLES:
+        rows = await target._fetchall(f"SELECT COUNT(*) FROM {table}")
+        if int(rows[0][0]):
+            raise CopyError(f"the target is not empty: {table} has rows; copy into a new database")
+    copied: dict[str, int] = {}
+    for table, columns in TABLES:
+        rows = await source._fetchall(f"SELECT {columns} FROM {table}")
+        marks = ", ".join("?" * len(columns.split(",")))
+        insert = f"INSERT INTO {table} ({columns}) VALUES ({marks})"
+        for start in range(0, len(rows), BATCH):
+            chunk: Sequence[tuple[object, ...]] = [tuple(r) for r in rows[start : start + BATCH]]
+            await target._write([(insert, row) for row in chunk])
+        copied[table] = len(rows)
+    if target.dialect == "postgres":
+        await target._write(
+            [
+                (
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)",
+                    (),
+                )
+                for table in SERIAL_TABLES
+            ]
+        )
+    return copied
