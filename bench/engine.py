@@ -6,7 +6,7 @@ reply latency (message in → reply delivered by the outbox sender) and peak RSS
 handled.
 
     python bench/engine.py --participants 10000 --concurrency 200
-    python bench/engine.py --db postgresql://…   (once the PostgreSQL backend exists)
+    python bench/engine.py --db "postgresql://…?search_path=an_empty_schema"
 """
 
 from __future__ import annotations

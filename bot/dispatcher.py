@@ -131,6 +131,7 @@ class Dispatcher:
             await session.commit(changes)
             metrics.HANDLING.observe(time.perf_counter() - began)
             metrics.HANDLED.labels(inbound.channel, inbound.kind).inc()
+            metrics.count_runs(changes.runs, work.now)
         failpoints.hit("after_commit")
         self.on_commit()
         if changes.scheduled:

@@ -6,9 +6,12 @@ backlog is read from the store at each scrape, so it is right across several wor
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
+
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 
-from storage import Store
+from storage import Run, Store
 
 HANDLED = Counter(
     "minga_inbound_handled_total",
@@ -27,13 +30,31 @@ SENT = Counter(
     "minga_outbox_sends_total", "Outbox sends, by channel and outcome", ["channel", "outcome"]
 )
 BACKLOG = Gauge("minga_outbox_rows", "Outbox rows by status (read at scrape time)", ["status"])
+RUNS = Counter(
+    "minga_flow_runs_total", "Flow runs started and completed, by flow", ["flow", "event"]
+)
+SCHEDULER_LAG = Gauge(
+    "minga_scheduler_lag_seconds",
+    "How long the oldest due scheduled start or check-in step has waited (read at scrape time)",
+)
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 
-async def render(store: Store) -> bytes:
+def count_runs(runs: Iterable[Run], now: datetime) -> None:
+    """Count the runs a committed message started or completed."""
+    for run in runs:
+        if run.status == "completed" and run.completed_at == now:
+            RUNS.labels(run.flow_id, "completed").inc()
+        elif run.started_at == now and run.status == "active":
+            RUNS.labels(run.flow_id, "started").inc()
+
+
+async def render(store: Store, now: datetime) -> bytes:
     """Refresh the store-backed gauges and return the exposition text."""
     counts = await store.outbox_counts()
     for status in ("pending", "sending", "sent", "held", "failed"):
         BACKLOG.labels(status).set(counts.get(status, 0))
+    oldest = await store.oldest_due()
+    SCHEDULER_LAG.set(max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
     return generate_latest()

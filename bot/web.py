@@ -149,7 +149,8 @@ def create_app(
         if settings.dashboard_token is not None and not authorised(request, settings):
             return JSONResponse({"error": "unauthorized"}, status_code=401)
         app: App = request.app.state.app
-        return Response(await metrics.render(app.store), media_type=metrics.CONTENT_TYPE)
+        body = await metrics.render(app.store, app.clock.now())
+        return Response(body, media_type=metrics.CONTENT_TYPE)
 
     return Starlette(
         routes=[

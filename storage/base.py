@@ -301,6 +301,10 @@ class Store(ABC):
         """Return the latest facilitator actions, newest first."""
 
     @abstractmethod
+    async def oldest_due(self) -> datetime | None:
+        """Return when the oldest scheduled start or check-in step due now came due."""
+
+    @abstractmethod
     async def pending_migrations(self) -> int:
         """Count the migrations this code has that the database has not applied."""
 

@@ -83,6 +83,15 @@ class SQLStore(Store):
     dialect: ClassVar[str]  # the folder of its migrations: "sqlite" or "postgres"
     _now: Callable[[], datetime]
 
+    @override
+    async def oldest_due(self) -> datetime | None:
+        rows = await self._fetchall(
+            "SELECT MIN(t) FROM (SELECT MIN(next_at) AS t FROM checkins WHERE next_at IS NOT NULL "
+            "UNION ALL SELECT MIN(due_at) AS t FROM scheduled WHERE status = 'due') due"
+        )
+        return load_time(rows[0][0]) if rows and rows[0][0] else None
+
+    @override
     async def pending_migrations(self) -> int:
         """Count the migrations this code has that the database has not applied."""
         return len(migration_scripts(self.dialect)) - await self.schema_version()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
 import os
 import subprocess
@@ -29,7 +30,8 @@ def test_redact_masks_numbers_tokens_and_secrets() -> None:
     assert "abc123" not in masked
     assert "QUM6dG9r" not in masked
     assert "[bot-token]" in masked
-    assert "[number]" in masked
+    assert "whatsapp:+52…5678" in masked  # the country and the last four digits stay
+    assert "+55…0000" in masked
     # Ordinary numbers stay: a row id, a year, a status code.
     assert redact("outbox row 1234 failed in 2026 with 429") == (
         "outbox row 1234 failed in 2026 with 429"
@@ -98,6 +100,9 @@ def test_minga_serve_logs_no_token(tmp_path: Path) -> None:
         proc.terminate()
         output, _ = proc.communicate(timeout=20)
     assert "Application startup complete" in output  # uvicorn's lines come through our handler
+    # Not a terminal: every line is a JSON object.
+    lines = [json.loads(line) for line in output.splitlines() if line.strip()]
+    assert {"time", "level", "logger", "message"} <= set(lines[0])
     assert TOKEN not in output
     assert TOKEN.split(":")[1] not in output
     assert "5215512345678" not in output

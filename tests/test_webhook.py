@@ -116,3 +116,7 @@ async def test_metrics_count_handled_updates(served: Served) -> None:
     ]
     assert handled
     assert float(handled[0].split()[-1]) >= 1
+    # /start began onboarding: a run started, counted by flow.
+    assert 'minga_flow_runs_total{event="started",flow="onboarding"}' in text
+    assert "minga_scheduler_lag_seconds 0.0" in text  # nothing is due
+    assert 'minga_outbox_rows{status="pending"}' in text

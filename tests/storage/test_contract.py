@@ -24,6 +24,7 @@ from storage import (
     Participant,
     ParticipantKey,
     Run,
+    Scheduled,
     Store,
     open_store,
 )
@@ -293,3 +294,21 @@ def test_hot_sqlite_statements_use_an_index(tmp_path: Path) -> None:
         assert "SCAN outbox" not in plan, plan
         assert "SCAN participants" not in plan, plan
         assert "SCAN runs" not in plan, plan
+
+
+async def test_oldest_due_is_the_earliest_waiting_start(store: Store, clock: FakeClock) -> None:
+    assert await store.oldest_due() is None
+    p = _participant(clock)
+    late = clock.now() - timedelta(minutes=5)
+    async with store.conversation(p.key, None) as session:
+        await session.commit(
+            Changes(
+                participant=p,
+                scheduled=[
+                    Scheduled(p.id, "mindsets", "flow", late, "a"),
+                    Scheduled(p.id, "mindsets", "flow", clock.now() + timedelta(days=1), "b"),
+                ],
+            )
+        )
+    assert await store.oldest_due() == late
+    assert await store.pending_migrations() == 0
