@@ -106,6 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
         "backup", parents=[common], help="a consistent copy of the SQLite database, while it runs"
     )
     backup.add_argument("path", type=Path, help="the file to write (it must not exist)")
+    retention = sub.add_parser(
+        "retention",
+        parents=[common],
+        help="erase the people of workshops that ended more than N months ago",
+    )
+    retention.add_argument("--months", type=int, help="default: MINGA_RETENTION_MONTHS")
     db = sub.add_parser("db", help="move data between databases")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     copy = db_sub.add_parser("copy", help="copy everything into an empty database")
@@ -208,6 +214,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                     print(f"minga: {args.path} exists; back up to a new file", file=sys.stderr)
                     return 1
                 return run(_backup(url, args.path))
+            case "retention":
+                months = args.months if args.months is not None else settings.retention_months
+                if months is None or months < 1:
+                    print("minga: give --months N or set MINGA_RETENTION_MONTHS", file=sys.stderr)
+                    return 2
+                return run(_retention(url, months, settings))
             case "db":
                 return run(_copy(database_url(args.source), database_url(args.target)))
     except (ConfigError, CatalogError) as exc:
@@ -219,6 +231,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     return 2
+
+
+async def _retention(url: str, months: int, settings: Settings) -> int:
+    from bot.app import open_app
+    from bot.retention import apply_retention
+
+    async with open_app(url, {}, flows_dir=settings.flows_dir) as app:
+        erased = await apply_retention(app, months)
+    print(f"erased {erased} people of workshops that ended more than {months} months ago")
+    return 0
 
 
 async def _backup(url: str, path: Path) -> int:

@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     checkin_max_late_days: float = 3.0
     # A scheduled start a worker claimed and never finished (it died) is taken again after this.
     scheduler_lease_seconds: float = 120.0
+    # Erase the people of workshops that ended more than this many months ago (published
+    # aggregates stay, anonymously). Unset: kept until they /delete.
+    retention_months: int | None = None
     facilitators: str = ""
     dashboard_token: SecretStr | None = None
 

@@ -48,6 +48,7 @@ from storage import (
     InboundMark,
     Membership,
     NewOutbound,
+    Outbound,
     Participant,
     ParticipantKey,
     PlanAction,
@@ -91,6 +92,8 @@ class Dispatcher:
         # window); elsewhere a commit skips the release statement.
         holding_channels: frozenset[str] = frozenset({"whatsapp"}),
         facilitators: frozenset[ParticipantKey] = frozenset(),
+        # Channels that deliver files (/mydata's full record; a facilitator's export).
+        document_channels: frozenset[str] = frozenset({"telegram", "console"}),
     ) -> None:
         self.store = store
         self.registry = registry
@@ -103,6 +106,7 @@ class Dispatcher:
         self.image_channels = image_channels
         self.holding_channels = holding_channels
         self.facilitators = facilitators
+        self.document_channels = document_channels
         self.desk = FacilitatorDesk(store, registry)
         self.on_scheduled: Callable[[], None] = lambda: None  # the scheduler's wake
 
@@ -235,6 +239,8 @@ class Dispatcher:
                 self._start(flow_id, work)
         elif inbound.kind == "checkin":
             await self._checkin_due(str(inbound.choice), work)
+        elif inbound.kind == "expire":
+            work.erase = work.state.participant is not None  # silently: nothing is sent
         elif inbound.kind == "resume":
             pass  # a template's "continue": what was held for them goes out, nothing else
         elif inbound.kind == "remind":
@@ -712,6 +718,15 @@ class Dispatcher:
             m.cohort_id: await self.store.cohort_by_id(m.cohort_id) for m in record["memberships"]
         }
         work.text(describe(work.participant, record, cohorts, self.registry, work.tr))
+        if work.participant.channel in self.document_channels:
+            everything = describe(work.participant, record, cohorts, self.registry, work.tr, None)
+            work.say(
+                Outbound(
+                    work.tr.gettext("Everything, in one document you can keep."),
+                    document=everything.encode("utf-8"),
+                    document_name="minga-mydata.txt",
+                )
+            )
         if (active := work.active()) is not None:
             self._prompt(active, work)
 

@@ -10,9 +10,12 @@ from typing import Literal
 # "remind": not a message but Minga's own nudge before a WhatsApp window closes mid-flow.
 # "launch": a facilitator started a flow (`choice` names it) for this member.
 # "checkin": a check-in's next step came due (`choice` is the check-in's id).
-InboundKind = Literal["text", "choice", "media", "open", "resume", "remind", "launch", "checkin"]
+# "expire": the retention period of all their workshops is over; their data is erased.
+InboundKind = Literal[
+    "text", "choice", "media", "open", "resume", "remind", "launch", "checkin", "expire"
+]
 SILENT_KINDS = frozenset(
-    {"open", "remind", "launch", "checkin"}
+    {"open", "remind", "launch", "checkin", "expire"}
 )  # nothing the person sent: no window, no release
 
 

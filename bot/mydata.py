@@ -20,8 +20,12 @@ def describe(
     cohorts: Mapping[str, Cohort | None],
     registry: FlowRegistry,
     tr: Translator,
+    limit: int | None = MAX_ANSWERS_IN_CHAT,
 ) -> str:
-    """Write the profile, workshops, activities and answers of a participant as plain text."""
+    """Write the profile, workshops, activities and answers of a participant as plain text.
+
+    A chat shows the latest `limit` answers; the document (`limit=None`) has every one.
+    """
     unset = tr.gettext("(not given)")
     lines = [
         tr.gettext("This is everything Minga stores about you:"),
@@ -50,9 +54,11 @@ def describe(
     )
     answers: list[Answer] = record["answers"]
     lines += ["", tr.ngettext("{n} answer:", "{n} answers:", len(answers)).format(n=len(answers))]
-    for answer in answers[-MAX_ANSWERS_IN_CHAT:]:
-        lines.append(f"• {answer.flow_id}/{answer.step_id}: {_show(answer)}")
-    hidden = len(answers) - MAX_ANSWERS_IN_CHAT
+    shown = answers if limit is None else answers[-limit:]
+    for answer in shown:
+        when = tr.datetime(answer.created_at, "short")
+        lines.append(f"• {answer.flow_id}/{answer.step_id}: {_show(answer)} ({when})")
+    hidden = len(answers) - len(shown)
     if hidden > 0:
         lines.append(
             tr.ngettext("… and {n} earlier answer.", "… and {n} earlier answers.", hidden).format(

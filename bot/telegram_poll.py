@@ -20,6 +20,7 @@ from bot.channels.telegram import CHANNEL, TelegramSender, inbound_from_update, 
 from bot.channels.telegram_http import bot_link, telegram_bot
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.retention import run_retention
 from i18n import negotiate, translator
 from storage import PRIORITY_REPLY, NewOutbound, Outbound, ParticipantKey
 
@@ -96,14 +97,19 @@ async def run_poll(
             outbox_batch=settings.outbox_batch,
             schedule=settings.schedule_policy(),
         ) as app:
-            await _poll(app, bot, stop, poll_timeout)
+            await _poll(app, bot, stop, poll_timeout, settings.retention_months)
     return 0
 
 
-async def _poll(app: App, bot: Bot, stop: asyncio.Event, poll_timeout: int) -> None:
+async def _poll(
+    app: App, bot: Bot, stop: asyncio.Event, poll_timeout: int, retention_months: int | None
+) -> None:
     await app.sender.recover()
     sending = asyncio.create_task(app.sender.run())
     scheduling = asyncio.create_task(app.scheduler.run())
+    loops = [sending, scheduling]
+    if retention_months is not None:
+        loops.append(asyncio.create_task(run_retention(app, retention_months)))
     offset: int | None = None
     try:
         while not stop.is_set():
@@ -124,7 +130,7 @@ async def _poll(app: App, bot: Bot, stop: asyncio.Event, poll_timeout: int) -> N
                 await asyncio.gather(*(handle_update(app, bot, u) for u in updates))
                 offset = updates[-1].update_id + 1
     finally:
-        for task in (sending, scheduling):
+        for task in loops:
             task.cancel()
             with suppress(asyncio.CancelledError):
                 await task

@@ -31,6 +31,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.dashboard import authorised, dashboard_routes
 from bot.reminders import run_reminders
+from bot.retention import run_retention
 from bot.telegram_poll import handle_update
 from bot.whatsapp_web import media_host, whatsapp_routes, whatsapp_sender
 from storage import Participant, ParticipantKey
@@ -90,6 +91,9 @@ def create_app(
                 tasks.append(
                     asyncio.create_task(run_reminders(app, WHATSAPP), name="whatsapp reminders")
                 )
+            if settings.retention_months is not None:
+                retention = run_retention(app, settings.retention_months)
+                tasks.append(asyncio.create_task(retention, name="retention"))
             web.state.app, web.state.bot, web.state.loops = app, bot, tasks
             try:
                 yield

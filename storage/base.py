@@ -12,7 +12,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from datetime import datetime
+from datetime import date, datetime
 from importlib import resources
 from typing import Any
 
@@ -299,6 +299,10 @@ class Store(ABC):
     @abstractmethod
     async def audit_log(self, limit: int = 100) -> list[AuditEntry]:
         """Return the latest facilitator actions, newest first."""
+
+    @abstractmethod
+    async def expired_participants(self, closed_before: date) -> list[ParticipantKey]:
+        """Return people all of whose workshops ended before `closed_before` (for retention)."""
 
     @abstractmethod
     async def oldest_due(self) -> datetime | None:

@@ -5,6 +5,7 @@ PostgreSQL rewrites the placeholders to `$n`; anything dialect-specific stays in
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
@@ -410,6 +411,17 @@ _ERASE = (
     "DELETE FROM outbox WHERE participant_id = ?",
     "DELETE FROM participants WHERE id = ?",
 )
+# Before that, what already counts in published aggregates (a round's votes, assessment scores
+# in workshop averages) moves to a placeholder that holds no personal data and that nothing
+# links to the person, so a ranking or an average shown to the room does not change.
+_PLACEHOLDER = (
+    "INSERT INTO participants (id, channel, address, locale, created_at, consent, onboarded, "
+    "opted_out, unreachable, facilitator) VALUES (?, 'erased', ?, 'und', ?, NULL, 0, 1, 1, 0)"
+)
+_ANONYMIZE = (
+    "UPDATE votes SET participant_id = ? WHERE participant_id = ?",
+    "UPDATE assessment_results SET participant_id = ? WHERE participant_id = ?",
+)
 
 
 def participant_params(p: Participant) -> tuple[Any, ...]:
@@ -557,7 +569,10 @@ def change_statements(changes: Changes, now: datetime) -> list[Statement]:
     if changes.forget_participant_id is not None:
         out.extend((sql, (changes.forget_participant_id,)) for sql in _FORGET)
     if changes.erase_participant_id is not None:
-        out.extend((sql, (changes.erase_participant_id,)) for sql in _ERASE)
+        erased, placeholder = changes.erase_participant_id, f"erased-{uuid.uuid4().hex}"
+        out.append((_PLACEHOLDER, (placeholder, placeholder, stamp)))
+        out.extend((sql, (placeholder, erased)) for sql in _ANONYMIZE)
+        out.extend((sql, (erased,)) for sql in _ERASE)
     for b in changes.broadcasts:
         out.append((_UPSERT_BROADCAST, broadcast_params(b)))
     for invite in changes.invites:
@@ -739,6 +754,8 @@ _STATEMENT_ORDER = (
     _INSERT_ACTION_UPDATE,
     _PROGRESS_ACTION,
     *_FORGET,
+    _PLACEHOLDER,
+    *_ANONYMIZE,
     *_ERASE,
     _INSERT_OUTBOX,
 )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, ClassVar, TypeVar
 
 from typing_extensions import override
@@ -82,6 +82,19 @@ class SQLStore(Store):
 
     dialect: ClassVar[str]  # the folder of its migrations: "sqlite" or "postgres"
     _now: Callable[[], datetime]
+
+    @override
+    async def expired_participants(self, closed_before: date) -> list[ParticipantKey]:
+        # Only people in workshops, every one of which has an end date before the cutoff; a
+        # workshop without an end date is never over.
+        rows = await self._fetchall(
+            "SELECT p.channel, p.address FROM participants p "
+            "WHERE EXISTS (SELECT 1 FROM memberships m WHERE m.participant_id = p.id) "
+            "AND NOT EXISTS (SELECT 1 FROM memberships m JOIN cohorts c ON c.id = m.cohort_id "
+            "WHERE m.participant_id = p.id AND (c.ends IS NULL OR c.ends >= ?))",
+            (closed_before.isoformat(),),
+        )
+        return [ParticipantKey(str(r[0]), str(r[1])) for r in rows]
 
     @override
     async def oldest_due(self) -> datetime | None:

@@ -6,7 +6,6 @@ import ipaddress
 import os
 import socket
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
@@ -40,16 +39,21 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def h(
-    request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock
-) -> AsyncIterator[Harness]:
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """An empty database on each storage backend in turn: a SQLite file, a PostgreSQL schema."""
+    if request.param == "postgres":
+        require_postgres()
+        async with postgres_schema() as url:
+            yield url
+    else:
+        yield f"sqlite:///{tmp_path}/minga.db"
+
+
+@pytest.fixture
+async def h(database_url: str, tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
     """The whole app on an in-memory channel, on each storage backend in turn."""
-    async with AsyncExitStack() as stack:
-        url = None
-        if request.param == "postgres":
-            require_postgres()
-            url = await stack.enter_async_context(postgres_schema())
-        yield await stack.enter_async_context(harness(tmp_path / "minga.db", clock, url=url))
+    async with harness(tmp_path / "minga.db", clock, url=database_url) as value:
+        yield value
 
 
 def require_postgres() -> None:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -10,10 +14,11 @@ import pytest
 
 from bot.cli import main
 from bot.config import Settings
+from bot.retention import apply_retention
 from bot.web import create_app
 from storage import ParticipantKey
 from tests.fakes.telegram_api import serve_asgi
-from tests.support import CHANNEL, FakeClock, harness
+from tests.support import CHANNEL, FakeClock, Harness, harness
 
 
 async def _half_way(db: Path, clock: FakeClock) -> None:
@@ -95,3 +100,42 @@ async def test_healthz_says_when_a_migration_is_missing_or_a_loop_stopped(tmp_pa
         stopped = await http.get("/healthz")
         assert stopped.status_code == 503
         assert stopped.json()["stopped"] == ["outbox sender"]
+
+
+async def test_retention_erases_people_of_workshops_long_over(h: Harness) -> None:
+    old = await h.create_cohort("VIEJO", "Taller de 2023")
+    await h.app.store.save_checkin_plan(replace(old, ends=date(2024, 1, 31), checkin_days=()), [])
+    await h.create_cohort("NUEVO", "Taller abierto")  # no end date: never over
+    ana, bea, cai = h.person("ana"), h.person("bea"), h.person("cai")
+    await ana.onboard("VIEJO")
+    await bea.onboard("NUEVO", name="Bea")
+    await cai.onboard("VIEJO", name="Cai")
+    await cai.send("/start NUEVO")
+    h.sender.take_all()
+    # 2 March 2026 minus 24 months: the old workshop ended before 2 March 2024.
+    assert await apply_retention(h.app, 24) == 1
+    await h.app.sender.drain()
+    assert h.sender.take_all() == {}  # erased silently
+    assert await h.app.store.participant(ParticipantKey(CHANNEL, "ana")) is None
+    assert await h.app.store.participant(ParticipantKey(CHANNEL, "bea")) is not None
+    assert await h.app.store.participant(ParticipantKey(CHANNEL, "cai")) is not None
+    assert await apply_retention(h.app, 24) == 0  # nothing left to do
+    assert await apply_retention(h.app, 26) == 0  # a longer period keeps them all
+
+
+def test_mydata_sends_the_whole_record_as_a_document(tmp_path: Path) -> None:
+    lines = ["1", "sí", "Lucía", "Cusco", "Perú", "3", "1", "/mydata"]
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "chat", "--db", str(tmp_path / "c.db"), "--as", "lucia"],
+        input="".join(f"{line}\n" for line in lines),
+        capture_output=True,
+        text=True,
+        timeout=90,
+        cwd=tmp_path,
+        check=True,
+    )
+    assert "[document: minga-mydata.txt]" in done.stdout
+    document = (tmp_path / "minga-mydata.txt").read_text(encoding="utf-8")
+    assert "Nombre: Lucía" in document
+    assert "onboarding/municipality: Cusco" in document
+    assert "/delete" in document

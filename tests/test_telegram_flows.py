@@ -54,9 +54,9 @@ def _fast() -> SendPacer:
 
 @pytest.fixture(params=["polling", "webhook"])
 async def telegram(
-    request: pytest.FixtureRequest, tmp_path: Path
+    request: pytest.FixtureRequest, database_url: str
 ) -> AsyncIterator[tuple[FakeTelegram, Deliver]]:
-    db = f"sqlite:///{tmp_path}/tg.db"
+    db = database_url
     async with serve_fake() as (fake, api):
         settings = Settings(
             telegram_token="1:a", telegram_api_url=api, telegram_webhook_secret=SECRET

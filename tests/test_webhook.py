@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -21,22 +20,22 @@ SECRET = "s3cr3t-token"
 class Served:
     fake: FakeTelegram
     url: str
-    db: Path
+    web: Any
     http: httpx.AsyncClient
 
 
 @pytest.fixture
-async def served(tmp_path: Path) -> AsyncIterator[Served]:
-    db = tmp_path / "web.db"
+async def served(database_url: str) -> AsyncIterator[Served]:
     async with serve_fake() as (fake, api_url):
         settings = Settings(
             telegram_token="123:abc", telegram_api_url=api_url, telegram_webhook_secret=SECRET
         )
+        web = create_app(settings, database_url)
         async with (
-            serve_asgi(create_app(settings, f"sqlite:///{db}"), lifespan="on") as url,
+            serve_asgi(web, lifespan="on") as url,
             httpx.AsyncClient(base_url=url, timeout=10) as http,
         ):
-            yield Served(fake, url, db, http)
+            yield Served(fake, url, web, http)
 
 
 async def _deliver(s: Served, update: dict, secret: str | None = SECRET) -> httpx.Response:
@@ -47,9 +46,9 @@ async def _deliver(s: Served, update: dict, secret: str | None = SECRET) -> http
     return response
 
 
-def _participants(db: Path) -> int:
-    with sqlite3.connect(db) as conn:
-        return int(conn.execute("SELECT COUNT(*) FROM participants").fetchone()[0])
+async def _participants(s: Served) -> int:
+    rows = await s.web.state.app.store._fetchall("SELECT COUNT(*) FROM participants")
+    return int(rows[0][0])
 
 
 @pytest.mark.parametrize("secret", [None, "", "wrong"])
@@ -57,7 +56,7 @@ async def test_missing_or_wrong_secret_is_refused(served: Served, secret: str | 
     served.fake.says(7001, "/start")
     response = await _deliver(served, served.fake.take_update(), secret)
     assert response.status_code == 403
-    assert _participants(served.db) == 0
+    assert await _participants(served) == 0
     assert served.fake.to(7001) == []
 
 

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -42,7 +40,6 @@ ANA = "+5491155550001"  # Argentina: Spanish
 class WhatsApp:
     fake: FakeTwilio
     http: httpx.AsyncClient
-    db: Path
     clock: FakeClock
     web: Any
     sids: itertools.count[int]
@@ -82,9 +79,9 @@ class WhatsApp:
             params["ErrorCode"] = error
         return await self.post("/whatsapp/status", params)
 
-    def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-        with sqlite3.connect(self.db) as conn:
-            return conn.execute(sql, params).fetchall()
+    async def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        store = self.web.state.app.store
+        return [tuple(row) for row in await store._fetchall(sql, params)]
 
     async def onboard(self, number: str) -> str:
         await self.exchange(number, "Hola")
@@ -101,7 +98,7 @@ class WhatsApp:
     async def settled(self) -> None:
         """Wait until the outbox has sent everything due and recorded it."""
         for _ in range(200):
-            busy = self.query(
+            busy = await self.query(
                 "SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending') "
                 "OR (status = 'sent' AND external_id IS NULL)"
             )
@@ -112,8 +109,7 @@ class WhatsApp:
 
 
 @pytest.fixture
-async def wa(tmp_path: Path) -> AsyncIterator[WhatsApp]:
-    db = tmp_path / "wa.db"
+async def wa(database_url: str) -> AsyncIterator[WhatsApp]:
     clock = FakeClock()
     async with serve_twilio() as (fake, api):
         settings = Settings(
@@ -126,12 +122,12 @@ async def wa(tmp_path: Path) -> AsyncIterator[WhatsApp]:
             whatsapp_template_flow="HXflow",
             whatsapp_template_checkin="HXcheckin",
         )
-        web = create_app(settings, f"sqlite:///{db}", clock=clock)
+        web = create_app(settings, database_url, clock=clock)
         async with (
             serve_asgi(web, lifespan="on") as url,
             httpx.AsyncClient(base_url=url, timeout=10) as http,
         ):
-            yield WhatsApp(fake, http, db, clock, web, itertools.count(1))
+            yield WhatsApp(fake, http, clock, web, itertools.count(1))
 
 
 async def test_onboarding_and_an_assessment_in_spanish(wa: WhatsApp) -> None:
@@ -159,7 +155,7 @@ async def test_onboarding_and_an_assessment_in_spanish(wa: WhatsApp) -> None:
     assert image.headers["content-type"] == "image/png"
     assert image.content.startswith(b"\x89PNG")
     assert (await wa.http.get("/media/not-a-token.png")).status_code == 404
-    consent = wa.query("SELECT consent, consent_wording FROM participants")
+    consent = await wa.query("SELECT consent, consent_wording FROM participants")
     assert consent == [(1, "onboarding@1#consent:es")]
     # Every reply went through the REST API with a status callback, never as inline TwiML.
     assert all(m["StatusCallback"] == f"{PUBLIC}/whatsapp/status" for m in wa.fake.sent)
@@ -174,7 +170,7 @@ async def test_a_bad_or_missing_signature_is_refused(wa: WhatsApp, signature: st
     status = await wa.http.post("/whatsapp/status", data={"MessageSid": "SM1"}, headers=headers)
     assert status.status_code == 403
     await asyncio.sleep(0.2)
-    assert wa.query("SELECT COUNT(*) FROM participants") == [(0,)]
+    assert await wa.query("SELECT COUNT(*) FROM participants") == [(0,)]
     assert wa.fake.sent == []
 
 
@@ -203,13 +199,13 @@ async def test_media_is_answered_with_a_polite_reprompt(wa: WhatsApp) -> None:
     reply = await wa.exchange(ANA, "", NumMedia="1", MediaContentType0="audio/ogg")
     assert "solo puedo leer texto" in reply.lower()
     assert "1. Español" in reply  # the question again
-    assert wa.query("SELECT COUNT(*) FROM answers") == [(0,)]
+    assert await wa.query("SELECT COUNT(*) FROM answers") == [(0,)]
 
 
 async def test_baja_opts_out_like_stop(wa: WhatsApp) -> None:
     await wa.onboard(ANA)
     await wa.exchange(ANA, "BAJA")
-    assert wa.query("SELECT opted_out FROM participants") == [(1,)]
+    assert await wa.query("SELECT opted_out FROM participants") == [(1,)]
 
 
 async def _broadcast(wa: WhatsApp, text: str) -> None:
@@ -229,7 +225,9 @@ async def test_outside_the_window_a_broadcast_goes_as_its_template(wa: WhatsApp)
     assert template["ContentSid"] == "HXbroadcast"
     assert "Body" not in template
     await wa.settled()
-    assert wa.query("SELECT status FROM outbox WHERE payload LIKE '%sesión 3%'") == [("held",)]
+    assert await wa.query("SELECT status FROM outbox WHERE payload LIKE '%sesión 3%'") == [
+        ("held",)
+    ]
     # Their quick reply reopens the window and brings the real content.
     await wa.says(ANA, "Continuar", ButtonPayload="minga.continue", ButtonText="Continuar")
     content = await wa.fake.message_for(ANA, seen + 1)
@@ -251,7 +249,7 @@ async def test_no_business_initiated_message_without_opt_in(wa: WhatsApp) -> Non
     await _broadcast(wa, "Novedades")
     await asyncio.sleep(0.5)
     assert all("Novedades" not in m.get("Body", "") for m in wa.fake.sent)
-    assert wa.query("SELECT status, error FROM outbox WHERE payload LIKE '%Novedades%'") == [
+    assert await wa.query("SELECT status, error FROM outbox WHERE payload LIKE '%Novedades%'") == [
         ("failed", "no WhatsApp opt-in: Minga may not write first")
     ]
 
@@ -282,10 +280,10 @@ async def test_21610_marks_the_participant_unreachable(wa: WhatsApp) -> None:
     wa.fake.errors[f"whatsapp:{ANA}"] = [(400, 21610)]
     await _broadcast(wa, "Hoy votamos.")
     for _ in range(50):
-        if wa.query("SELECT unreachable FROM participants") == [(1,)]:
+        if await wa.query("SELECT unreachable FROM participants") == [(1,)]:
             break
         await asyncio.sleep(0.05)
-    assert wa.query("SELECT unreachable FROM participants") == [(1,)]
+    assert await wa.query("SELECT unreachable FROM participants") == [(1,)]
 
 
 async def test_a_500_is_retried(wa: WhatsApp) -> None:
@@ -305,9 +303,13 @@ async def test_status_callbacks_record_the_delivery_state(wa: WhatsApp) -> None:
     sid = wa.fake.to(ANA)[0]["sid"]
     await wa.settled()  # the outbox records the sid right after Twilio accepts the message
     assert (await wa.status(sid, "delivered")).status_code == 204
-    assert wa.query("SELECT delivery_status, delivery_error FROM outbox") == [("delivered", None)]
+    assert await wa.query("SELECT delivery_status, delivery_error FROM outbox") == [
+        ("delivered", None)
+    ]
     assert (await wa.status(sid, "failed", "30008")).status_code == 204
-    assert wa.query("SELECT delivery_status, delivery_error FROM outbox") == [("failed", "30008")]
+    assert await wa.query("SELECT delivery_status, delivery_error FROM outbox") == [
+        ("failed", "30008")
+    ]
     # A MessageSid that is not ours is ignored.
     assert (await wa.status("SMunknown", "delivered")).status_code == 204
 
@@ -334,7 +336,9 @@ async def test_one_reminder_before_the_window_closes_mid_flow(wa: WhatsApp) -> N
     assert len(wa.fake.to(ANA)) == seen + 1
     # Their answer carries on from there.
     assert "Sus resultados" not in await wa.exchange(ANA, "4")
-    assert wa.query("SELECT COUNT(*) FROM answers WHERE step_id NOT IN ('language')")[0][0] > 0
+    assert (await wa.query("SELECT COUNT(*) FROM answers WHERE step_id NOT IN ('language')"))[0][
+        0
+    ] > 0
 
 
 async def test_no_reminder_when_not_in_a_flow_or_after_the_window(wa: WhatsApp) -> None:
@@ -389,8 +393,8 @@ async def test_a_checkin_outside_the_window_starts_with_its_template(wa: WhatsAp
     summary = await wa.exchange(ANA, "no")
     assert "Estado: Completada" in summary
     assert "Estado: Completada" in await wa.exchange(ANA, "/roadmap")
-    assert wa.query("SELECT status FROM checkins") == [("answered",)]
-    assert wa.query("SELECT status FROM actions") == [("completed",)]
+    assert await wa.query("SELECT status FROM checkins") == [("answered",)]
+    assert await wa.query("SELECT status FROM actions") == [("completed",)]
 
 
 async def test_a_nudge_replaces_the_checkin_still_waiting_for_a_tap(wa: WhatsApp) -> None:
@@ -414,8 +418,10 @@ async def test_a_nudge_replaces_the_checkin_still_waiting_for_a_tap(wa: WhatsApp
     app.sender.wake()
     assert (await wa.fake.message_for(ANA, seen))["ContentSid"] == "HXcheckin"
     await wa.settled()
-    held = wa.query("SELECT status, COUNT(*) FROM outbox WHERE status IN ('held', 'superseded') "
-                    "GROUP BY status")  # fmt: skip
+    held = await wa.query(
+        "SELECT status, COUNT(*) FROM outbox WHERE status IN ('held', 'superseded') "
+        "GROUP BY status ORDER BY status"
+    )
     assert held == [("held", 2), ("superseded", 1)]  # the broadcast and the nudge wait
     await wa.says(ANA, "Empezar", ButtonPayload="minga.continue", ButtonText="Empezar")
     await wa.settled()

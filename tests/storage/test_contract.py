@@ -13,6 +13,7 @@ import pytest
 
 from storage import (
     Answer,
+    AssessmentResult,
     Changes,
     Cohort,
     Delivery,
@@ -26,6 +27,7 @@ from storage import (
     Run,
     Scheduled,
     Store,
+    Vote,
     open_store,
 )
 from storage.locks import KeyedLock
@@ -312,3 +314,37 @@ async def test_oldest_due_is_the_earliest_waiting_start(store: Store, clock: Fak
         )
     assert await store.oldest_due() == late
     assert await store.pending_migrations() == 0
+
+
+async def test_erase_keeps_published_aggregates_but_not_the_person(
+    store: Store, clock: FakeClock
+) -> None:
+    cohort = Cohort(uuid.uuid4().hex, "AGG", "Taller", "es", clock.now())
+    await store.create_cohort(cohort)
+    p = _participant(clock)
+    run = _run(p, clock, status="completed")
+    scores = {"dimensions": {"d1": 75.0}}
+    await _commit(
+        store,
+        p.key,
+        Changes(
+            participant=p,
+            memberships=[Membership(p.id, cohort.id, clock.now())],
+            runs=[run],
+            answers=[Answer(run.id, p.id, "mindsets", "q1", "4", 4, clock.now())],
+            results=[AssessmentResult(run.id, p.id, "mindsets", cohort.id, scores, clock.now())],
+            votes=[Vote(cohort.id, p.id, ("c1", "c2", "c3"), clock.now())],
+        ),
+    )
+    await _commit(store, p.key, Changes(erase_participant_id=p.id))
+    assert await store.participant(p.key) is None
+    assert await store.answers(p.id) == []
+    assert await store.memberships(p.id) == []
+    # The round's ranking and the workshop's average keep counting them, anonymously.
+    (vote,) = await store.votes(cohort.id)
+    assert vote.ranking == ("c1", "c2", "c3")
+    assert vote.participant_id != p.id
+    (result,) = await store.cohort_results(cohort.id, "mindsets")
+    assert result.scores == scores
+    assert result.participant_id == vote.participant_id
+    assert await store.cohort_members(cohort.id) == []
