@@ -21,7 +21,15 @@ from bot.app import App, open_app
 from bot.channels.console import render
 from bot.channels.memory import MemorySender
 from bot.inbound import Inbound, InboundKind
-from storage import Cohort, Outbound, ParticipantKey
+from storage import (
+    Changes,
+    Cohort,
+    Membership,
+    Outbound,
+    Participant,
+    ParticipantKey,
+    open_store,
+)
 from storage.sql_store import SQLStore
 
 CHANNEL = "test"
@@ -213,3 +221,24 @@ async def postgres_schema() -> AsyncIterator[str]:
     finally:
         await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
         await conn.close()
+
+
+async def seed_members(url: str, code: str, people: int, first: int = 10_000) -> str:
+    """A workshop with `people` onboarded Telegram members, through the store (any backend)."""
+    store = await open_store(url, lambda: datetime.now(UTC))
+    try:
+        now = datetime.now(UTC)
+        cohort = Cohort(uuid.uuid4().hex, code, f"Taller {code}", "es", now)
+        await store.create_cohort(cohort)
+        for n in range(people):
+            person = Participant(
+                uuid.uuid4().hex, "telegram", str(first + n), "es", now,
+                name=f"P{n}", consent=True, consent_at=now, onboarded=True,
+            )  # fmt: skip
+            async with store.conversation(person.key, None) as session:
+                await session.commit(
+                    Changes(participant=person, memberships=[Membership(person.id, cohort.id, now)])
+                )
+    finally:
+        await store.close()
+    return cohort.id

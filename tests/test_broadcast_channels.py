@@ -45,8 +45,10 @@ async def _settled(app: object) -> None:
     raise AssertionError(f"the outbox did not settle: {await store.outbox_counts()}")
 
 
-async def test_two_facilitators_broadcast_to_telegram_and_whatsapp(tmp_path: Path) -> None:
-    db = tmp_path / "mixed.db"
+async def test_two_facilitators_broadcast_to_telegram_and_whatsapp(
+    tmp_path: Path, database_url: str
+) -> None:
+    db = database_url
     async with serve_fake() as (telegram, tg_api), serve_twilio() as (twilio, tw_api):
         settings = Settings(
             telegram_token="1:a",
@@ -59,7 +61,7 @@ async def test_two_facilitators_broadcast_to_telegram_and_whatsapp(tmp_path: Pat
             public_url="https://minga.example.org",
             facilitators=f"telegram:{FACILITATOR}",
         )
-        web = create_app(settings, f"sqlite:///{db}")
+        web = create_app(settings, db)
         async with (
             serve_asgi(web, lifespan="on") as url,
             httpx.AsyncClient(base_url=url, timeout=20) as http,

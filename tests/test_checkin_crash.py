@@ -6,11 +6,11 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sqlite3
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,9 +18,10 @@ import pytest
 from bot.app import open_app
 from bot.checkins import plan_cohort
 from bot.send_window import parse_window
-from storage import Cohort
+from storage import Cohort, open_store
+from storage.sql_store import SQLStore
 from tests.fakes.telegram_api import FakeTelegram, serve_asgi
-from tests.support import seed_cohort, serve_process
+from tests.support import seed_members, serve_process
 
 pytestmark = pytest.mark.slow
 
@@ -32,8 +33,8 @@ SETTINGS = {"send_hours": "0-24", "send_days": "mon-sun", "scheduler_lease_secon
 ALWAYS_ZONE = ZoneInfo("America/Bogota")
 
 
-async def _plan(db: Path) -> None:
-    async with open_app(f"sqlite:///{db}", {}) as app:
+async def _plan(url: str) -> None:
+    async with open_app(url, {}) as app:
         found = await app.store.cohort_by_code("DUE")
         assert found is not None
         # Ended 15 days ago with a check-in at day 14: due since yesterday, within the 3 days.
@@ -42,50 +43,56 @@ async def _plan(db: Path) -> None:
         assert await plan_cohort(app.store, cohort, ALWAYS, ALWAYS_ZONE) == PEOPLE
 
 
-def _checkins(db: Path) -> Counter[str]:
-    with sqlite3.connect(db) as conn:
-        return Counter(s for (s,) in conn.execute("SELECT status FROM checkins"))
+async def _rows(url: str, sql: str) -> list[tuple[Any, ...]]:
+    store = await open_store(url, lambda: datetime.now(UTC), migrate=False)
+    try:
+        assert isinstance(store, SQLStore)
+        return [tuple(r) for r in await store._fetchall(sql)]
+    finally:
+        await store.close()
 
 
-def _runs_per_person(db: Path) -> Counter[int]:
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute(
-            "SELECT COUNT(*) FROM runs WHERE flow_id = 'checkin' GROUP BY participant_id"
-        ).fetchall()
-    return Counter(n for (n,) in rows)
+async def _checkins(url: str) -> Counter[str]:
+    return Counter(str(s) for (s,) in await _rows(url, "SELECT status FROM checkins"))
 
 
-async def test_a_kill_mid_batch_starts_each_checkin_exactly_once(tmp_path: Path) -> None:
-    db = tmp_path / "due.db"
-    async with open_app(f"sqlite:///{db}", {}):
+async def _runs_per_person(url: str) -> Counter[int]:
+    sql = "SELECT COUNT(*) FROM runs WHERE flow_id = 'checkin' GROUP BY participant_id"
+    return Counter(int(n) for (n,) in await _rows(url, sql))
+
+
+async def test_a_kill_mid_batch_starts_each_checkin_exactly_once(database_url: str) -> None:
+    url = database_url
+    async with open_app(url, {}):
         pass  # migrate
-    seed_cohort(db, "DUE", PEOPLE)
-    await _plan(db)
+    await seed_members(url, "DUE", PEOPLE)
+    await _plan(url)
     port = 18000 + os.getpid() % 1000
+    unused = Path("unused.db")
     # Telegram is unreachable for the first process, so no send is on its way when it dies:
     # what is tested here is the scheduler (the outbox's own crash test covers sending).
     first = serve_process(
-        db, "http://127.0.0.1:9/bot", port, failpoint="after_commit:70", **SETTINGS
+        unused, "http://127.0.0.1:9/bot", port, "after_commit:70", database_url=url, **SETTINGS
     )
     assert await asyncio.to_thread(first.wait, 120) == -signal.SIGKILL
     # Killed part-way: the batch's starts are committed together, so a few past the 70th may be.
-    before = _checkins(db)
+    before = await _checkins(url)
     assert 70 <= before["sent"] < PEOPLE
     assert before["sent"] + before["planned"] == PEOPLE
-    assert _runs_per_person(db) == {1: before["sent"]}
+    assert await _runs_per_person(url) == {1: before["sent"]}
     fake = FakeTelegram()
     async with serve_asgi(fake.app) as api:
-        second = serve_process(db, f"{api}/bot", port, failpoint=None, **SETTINGS)
+        second = serve_process(unused, f"{api}/bot", port, None, database_url=url, **SETTINGS)
         try:
             for _ in range(600):
                 delivered = Counter(m["chat_id"] for m in fake.sent if INTRO in m.get("text", ""))
-                if len(delivered) == PEOPLE and _checkins(db) == {"sent": PEOPLE}:
+                if len(delivered) == PEOPLE and await _checkins(url) == {"sent": PEOPLE}:
                     break
                 await asyncio.sleep(0.1)
         finally:
             second.terminate()
             await asyncio.to_thread(second.wait, 30)
-    assert _checkins(db) == {"sent": PEOPLE}
-    assert _runs_per_person(db) == {1: PEOPLE}
+    assert await _checkins(url) == {"sent": PEOPLE}
+    assert await _runs_per_person(url) == {1: PEOPLE}
     assert len(delivered) == PEOPLE
     assert set(delivered.values()) == {1}

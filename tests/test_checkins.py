@@ -198,9 +198,11 @@ async def test_two_hundred_days_of_checkins_for_fifty_people_in_two_time_zones(
     assert sorted(rows) == sorted((a, by_kind[k], 4) for a, (_, _, k) in people.items())
 
 
-async def test_the_facilitator_sees_response_statuses_and_blockers(tmp_path: Path) -> None:
+async def test_the_facilitator_sees_response_statuses_and_blockers(
+    tmp_path: Path, database_url: str
+) -> None:
     db = tmp_path / "report.db"
-    async with harness(db, FakeClock(), facilitators=("fac",)) as h:
+    async with harness(db, FakeClock(), facilitators=("fac",), url=database_url) as h:
         await workshop(h, days=(14,))
         people = [await join(h, f"p{n}", "Ecuador", f"P{n}") for n in range(6)]
         for person in people:
@@ -242,7 +244,7 @@ async def test_the_facilitator_sees_response_statuses_and_blockers(tmp_path: Pat
     settings = Settings(dashboard_token="t0k")
     auth = {"Authorization": "Bearer t0k"}
     async with (
-        serve_asgi(create_app(settings, f"sqlite:///{db}"), lifespan="on") as url,
+        serve_asgi(create_app(settings, database_url), lifespan="on") as url,
         httpx.AsyncClient(base_url=url, timeout=20) as http,
     ):
         page = (await http.get("/dashboard/ODS2026", headers=auth)).text

@@ -27,9 +27,9 @@ class Served:
 
 
 @pytest.fixture
-async def served(tmp_path: Path) -> AsyncIterator[Served]:
+async def served(tmp_path: Path, database_url: str) -> AsyncIterator[Served]:
     db = tmp_path / "d.db"
-    async with harness(db) as h:
+    async with harness(db, url=database_url) as h:
         await h.create_cohort("ODS2026", "Taller <b>ODS</b>")
         for n in range(6):
             person = h.person(f"p{n}")
@@ -41,7 +41,7 @@ async def served(tmp_path: Path) -> AsyncIterator[Served]:
                         break
     settings = Settings(dashboard_token=TOKEN, telegram_bot_username="minga_bot")
     async with (
-        serve_asgi(create_app(settings, f"sqlite:///{db}"), lifespan="on") as url,
+        serve_asgi(create_app(settings, database_url), lifespan="on") as url,
         httpx.AsyncClient(base_url=url, timeout=20) as http,
     ):
         yield Served(url, http)

@@ -16,8 +16,8 @@ from tests.support import Harness, Person, harness
 
 
 @pytest.fixture
-async def h(tmp_path: Path) -> AsyncIterator[Harness]:
-    async with harness(tmp_path / "f.db", facilitators=["fac"]) as running:
+async def h(tmp_path: Path, database_url: str) -> AsyncIterator[Harness]:
+    async with harness(tmp_path / "f.db", facilitators=["fac"], url=database_url) as running:
         await running.create_cohort("ODS2026", "Taller ODS")
         yield running
 

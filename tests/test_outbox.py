@@ -40,8 +40,10 @@ async def _queue(store, clock: FakeClock, address: str, *texts: str) -> Particip
     return p
 
 
-async def test_rows_go_out_in_order_and_once(tmp_path: Path, clock: FakeClock) -> None:
-    store = await open_store(f"sqlite:///{tmp_path}/o.db", clock.now)
+async def test_rows_go_out_in_order_and_once(
+    database_url: str, tmp_path: Path, clock: FakeClock
+) -> None:
+    store = await open_store(database_url, clock.now)
     try:
         await _queue(store, clock, "a", "a1", "a2", "a3")
         await _queue(store, clock, "b", "b1")
@@ -55,8 +57,10 @@ async def test_rows_go_out_in_order_and_once(tmp_path: Path, clock: FakeClock) -
         await store.close()
 
 
-async def test_retry_waits_and_holds_back_later_rows(tmp_path: Path, clock: FakeClock) -> None:
-    store = await open_store(f"sqlite:///{tmp_path}/o.db", clock.now)
+async def test_retry_waits_and_holds_back_later_rows(
+    database_url: str, tmp_path: Path, clock: FakeClock
+) -> None:
+    store = await open_store(database_url, clock.now)
     try:
         await _queue(store, clock, "a", "first", "second")
         sender = ScriptedSender(SendOutcome.retry("429", after=30))
@@ -73,8 +77,10 @@ async def test_retry_waits_and_holds_back_later_rows(tmp_path: Path, clock: Fake
         await store.close()
 
 
-async def test_gives_up_after_max_attempts(tmp_path: Path, clock: FakeClock) -> None:
-    store = await open_store(f"sqlite:///{tmp_path}/o.db", clock.now)
+async def test_gives_up_after_max_attempts(
+    database_url: str, tmp_path: Path, clock: FakeClock
+) -> None:
+    store = await open_store(database_url, clock.now)
     try:
         await _queue(store, clock, "a", "doomed")
         sender = ScriptedSender(*[SendOutcome.retry("boom")] * 10)
@@ -87,8 +93,10 @@ async def test_gives_up_after_max_attempts(tmp_path: Path, clock: FakeClock) -> 
         await store.close()
 
 
-async def test_unreachable_marks_the_participant(tmp_path: Path, clock: FakeClock) -> None:
-    store = await open_store(f"sqlite:///{tmp_path}/o.db", clock.now)
+async def test_unreachable_marks_the_participant(
+    database_url: str, tmp_path: Path, clock: FakeClock
+) -> None:
+    store = await open_store(database_url, clock.now)
     try:
         p = await _queue(store, clock, "a", "one", "two")
         sender = ScriptedSender(SendOutcome.unreachable("blocked"))
@@ -101,7 +109,9 @@ async def test_unreachable_marks_the_participant(tmp_path: Path, clock: FakeCloc
         await store.close()
 
 
-async def test_a_raising_sender_does_not_stop_the_queue(tmp_path: Path, clock: FakeClock) -> None:
+async def test_a_raising_sender_does_not_stop_the_queue(
+    database_url: str, tmp_path: Path, clock: FakeClock
+) -> None:
     class Broken(ScriptedSender):
         @override
         async def send(self, address: str, message: Outbound, priority: int = 0) -> SendOutcome:
@@ -109,7 +119,7 @@ async def test_a_raising_sender_does_not_stop_the_queue(tmp_path: Path, clock: F
                 raise ConnectionError("network down")
             return await super().send(address, message, priority)
 
-    store = await open_store(f"sqlite:///{tmp_path}/o.db", clock.now)
+    store = await open_store(database_url, clock.now)
     try:
         await _queue(store, clock, "a", "x")
         await _queue(store, clock, "b", "y")
@@ -126,11 +136,13 @@ def test_backoff_grows_and_is_capped() -> None:
     assert backoff(50) == 300
 
 
-async def test_the_run_loop_survives_a_failing_store(tmp_path: Path, clock: FakeClock) -> None:
+async def test_the_run_loop_survives_a_failing_store(
+    database_url: str, tmp_path: Path, clock: FakeClock
+) -> None:
     """Regression: one exception in a cycle used to end the loop, and no reply went out again."""
     import asyncio
 
-    store = await open_store(f"sqlite:///{tmp_path}/o.db", clock.now)
+    store = await open_store(database_url, clock.now)
     try:
         await _queue(store, clock, "a", "hello")
         real_claim = store.claim_outbox

@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -133,13 +132,13 @@ async def test_onboarding_and_an_assessment(
     assert len(fake.answered) == 5 + 12  # language, consent, role, code, menu; 12 statements
 
 
-async def test_a_checkin_over_telegram_updates_the_roadmap(tmp_path: Path) -> None:
+async def test_a_checkin_over_telegram_updates_the_roadmap(database_url: str) -> None:
     clock = FakeClock()
     async with serve_fake() as (fake, api):
         settings = Settings(
             telegram_token="1:a", telegram_api_url=api, telegram_webhook_secret=SECRET
         )
-        web = create_app(settings, f"sqlite:///{tmp_path}/tg.db", clock=clock, pacer=_fast())
+        web = create_app(settings, database_url, clock=clock, pacer=_fast())
         async with (
             serve_asgi(web, lifespan="on") as url,
             httpx.AsyncClient(base_url=url, timeout=10) as http,

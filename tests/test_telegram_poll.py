@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
@@ -19,17 +18,16 @@ from tests.support import FakeClock
 @dataclass
 class Polling:
     fake: FakeTelegram
-    db: Path
+    db: str
 
 
 @pytest.fixture
-async def polling(tmp_path: Path) -> AsyncIterator[Polling]:
-    db = tmp_path / "tg.db"
+async def polling(database_url: str) -> AsyncIterator[Polling]:
     async with serve_fake() as (fake, base_url):
         settings = Settings(telegram_token="123:abc", telegram_api_url=base_url)
         stop = asyncio.Event()
-        task = asyncio.create_task(run_poll(settings, f"sqlite:///{db}", stop=stop, poll_timeout=1))
-        yield Polling(fake, db)
+        task = asyncio.create_task(run_poll(settings, database_url, stop=stop, poll_timeout=1))
+        yield Polling(fake, database_url)
         stop.set()
         await asyncio.wait_for(task, 15)
 
@@ -111,7 +109,7 @@ async def test_blocked_participant_is_marked_unreachable(polling: Polling) -> No
     await _say(polling, 5005, "/start")
     polling.fake.blocked.add(5005)
     polling.fake.says(5005, "1")
-    store = await open_store(f"sqlite:///{polling.db}", FakeClock().now)
+    store = await open_store(polling.db, FakeClock().now, migrate=False)
     try:
         for _ in range(100):
             p = await store.participant(ParticipantKey("telegram", "5005"))
@@ -137,7 +135,7 @@ async def test_group_chats_get_the_private_link_once(polling: Polling) -> None:
 
 async def test_blocking_and_unblocking_follow_my_chat_member(polling: Polling) -> None:
     await _say(polling, 8008, "/start")
-    store = await open_store(f"sqlite:///{polling.db}", FakeClock().now)
+    store = await open_store(polling.db, FakeClock().now, migrate=False)
     key = ParticipantKey("telegram", "8008")
 
     async def unreachable() -> bool:

@@ -10,7 +10,6 @@ import asyncio
 import os
 import signal
 import subprocess
-import uuid
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -19,9 +18,8 @@ import httpx
 import pytest
 
 from bot.app import open_app
-from storage import Changes, Cohort, Membership, Participant
 from tests.fakes.telegram_api import FakeTelegram, serve_asgi
-from tests.support import serve_process
+from tests.support import seed_members, serve_process
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -37,27 +35,7 @@ STEPS = [  # what each participant says, and what the bot's reply must contain
 
 
 async def _members(url: str, people: int) -> None:
-    """A workshop with `people` onboarded Telegram members, written through the store."""
-    async with open_app(url, {}) as app:
-        now = app.clock.now()
-        cohort = Cohort(uuid.uuid4().hex, "DOS", "Taller", "es", now)
-        await app.store.create_cohort(cohort)
-        for n in range(people):
-            person = Participant(
-                uuid.uuid4().hex,
-                "telegram",
-                str(FIRST + n),
-                "es",
-                now,
-                name=f"P{n}",
-                consent=True,
-                consent_at=now,
-                onboarded=True,
-            )
-            async with app.store.conversation(person.key, None) as session:
-                await session.commit(
-                    Changes(participant=person, memberships=[Membership(person.id, cohort.id, now)])
-                )
+    await seed_members(url, "DOS", people, first=FIRST)
 
 
 async def _start(url: str, api: str, port: int, **settings: str) -> subprocess.Popen[bytes]:
