@@ -337,8 +337,22 @@ class Store(ABC):
 
 
 def migration_scripts(dialect: str) -> list[tuple[int, str]]:
-    """Return the numbered migration scripts of a dialect, in order."""
-    folder = resources.files("storage") / "migrations" / dialect
+    """Return the numbered migration scripts of a dialect, in order.
+
+    `migrations/sqlite/` holds every migration; another dialect's folder holds only those whose
+    SQL differs there (PostgreSQL: serial ids, BYTEA, byte-ordered keys), the rest are shared.
+    """
+    scripts = dict(_scripts("sqlite"))
+    if dialect != "sqlite":
+        scripts.update(_scripts(dialect))
+    numbers = sorted(scripts)
+    if numbers != list(range(1, len(numbers) + 1)):
+        raise MigrationError(f"migrations of {dialect} are not numbered 1..N: {numbers}")
+    return [(n, scripts[n]) for n in numbers]
+
+
+def _scripts(folder_name: str) -> list[tuple[int, str]]:
+    folder = resources.files("storage") / "migrations" / folder_name
     scripts: list[tuple[int, str]] = []
     for entry in folder.iterdir():
         name = entry.name
@@ -348,8 +362,4 @@ def migration_scripts(dialect: str) -> list[tuple[int, str]]:
         if not number.isdigit():
             raise MigrationError(f"migration file {name!r} must start with its number")
         scripts.append((int(number), entry.read_text(encoding="utf-8")))
-    scripts.sort()
-    numbers = [n for n, _ in scripts]
-    if numbers != list(range(1, len(numbers) + 1)):
-        raise MigrationError(f"migrations of {dialect} are not numbered 1..N: {numbers}")
     return scripts
