@@ -242,3 +242,13 @@ async def seed_members(url: str, code: str, people: int, first: int = 10_000) ->
     finally:
         await store.close()
     return cohort.id
+
+
+async def read(url: str, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    """Read a database another process writes, on either backend (`?` placeholders)."""
+    store = await open_store(url, lambda: datetime.now(UTC), migrate=False)
+    try:
+        assert isinstance(store, SQLStore)
+        return [tuple(row) for row in await store._fetchall(sql, params)]
+    finally:
+        await store.close()

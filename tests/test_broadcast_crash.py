@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sqlite3
 from collections import Counter
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from bot.app import open_app
 from bot.inbound import Inbound
 from storage import ParticipantKey
 from tests.fakes.telegram_api import FakeTelegram, serve_asgi
-from tests.support import seed_cohort, serve_process
+from tests.support import read, seed_members, serve_process
 
 pytestmark = pytest.mark.slow
 
@@ -25,44 +24,48 @@ FACILITATOR = "1"
 TEXT = "Recordatorio: mañana a las 9:00 en el salón 2."
 
 
-async def _queue_broadcast(db: Path) -> None:
+async def _queue_broadcast(url: str) -> None:
     """A facilitator writes and confirms the broadcast (through the real dispatcher)."""
     keys = frozenset({ParticipantKey("telegram", FACILITATOR)})
-    async with open_app(f"sqlite:///{db}", {}, facilitators=keys) as app:
+    async with open_app(url, {}, facilitators=keys) as app:
         for text in ("/broadcast BIG", TEXT, "sí"):
             now = app.clock.now()
             await app.dispatcher.handle(Inbound("telegram", FACILITATOR, "text", now, text=text))
 
 
-def _statuses(db: Path) -> Counter[str]:
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute(
-            "SELECT status FROM outbox WHERE dedupe_key LIKE 'broadcast:%'"
-        ).fetchall()
-    return Counter(status for (status,) in rows)
+async def _statuses(url: str) -> Counter[str]:
+    sql = "SELECT status FROM outbox WHERE dedupe_key LIKE 'broadcast:%'"
+    return Counter(str(status) for (status,) in await read(url, sql))
 
 
-async def test_a_kill_mid_broadcast_sends_each_recipient_exactly_once(tmp_path: Path) -> None:
-    db = tmp_path / "crash.db"
-    async with open_app(f"sqlite:///{db}", {}):
+async def test_a_kill_mid_broadcast_sends_each_recipient_exactly_once(database_url: str) -> None:
+    url, db = database_url, Path("unused.db")
+    async with open_app(url, {}):
         pass  # migrate
-    seed_cohort(db, "BIG", RECIPIENTS)
-    await _queue_broadcast(db)
-    assert _statuses(db) == {"pending": RECIPIENTS}
+    await seed_members(url, "BIG", RECIPIENTS, first=100_000)
+    await _queue_broadcast(url)
+    assert await _statuses(url) == {"pending": RECIPIENTS}
     fake = FakeTelegram()
     port = 17000 + os.getpid() % 1000
     async with serve_asgi(fake.app) as api:
         first = serve_process(
-            db, f"{api}/bot", port, failpoint=f"after_claim:{RECIPIENTS // 2}", outbox_batch="1"
+            db,
+            f"{api}/bot",
+            port,
+            failpoint=f"after_claim:{RECIPIENTS // 2}",
+            outbox_batch="1",
+            database_url=url,
         )
         code = await asyncio.to_thread(first.wait, 120)
         assert code == -signal.SIGKILL
         delivered_before = len(fake.sent)
         assert 0 < delivered_before < RECIPIENTS  # killed in the middle
-        second = serve_process(db, f"{api}/bot", port, failpoint=None, outbox_batch="1")
+        second = serve_process(
+            db, f"{api}/bot", port, failpoint=None, outbox_batch="1", database_url=url
+        )
         try:
             for _ in range(600):
-                if _statuses(db) == {"sent": RECIPIENTS}:
+                if await _statuses(url) == {"sent": RECIPIENTS}:
                     break
                 await asyncio.sleep(0.1)
         finally:

@@ -10,7 +10,6 @@ from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,10 +17,9 @@ import pytest
 from bot.app import open_app
 from bot.checkins import plan_cohort
 from bot.send_window import parse_window
-from storage import Cohort, open_store
-from storage.sql_store import SQLStore
+from storage import Cohort
 from tests.fakes.telegram_api import FakeTelegram, serve_asgi
-from tests.support import seed_members, serve_process
+from tests.support import read, seed_members, serve_process
 
 pytestmark = pytest.mark.slow
 
@@ -43,22 +41,13 @@ async def _plan(url: str) -> None:
         assert await plan_cohort(app.store, cohort, ALWAYS, ALWAYS_ZONE) == PEOPLE
 
 
-async def _rows(url: str, sql: str) -> list[tuple[Any, ...]]:
-    store = await open_store(url, lambda: datetime.now(UTC), migrate=False)
-    try:
-        assert isinstance(store, SQLStore)
-        return [tuple(r) for r in await store._fetchall(sql)]
-    finally:
-        await store.close()
-
-
 async def _checkins(url: str) -> Counter[str]:
-    return Counter(str(s) for (s,) in await _rows(url, "SELECT status FROM checkins"))
+    return Counter(str(s) for (s,) in await read(url, "SELECT status FROM checkins"))
 
 
 async def _runs_per_person(url: str) -> Counter[int]:
     sql = "SELECT COUNT(*) FROM runs WHERE flow_id = 'checkin' GROUP BY participant_id"
-    return Counter(int(n) for (n,) in await _rows(url, sql))
+    return Counter(int(n) for (n,) in await read(url, sql))
 
 
 async def test_a_kill_mid_batch_starts_each_checkin_exactly_once(database_url: str) -> None:
