@@ -717,9 +717,11 @@ class Dispatcher:
         cohorts = {
             m.cohort_id: await self.store.cohort_by_id(m.cohort_id) for m in record["memberships"]
         }
-        work.text(describe(work.participant, record, cohorts, self.registry, work.tr))
-        if work.participant.channel in self.document_channels:
-            everything = describe(work.participant, record, cohorts, self.registry, work.tr, None)
+        everything = describe(work.participant, record, cohorts, self.registry, work.tr, None)
+        if work.participant.channel not in self.document_channels:
+            work.text(everything)  # every answer: the channel splits a long text as it must
+        else:
+            work.text(describe(work.participant, record, cohorts, self.registry, work.tr))
             work.say(
                 Outbound(
                     work.tr.gettext("Everything, in one document you can keep."),

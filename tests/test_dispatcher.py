@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from storage import ParticipantKey
+from storage import Answer, Changes, ParticipantKey
 from tests.support import CHANNEL, Harness
 
 
@@ -230,6 +230,22 @@ async def test_mydata_lists_what_is_stored(h: Harness) -> None:
         "7 respuestas",
     ):
         assert expected in report
+
+
+async def test_mydata_on_a_channel_without_files_has_every_answer(h: Harness) -> None:
+    ana = h.person()
+    await ana.onboard()
+    p = await h.app.store.participant(ParticipantKey(CHANNEL, "ana"))
+    assert p is not None
+    run = (await h.app.store.runs(p.id))[0]
+    now = h.clock.now()
+    many = [Answer(run.id, p.id, "principles", f"item{n}", f"r{n}", n, now) for n in range(45)]
+    async with h.app.store.conversation(p.key, None) as session:
+        await session.commit(Changes(answers=many))
+    report = await ana.send("/mydata")
+    assert "52 respuestas" in report
+    assert "principles/item0: r0" in report  # the oldest too, not only the latest 40
+    assert "principles/item44: r44" in report
 
 
 async def test_delete_erases_everything_after_confirmation(h: Harness) -> None:
