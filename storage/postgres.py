@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import hashlib
 import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -71,7 +72,6 @@ from storage.sql_store import SQLStore
 
 SKIP_LOCKED = "FOR UPDATE SKIP LOCKED"
 OUTBOX_LEASE_SECONDS = 120  # a sender that died: its rows are claimed again after this
-_MIGRATION_LOCK = 0x6D696E6761  # "minga": one migrator at a time
 # Every connection comes from the pool; the stubs type those as proxies.
 Conn: TypeAlias = "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
 _CURRENT: contextvars.ContextVar[Conn | None] = contextvars.ContextVar(
@@ -104,35 +104,42 @@ def _affected(status: str) -> int:
 
 
 class _PostgresSession(ConversationSession):
-    def __init__(
-        self,
-        state: Conversation,
-        conn: Conn,
-        transaction: Any,
-        now: Callable[[], datetime],
-    ) -> None:
+    def __init__(self, state: Conversation, conn: Conn, now: Callable[[], datetime]) -> None:
         self.state = state
         self._conn = conn
-        self._transaction = transaction
         self._now = now
         self.committed = False
 
     @override
     async def commit(self, changes: Changes) -> None:
+        queued = False
         if not changes.is_empty():
-            await _run(self._conn, change_statements(changes, self._now()))
-        await self._transaction.commit()  # also lets go of the participant's advisory lock
+            queued = await _statements(self._conn, change_statements(changes, self._now()))
+        # One round trip; COMMIT also lets go of the participant's advisory lock, and a NOTIFY
+        # is delivered only when the transaction commits.
+        await self._conn.execute(f"NOTIFY {NOTIFY_CHANNEL}; COMMIT" if queued else "COMMIT")
         self.committed = True
 
 
-async def _run(conn: Conn, statements: Sequence[Statement]) -> None:
+async def _statements(conn: Conn, statements: Sequence[Statement]) -> bool:
+    """Run grouped statements; tell whether they queued a message (the sender must wake)."""
     queued = False
     for sql, many in group_statements(statements):
         await conn.executemany(dollar(sql), many)
         queued = queued or sql.startswith(_QUEUEING)
-    if queued:
+    return queued
+
+
+async def _run(conn: Conn, statements: Sequence[Statement]) -> None:
+    if await _statements(conn, statements):
         # Delivered when the transaction commits: the worker that sends wakes at once.
         await conn.execute(f"NOTIFY {NOTIFY_CHANNEL}")
+
+
+def lock_key(text: str) -> int:
+    """Return a participant's advisory-lock key: 64 bits of a hash, as a signed bigint."""
+    digest = hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 class PostgresStore(SQLStore):
@@ -151,6 +158,7 @@ class PostgresStore(SQLStore):
         self._held: set[str] = set()
         self._watchers: list[Callable[[], None]] = []
         self._lease_lock = asyncio.Lock()
+        self._scope = ""
 
     @classmethod
     def from_url(cls, url: str, now: Callable[[], datetime]) -> PostgresStore:
@@ -163,6 +171,11 @@ class PostgresStore(SQLStore):
         """Open the connection pool (extra arguments go to asyncpg, e.g. `server_settings`)."""
         self._pool = await asyncpg.create_pool(
             self.dsn, min_size=1, max_size=self.pool_size, **connect
+        )
+        # Advisory locks are shared by a whole database; scoping their keys to the schema too
+        # keeps two installs (or two test schemas) in one database from waiting on each other.
+        self._scope = str(
+            await self._pool.fetchval("SELECT current_database() || '.' || current_schema()")
         )
 
     @override
@@ -213,8 +226,8 @@ class PostgresStore(SQLStore):
         async with self._lease_lock:
             conn = await self._leases()
             if channel not in self._held:
-                key = f"minga-sender:{channel}"
-                if await conn.fetchval("SELECT pg_try_advisory_lock(hashtextextended($1, 0))", key):
+                key = self._lock(f"sender:{channel}")
+                if await conn.fetchval("SELECT pg_try_advisory_lock($1)", key):
                     self._held.add(channel)
             return channel in self._held
 
@@ -224,6 +237,10 @@ class PostgresStore(SQLStore):
             self._watchers.append(wake)
             conn = await self._leases()
             await conn.add_listener(NOTIFY_CHANNEL, _waker(wake))
+
+    def _lock(self, name: str) -> int:
+        """Return the advisory-lock key of `name` in this database and schema."""
+        return lock_key(f"{self._scope}:{name}")
 
     async def _execute(self, sql: str, *params: Any) -> int:
         async with self._connection() as conn:
@@ -244,7 +261,7 @@ class PostgresStore(SQLStore):
     async def migrate(self) -> list[int]:
         applied: list[int] = []
         async with self.pool.acquire() as conn, conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock($1)", _MIGRATION_LOCK)
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", self._lock("migrations"))
             await conn.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations "
                 "(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
@@ -273,16 +290,14 @@ class PostgresStore(SQLStore):
         self, key: ParticipantKey, external_id: str | None
     ) -> AsyncIterator[ConversationSession]:
         async with self.pool.acquire() as conn:
-            transaction = conn.transaction()
-            await transaction.start()
             token = _CURRENT.set(conn)
             session: _PostgresSession | None = None
             try:
                 # The lock first, then the state: a second message of the same person waits
-                # here and then reads what the first one committed.
-                await conn.execute(
-                    "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", str(key)
-                )
+                # here and then reads what the first one committed. BEGIN and the lock go in
+                # one round trip (an integer key, so nothing is quoted into the SQL).
+                lock = self._lock(f"participant:{key}")
+                await conn.execute(f"BEGIN; SELECT pg_advisory_xact_lock({lock})")
                 rows = await conn.fetch(
                     dollar(CONVERSATION_SQL), key.channel, external_id, key.channel, key.address
                 )
@@ -290,12 +305,12 @@ class PostgresStore(SQLStore):
                 active = next((r for r in runs if r.status == "active"), None)
                 paused = tuple(r for r in runs if r.status == "paused")
                 state = Conversation(key, participant, active, paused, seen)
-                session = _PostgresSession(state, conn, transaction, self._now)
+                session = _PostgresSession(state, conn, self._now)
                 yield session
             finally:
                 _CURRENT.reset(token)
-                if session is None or not session.committed:
-                    await transaction.rollback()
+                if (session is None or not session.committed) and conn.is_in_transaction():
+                    await conn.execute("ROLLBACK")
 
     # -- outbox ---------------------------------------------------------------------------------
 
@@ -315,7 +330,7 @@ class PostgresStore(SQLStore):
             # across workers, which row locks alone cannot promise for rows not yet claimed.
             for channel in sorted(channels):
                 await conn.execute(
-                    "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"outbox:{channel}"
+                    "SELECT pg_advisory_xact_lock($1)", self._lock(f"outbox:{channel}")
                 )
             await conn.execute(dollar(release), *channels, stamp)
             rows = [outbox_from_row(tuple(r)) for r in await conn.fetch(dollar(claim), *params)]
