@@ -203,6 +203,21 @@ class PostgresStore(SQLStore):
         async with self.pool.acquire() as conn:
             yield conn
 
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[Conn]:
+        """Open a transaction of its own or, inside a conversation, use the conversation's.
+
+        The conversation opened its transaction with a plain BEGIN (one round trip with its
+        lock), and asyncpg refuses to start one of its own inside that; a write made while
+        handling a message belongs to the message's transaction anyway.
+        """
+        current = _CURRENT.get()
+        if current is not None:
+            yield current
+            return
+        async with self.pool.acquire() as conn, conn.transaction():
+            yield conn
+
     @override
     async def _fetchall(self, sql: str, params: Sequence[Any] = ()) -> Sequence[Row]:
         async with self._connection() as conn:
@@ -210,7 +225,7 @@ class PostgresStore(SQLStore):
 
     @override
     async def _write(self, statements: list[Statement]) -> None:
-        async with self._connection() as conn, conn.transaction():
+        async with self._transaction() as conn:
             await _run(conn, statements)
 
     async def _leases(self) -> asyncpg.Connection:
@@ -325,7 +340,7 @@ class PostgresStore(SQLStore):
         if address is not None:
             params.append(address)
         params += [stamp, stamp, limit]
-        async with self._connection() as conn, conn.transaction():
+        async with self._transaction() as conn:
             # One claimer per channel at a time: "nothing in flight for this address" must hold
             # across workers, which row locks alone cannot promise for rows not yet claimed.
             for channel in sorted(channels):
@@ -373,7 +388,7 @@ class PostgresStore(SQLStore):
     async def record_status(
         self, channel: str, external_id: str, status: str, error: str | None, at: datetime
     ) -> StatusReport | None:
-        async with self._connection() as conn, conn.transaction():
+        async with self._transaction() as conn:
             row = await conn.fetchrow(dollar(STATUS_ROW_SQL), channel, external_id)
             if row is None:
                 return None
@@ -393,7 +408,7 @@ class PostgresStore(SQLStore):
         stamp = dump_time(now)
         lease = dump_time(now + timedelta(seconds=lease_seconds))
         found: list[DueStart] = []
-        async with self._connection() as conn, conn.transaction():
+        async with self._transaction() as conn:
             await conn.execute(dollar(RELEASE_DUE_SQL), stamp)
             for row in await conn.fetch(dollar(claim_due_sql(SKIP_LOCKED)), lease, stamp, limit):
                 where = await conn.fetchrow(dollar(DUE_PLACE_SQL), row[1])
@@ -411,7 +426,7 @@ class PostgresStore(SQLStore):
     ) -> list[DueCheckin]:
         stamp = dump_time(now)
         lease = dump_time(now + timedelta(seconds=lease_seconds))
-        async with self._connection() as conn, conn.transaction():
+        async with self._transaction() as conn:
             ids = [
                 r[0]
                 for r in await conn.fetch(

@@ -348,3 +348,26 @@ async def test_erase_keeps_published_aggregates_but_not_the_person(
     assert result.scores == scores
     assert result.participant_id == vote.participant_id
     assert await store.cohort_members(cohort.id) == []
+
+
+async def test_a_write_inside_a_conversation_keeps_the_lock(store: Store, clock: FakeClock) -> None:
+    """Regression: on PostgreSQL a store write made while handling a message (a facilitator's
+    /phase) failed inside the message's transaction; it must join it and keep the lock."""
+    cohort = Cohort(uuid.uuid4().hex, "LOCK", "Taller", "es", clock.now())
+    await store.create_cohort(cohort)
+    p = _participant(clock)
+    entered = asyncio.Event()
+
+    async def second() -> None:
+        async with store.conversation(p.key, None) as session:
+            entered.set()
+            await session.commit(Changes())
+
+    async with store.conversation(p.key, None) as session:
+        await store.set_round_phase(cohort.id, "voting", clock.now())  # a write, in the middle
+        waiting = asyncio.create_task(second())
+        await asyncio.sleep(0.3)
+        assert not entered.is_set()
+        await session.commit(Changes(participant=p))
+    await asyncio.wait_for(waiting, 5)
+    assert await store.round_phase(cohort.id) == "voting"
