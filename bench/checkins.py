@@ -61,7 +61,7 @@ async def main(members: int) -> None:
             assert cohort is not None
             ended = replace(cohort, ends=(clock.now() - timedelta(days=15)).date())
             began = time.perf_counter()
-            planned = await plan_cohort(app.store, ended, always.window, always.default_zone)
+            planned = await plan_cohort(app.store, ended, always)
             planning = time.perf_counter() - began
             began = time.perf_counter()
             handled = await app.scheduler.checkins_once()

@@ -13,9 +13,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-from bot.send_window import SendWindow, person_zone
+from bot.send_window import SchedulePolicy, person_zone
 from storage import Checkin, Cohort, DueCheckin, Participant, Store
 
 DEFAULT_DAYS = (14, 30, 90, 180)
@@ -47,45 +46,41 @@ def plan_days(cohort: Cohort) -> tuple[int, ...]:
 
 
 def plan_rows(
-    cohort: Cohort, members: Sequence[Participant], window: SendWindow, default_zone: ZoneInfo
+    cohort: Cohort, members: Sequence[Participant], policy: SchedulePolicy
 ) -> list[Checkin]:
     """Every member's check-ins, each at the first open moment from mid-morning of its day."""
     if cohort.ends is None:
         return []
     rows = []
     for person in members:
-        zone = person_zone(person.country, cohort.timezone, default_zone)
+        zone = person_zone(person.country, cohort.timezone, policy.default_zone)
         for days in plan_days(cohort):
             day = cohort.ends + timedelta(days=days)
-            due = window.next_open(datetime.combine(day, PLANNED_AT, tzinfo=zone), zone)
+            due = policy.window.next_open(datetime.combine(day, PLANNED_AT, tzinfo=zone), zone)
             due = due.astimezone(UTC)
             rows.append(Checkin(uuid.uuid4().hex, person.id, cohort.id, days, due, "planned", due))
     return rows
 
 
-async def plan_cohort(
-    store: Store, cohort: Cohort, window: SendWindow, default_zone: ZoneInfo
-) -> int:
+async def plan_cohort(store: Store, cohort: Cohort, policy: SchedulePolicy) -> int:
     """(Re)plan a workshop's check-ins for all its members; return how many rows were planned."""
     members = [person for person, _ in await store.audience(cohort.id)]
-    rows = plan_rows(cohort, members, window, default_zone)
+    rows = plan_rows(cohort, members, policy)
     await store.save_checkin_plan(cohort, rows)
     return len(rows)
 
 
-async def plan_new_members(store: Store, window: SendWindow, default_zone: ZoneInfo) -> int:
+async def plan_new_members(store: Store, policy: SchedulePolicy) -> int:
     """Plan check-ins for members who joined since their workshop was last planned."""
     planned = 0
     for cohort_id in await store.cohorts_to_plan():
         cohort = await store.cohort_by_id(cohort_id)
         if cohort is not None:
-            planned += await plan_cohort(store, cohort, window, default_zone)
+            planned += await plan_cohort(store, cohort, policy)
     return planned
 
 
-def triage(
-    due: DueCheckin, now: datetime, window: SendWindow, default_zone: ZoneInfo, max_late: timedelta
-) -> Checkin | None:
+def triage(due: DueCheckin, now: datetime, policy: SchedulePolicy) -> Checkin | None:
     """Decide what the scheduler does with a claimed check-in without the dispatcher.
 
     Returns the row's new state when it is missed (too late to start out of the blue) or must
@@ -93,10 +88,10 @@ def triage(
     """
     checkin = due.checkin
     next_at = checkin.next_at or now
-    if checkin.status == "planned" and now - next_at > max_late:
+    if checkin.status == "planned" and now - next_at > policy.max_late:
         return checkin.with_changes(status="missed", next_at=None)
     if checkin.status == "sent" and checkin.nudges >= len(NUDGE_AFTER):
         return None  # giving up sends nothing, so it needs no window
-    zone = person_zone(due.country, due.cohort_timezone, default_zone)
-    opens = window.next_open(now, zone)
+    zone = person_zone(due.country, due.cohort_timezone, policy.default_zone)
+    opens = policy.window.next_open(now, zone)
     return checkin.with_changes(next_at=opens) if opens > now else None

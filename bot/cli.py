@@ -454,8 +454,7 @@ async def _checkins(
             print(f"minga: {exc}", file=sys.stderr)
             return 2
         cohort = replace(cohort, checkin_days=days, ends=args.ends or cohort.ends)
-        policy = settings.schedule_policy()
-        planned = await plan_cohort(store, cohort, policy.window, policy.default_zone)
+        planned = await plan_cohort(store, cohort, settings.schedule_policy())
         print(f"{cohort.code}: {planned} check-ins planned")
     if cohort.ends is None:
         print(

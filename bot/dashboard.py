@@ -209,9 +209,8 @@ def dashboard_routes(settings: Settings) -> list[Route]:
                 ),
                 status_code=400,
             )
-        policy = settings.schedule_policy()
         changed = replace(cohort, ends=ends, checkin_days=days)
-        await plan_cohort(app.store, changed, policy.window, policy.default_zone)
+        await plan_cohort(app.store, changed, settings.schedule_policy())
         return RedirectResponse(f"/dashboard/{cohort.code}#checkins", status_code=303)
 
     return [

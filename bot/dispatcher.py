@@ -753,9 +753,7 @@ class Dispatcher:
     async def _cmd_roadmap(self, command: Command, work: Work) -> None:
         actions = [] if self._is_new(work) else await self.store.actions(work.participant.id)
         if not actions:
-            notice = work.tr.gettext(
-                "You have no action plan yet. Choose “My action plan” in the /menu to build one."
-            )
+            notice = _no_plan_yet(work.tr)
         else:
             notice = "\n\n".join(
                 [work.tr.gettext("Your action plan:"), roadmap_text(actions, work.tr)]
@@ -766,13 +764,7 @@ class Dispatcher:
         """Report on one action outside the schedule."""
         actions = [] if self._is_new(work) else await self.store.actions(work.participant.id)
         if not actions:
-            self._continue(
-                work,
-                work.tr.gettext(
-                    "You have no action plan yet. Choose “My action plan” in the /menu to build "
-                    "one."
-                ),
-            )
+            self._continue(work, _no_plan_yet(work.tr))
             return
         self._start(CHECKIN, work, checkin_preset(actions, "one"), resume=work.active())
 
@@ -781,6 +773,12 @@ class Dispatcher:
             work.text(work.tr.gettext("I have no data about you."))
             return
         self._start(ERASE, work, resume=work.active())
+
+
+def _no_plan_yet(tr: Translator) -> str:
+    return tr.gettext(
+        "You have no action plan yet. Choose “My action plan” in the /menu to build one."
+    )
 
 
 def _outbox_key(inbound: Inbound, person: Participant, n: int) -> str | None:

@@ -42,7 +42,6 @@ class Scheduler:
         self.store = store
         self.dispatcher = dispatcher
         self.policy = policy or SchedulePolicy()
-        self.max_late = self.policy.max_late
         self.poll_seconds = poll_seconds
         self._wake = asyncio.Event()
         self._planned_at: datetime | None = None
@@ -61,7 +60,7 @@ class Scheduler:
         now = self.dispatcher.clock.now()
         # Finding members without check-ins scans the memberships: once a minute is plenty.
         if self._planned_at is None or now - self._planned_at >= PLAN_EVERY:
-            await plan_new_members(self.store, policy.window, policy.default_zone)
+            await plan_new_members(self.store, policy)
             self._planned_at = now
         handled = 0
         while True:
@@ -72,7 +71,7 @@ class Scheduler:
             waiting: list[Checkin] = []
             ready: list[Inbound] = []
             for item in due:
-                new = triage(item, now, policy.window, policy.default_zone, policy.max_late)
+                new = triage(item, now, policy)
                 if new is not None:
                     waiting.append(new)
                     continue
@@ -103,7 +102,7 @@ class Scheduler:
                 return handled
             started, missed = [], []
             for start in due:
-                if now - start.due_at > self.max_late:
+                if now - start.due_at > self.policy.max_late:
                     missed.append(start.id)
                     continue
                 inbound = Inbound(

@@ -16,7 +16,7 @@ import pytest
 
 from bot.app import open_app
 from bot.checkins import plan_cohort
-from bot.send_window import parse_window
+from bot.send_window import SchedulePolicy, parse_window
 from storage import Cohort
 from tests.fakes.telegram_api import FakeTelegram, serve_asgi
 from tests.support import read, seed_members, serve_process
@@ -25,10 +25,9 @@ pytestmark = pytest.mark.slow
 
 PEOPLE = 150  # three claim batches of 50; the kill falls in the second
 INTRO = "Es momento de un breve seguimiento"
-ALWAYS = parse_window("0-24", "mon-sun")
+ALWAYS = SchedulePolicy(parse_window("0-24", "mon-sun"), ZoneInfo("America/Bogota"))
 # Whatever time the test runs at; a claim left by the dead process is free again after 2 s.
 SETTINGS = {"send_hours": "0-24", "send_days": "mon-sun", "scheduler_lease_seconds": "2"}
-ALWAYS_ZONE = ZoneInfo("America/Bogota")
 
 
 async def _plan(url: str) -> None:
@@ -38,7 +37,7 @@ async def _plan(url: str) -> None:
         # Ended 15 days ago with a check-in at day 14: due since yesterday, within the 3 days.
         ends = (datetime.now(UTC) - timedelta(days=15)).date()
         cohort: Cohort = replace(found, ends=ends, checkin_days=(14,))
-        assert await plan_cohort(app.store, cohort, ALWAYS, ALWAYS_ZONE) == PEOPLE
+        assert await plan_cohort(app.store, cohort, ALWAYS) == PEOPLE
 
 
 async def _checkins(url: str) -> Counter[str]:

@@ -68,7 +68,7 @@ async def test_a_checkin_walks_each_action_and_updates_the_roadmap(h: Harness) -
     await ana.onboard("ODS2026")
     await with_plan(h, ana, "Ventanilla única", "Presupuesto participativo")
     policy = SchedulePolicy()
-    assert await plan_cohort(h.app.store, cohort, policy.window, policy.default_zone) == 1
+    assert await plan_cohort(h.app.store, cohort, policy) == 1
     await due_now(h)
     assert h.sender.take("ana") == []  # not due yet
     # 20 March, 10:00 in Ecuador (her country) is 15:00 UTC.
@@ -280,7 +280,7 @@ async def test_a_new_plan_moves_rounds_not_started_and_keeps_the_rest(h: Harness
     await due_now(h)
     policy = SchedulePolicy()
     changed = replace(cohort, checkin_days=(14, 60))
-    await plan_cohort(h.app.store, changed, policy.window, policy.default_zone)
+    await plan_cohort(h.app.store, changed, policy)
     assert [(d, s) for d, s, _ in await statuses(h)] == [
         (14, "sent"),  # already under way: kept
         (30, "cancelled"),

@@ -181,7 +181,7 @@ async def test_a_checkin_over_telegram_updates_the_roadmap(database_url: str) ->
                 await session.commit(Changes(actions=[action]))
             policy = SchedulePolicy()
             days = replace(cohort, checkin_days=(14,))
-            await plan_cohort(app.store, days, policy.window, policy.default_zone)
+            await plan_cohort(app.store, days, policy)
             seen = len(fake.to(chat))
             clock.current = datetime(2026, 3, 20, 15, 5, tzinfo=UTC)  # 10:05 in Lima
             assert await app.scheduler.checkins_once() == 1

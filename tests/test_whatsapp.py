@@ -364,9 +364,7 @@ async def _checkin_due(wa: WhatsApp) -> None:
     async with store.conversation(person.key, None) as session:
         await session.commit(Changes(actions=[action]))
     policy = SchedulePolicy()
-    await plan_cohort(
-        store, replace(cohort, checkin_days=(14,)), policy.window, policy.default_zone
-    )
+    await plan_cohort(store, replace(cohort, checkin_days=(14,)), policy)
     await wa.settled()
 
 
