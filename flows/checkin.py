@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from flows.model import Option
+from flows.plan import month_text
 from i18n import N_, Translator
 
 STATUSES: dict[str, str] = {
@@ -39,22 +40,8 @@ def action_statuses(tr: Translator, data: Mapping[str, Any]) -> tuple[Option, ..
     return tuple(Option(status, label) for status, label in STATUSES.items())
 
 
-def checkin_actions(tr: Translator, data: Mapping[str, Any]) -> tuple[Option, ...]:
-    """Offer the participant's actions by title (for /progress)."""
-    actions = data.get("vars", {}).get("actions", [])
-    return tuple(
-        Option(str(i), str(a.get("title", "")), translate=False) for i, a in enumerate(actions)
-    )
-
-
 def _this_month(now: datetime) -> str:
     return f"{now.year:04d}-{now.month:02d}"
-
-
-def month_text(value: str | None, tr: Translator) -> str:
-    """Write a stored "2027-03" month in the reader's language; "?" when it is not one."""
-    year, _, month = str(value or "").partition("-")
-    return tr.month(int(year), int(month)) if year.isdecimal() and month.isdecimal() else "?"
 
 
 def next_action(data: Mapping[str, Any], tr: Translator, now: datetime) -> dict[str, Any]:

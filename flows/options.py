@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 
-from flows.checkin import action_statuses, checkin_actions
+from flows.checkin import action_statuses
 from flows.model import Option
 from flows.plan import plan_actions, sdgs
 from flows.prioritization import ballot_options, top_options
@@ -59,5 +59,4 @@ SOURCES: dict[str, OptionSource] = {
     "ballot": ballot_options,
     "top_challenges": top_options,
     "action_statuses": action_statuses,
-    "checkin_actions": checkin_actions,
 }

@@ -78,14 +78,19 @@ def amend(data: Mapping[str, Any]) -> dict[str, Any]:
     return {**data, "vars": {**values, "actions": items}}
 
 
+def month_text(value: Any, tr: Translator) -> str:
+    """Write a stored "2027-03" month in the reader's language; "?" when it is not one."""
+    year, _, month = str(value or "").partition("-")
+    return tr.month(int(year), int(month)) if year.isdecimal() and month.isdecimal() else "?"
+
+
 def render_plan(
     items: Sequence[Mapping[str, Any]], tr: Translator, statuses: Sequence[str | None] = ()
 ) -> str:
     """Write a plan as numbered blocks, one per action."""
     blocks = []
     for number, item in enumerate(items, start=1):
-        year, _, month = str(item.get("target") or "").partition("-")
-        when = tr.month(int(year), int(month)) if year.isdecimal() and month.isdecimal() else "?"
+        when = month_text(item.get("target"), tr)
         sdg = int(item["sdg"]) if str(item.get("sdg", "")).isdecimal() else None
         lines = [
             f"{number}. {item.get('title')}",
