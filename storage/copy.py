@@ -8,25 +8,31 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from storage.sql import (
+    ACTION_COLUMNS,
+    ACTION_UPDATE_COLUMNS,
+    ANSWER_COLUMNS,
+    BROADCAST_COLUMNS,
+    CHALLENGE_COLUMNS,
+    CHECKIN_COLUMNS,
+    COHORT_COLUMNS,
+    PARTICIPANT_COLUMNS,
+    RESULT_COLUMNS,
+    RUN_COLUMNS,
+    SOLUTION_COLUMNS,
+    VOTE_COLUMNS,
+)
 from storage.sql_store import SQLStore
 
 BATCH = 1000
-# Every table, parents before children, with its columns (the same in every dialect).
+# Every table, parents before children, with its columns (the same in every dialect): the
+# record columns the store reads, plus what only the database keeps (serial ids, leases).
 TABLES: tuple[tuple[str, str], ...] = (
-    (
-        "participants",
-        "id, channel, address, locale, created_at, name, municipality, country, role, consent, "
-        "consent_at, onboarded, opted_out, unreachable, last_inbound_at, consent_wording, "
-        "facilitator",
-    ),
-    ("cohorts", "id, code, name, locale, created_at, starts, ends, timezone, checkin_days"),
+    ("participants", PARTICIPANT_COLUMNS),
+    ("cohorts", COHORT_COLUMNS),
     ("memberships", "participant_id, cohort_id, joined_at, table_no"),
-    (
-        "runs",
-        "id, participant_id, flow_id, flow_version, step, status, data, started_at, updated_at, "
-        "completed_at",
-    ),
-    ("answers", "id, run_id, participant_id, flow_id, step_id, raw, value, created_at"),
+    ("runs", RUN_COLUMNS),
+    ("answers", f"id, {ANSWER_COLUMNS}"),
     ("inbound_marks", "channel, external_id, received_at"),
     (
         "outbox",
@@ -34,25 +40,13 @@ TABLES: tuple[tuple[str, str], ...] = (
         "lease_until, created_at, sent_at, error, external_id, dedupe_key, erase_after_send, "
         "delivery_status, delivery_error, delivery_at",
     ),
-    ("assessment_results", "run_id, participant_id, flow_id, cohort_id, scores, completed_at"),
-    (
-        "actions",
-        "id, participant_id, run_id, position, title, sdg, office, first_step, target_month, "
-        "indicator, status, created_at, updated_at",
-    ),
+    ("assessment_results", RESULT_COLUMNS),
+    ("actions", ACTION_COLUMNS),
     ("rounds", "cohort_id, phase, updated_at"),
-    ("challenges", "id, cohort_id, participant_id, text, created_at, hidden, merged_into"),
-    ("votes", "cohort_id, participant_id, ranking, created_at"),
-    (
-        "solutions",
-        "id, cohort_id, participant_id, table_no, challenge_id, consequences, text, impact, "
-        "effort, created_at",
-    ),
-    (
-        "broadcasts",
-        "id, cohort_id, author_id, audience, text, status, recipients, skipped, spread_seconds, "
-        "created_at, confirmed_at",
-    ),
+    ("challenges", CHALLENGE_COLUMNS),
+    ("votes", VOTE_COLUMNS),
+    ("solutions", SOLUTION_COLUMNS),
+    ("broadcasts", BROADCAST_COLUMNS),
     ("audit_log", "id, at, actor, action, detail"),
     ("facilitator_invites", "code, cohort_id, created_by, created_at, used_by, used_at"),
     ("media", "token, content_type, body, created_at"),
@@ -61,16 +55,8 @@ TABLES: tuple[tuple[str, str], ...] = (
         "id, participant_id, flow_id, purpose, due_at, status, lease_until, dedupe_key, "
         "created_at, done_at",
     ),
-    (
-        "checkins",
-        "id, participant_id, cohort_id, offset_days, due_at, status, next_at, nudges, "
-        "lease_until, run_id, sent_at, answered_at",
-    ),
-    (
-        "action_updates",
-        "id, action_id, participant_id, checkin_id, status, note, evidence, target_month, "
-        "created_at",
-    ),
+    ("checkins", f"{CHECKIN_COLUMNS}, lease_until"),
+    ("action_updates", f"id, {ACTION_UPDATE_COLUMNS}"),
 )
 # Tables whose integer ids come from a sequence in PostgreSQL, moved past the copied ids.
 SERIAL_TABLES = ("answers", "outbox", "audit_log", "scheduled", "action_updates")

@@ -45,12 +45,17 @@ from storage.records import (
     StatusReport,
 )
 from storage.sql import (
+    APPLIED_MIGRATIONS_SQL,
     CONVERSATION_SQL,
+    CREATE_MIGRATIONS_SQL,
     DUE_PLACE_SQL,
     INSERT_COHORT_SQL,
     MODERATE_CHALLENGE_SQL,
+    OUTBOX_LEASE_SECONDS,
+    RECORD_MIGRATION_SQL,
     RECORD_STATUS_SQL,
     RELEASE_DUE_SQL,
+    SCHEMA_VERSION_SQL,
     SET_REACHABLE_SQL,
     STATUS_ROW_SQL,
     Row,
@@ -71,7 +76,6 @@ from storage.sql import (
 from storage.sql_store import SQLStore
 
 SKIP_LOCKED = "FOR UPDATE SKIP LOCKED"
-OUTBOX_LEASE_SECONDS = 120  # a sender that died: its rows are claimed again after this
 # Every connection comes from the pool; the stubs type those as proxies.
 Conn: TypeAlias = "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
 _CURRENT: contextvars.ContextVar[Conn | None] = contextvars.ContextVar(
@@ -195,28 +199,24 @@ class PostgresStore(SQLStore):
         return self._pool
 
     @asynccontextmanager
-    async def _connection(self) -> AsyncIterator[Conn]:
-        current = _CURRENT.get()
-        if current is not None:
-            yield current
-            return
-        async with self.pool.acquire() as conn:
-            yield conn
+    async def _connection(self, transaction: bool = False) -> AsyncIterator[Conn]:
+        """Lend a pooled connection, in a transaction of its own if asked; or the conversation's.
 
-    @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[Conn]:
-        """Open a transaction of its own or, inside a conversation, use the conversation's.
-
-        The conversation opened its transaction with a plain BEGIN (one round trip with its
-        lock), and asyncpg refuses to start one of its own inside that; a write made while
-        handling a message belongs to the message's transaction anyway.
+        Inside a conversation its connection and transaction serve every call: it opened the
+        transaction with a plain BEGIN (one round trip with its lock), and asyncpg refuses to
+        start one of its own inside that; a write made while handling a message belongs to the
+        message's transaction anyway.
         """
         current = _CURRENT.get()
         if current is not None:
             yield current
             return
-        async with self.pool.acquire() as conn, conn.transaction():
-            yield conn
+        async with self.pool.acquire() as conn:
+            if transaction:
+                async with conn.transaction():
+                    yield conn
+            else:
+                yield conn
 
     @override
     async def _fetchall(self, sql: str, params: Sequence[Any] = ()) -> Sequence[Row]:
@@ -225,7 +225,7 @@ class PostgresStore(SQLStore):
 
     @override
     async def _write(self, statements: list[Statement]) -> None:
-        async with self._transaction() as conn:
+        async with self._connection(transaction=True) as conn:
             await _run(conn, statements)
 
     async def _leases(self) -> asyncpg.Connection:
@@ -268,20 +268,15 @@ class PostgresStore(SQLStore):
         async with self._connection() as conn:
             if await conn.fetchval("SELECT to_regclass('schema_migrations')") is None:
                 return 0
-            return int(
-                await conn.fetchval("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
-            )
+            return int(await conn.fetchval(SCHEMA_VERSION_SQL))
 
     @override
     async def migrate(self) -> list[int]:
         applied: list[int] = []
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock($1)", self._lock("migrations"))
-            await conn.execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations "
-                "(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
-            )
-            done = {r[0] for r in await conn.fetch("SELECT version FROM schema_migrations")}
+            await conn.execute(CREATE_MIGRATIONS_SQL)
+            done = {r[0] for r in await conn.fetch(APPLIED_MIGRATIONS_SQL)}
             for number, script in migration_scripts("postgres"):
                 if number in done:
                     continue
@@ -289,11 +284,7 @@ class PostgresStore(SQLStore):
                     await conn.execute(script)
                 except asyncpg.PostgresError as exc:
                     raise MigrationError(f"postgres migration {number} failed: {exc}") from exc
-                await conn.execute(
-                    "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
-                    number,
-                    dump_time(self._now()),
-                )
+                await conn.execute(dollar(RECORD_MIGRATION_SQL), number, dump_time(self._now()))
                 applied.append(number)
         return applied
 
@@ -340,7 +331,7 @@ class PostgresStore(SQLStore):
         if address is not None:
             params.append(address)
         params += [stamp, stamp, limit]
-        async with self._transaction() as conn:
+        async with self._connection(transaction=True) as conn:
             # One claimer per channel at a time: "nothing in flight for this address" must hold
             # across workers, which row locks alone cannot promise for rows not yet claimed.
             for channel in sorted(channels):
@@ -388,7 +379,7 @@ class PostgresStore(SQLStore):
     async def record_status(
         self, channel: str, external_id: str, status: str, error: str | None, at: datetime
     ) -> StatusReport | None:
-        async with self._transaction() as conn:
+        async with self._connection(transaction=True) as conn:
             row = await conn.fetchrow(dollar(STATUS_ROW_SQL), channel, external_id)
             if row is None:
                 return None
@@ -408,7 +399,7 @@ class PostgresStore(SQLStore):
         stamp = dump_time(now)
         lease = dump_time(now + timedelta(seconds=lease_seconds))
         found: list[DueStart] = []
-        async with self._transaction() as conn:
+        async with self._connection(transaction=True) as conn:
             await conn.execute(dollar(RELEASE_DUE_SQL), stamp)
             for row in await conn.fetch(dollar(claim_due_sql(SKIP_LOCKED)), lease, stamp, limit):
                 where = await conn.fetchrow(dollar(DUE_PLACE_SQL), row[1])
@@ -426,7 +417,7 @@ class PostgresStore(SQLStore):
     ) -> list[DueCheckin]:
         stamp = dump_time(now)
         lease = dump_time(now + timedelta(seconds=lease_seconds))
-        async with self._transaction() as conn:
+        async with self._connection(transaction=True) as conn:
             ids = [
                 r[0]
                 for r in await conn.fetch(

@@ -832,6 +832,15 @@ _STATE_ORDER = {"sent": 0, "held": 1, "retry": 2, "unreachable": 3, "failed": 4}
 
 # -- statements of the backends' own methods (the same SQL; each backend runs it its way) --------
 
+OUTBOX_LEASE_SECONDS = 120  # a sender that died: its claimed rows are claimed again after this
+CREATE_MIGRATIONS_SQL = (
+    "CREATE TABLE IF NOT EXISTS schema_migrations "
+    "(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
+)
+APPLIED_MIGRATIONS_SQL = "SELECT version FROM schema_migrations"
+SCHEMA_VERSION_SQL = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"
+RECORD_MIGRATION_SQL = "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)"
+
 SET_REACHABLE_SQL = "UPDATE participants SET unreachable = ? WHERE channel = ? AND address = ?"
 MODERATE_CHALLENGE_SQL = (
     "UPDATE challenges SET hidden = COALESCE(?, hidden), merged_into = COALESCE(?, merged_into) "

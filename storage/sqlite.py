@@ -41,12 +41,17 @@ from storage.records import (
     StatusReport,
 )
 from storage.sql import (
+    APPLIED_MIGRATIONS_SQL,
     CONVERSATION_SQL,
+    CREATE_MIGRATIONS_SQL,
     DUE_PLACE_SQL,
     INSERT_COHORT_SQL,
     MODERATE_CHALLENGE_SQL,
+    OUTBOX_LEASE_SECONDS,
+    RECORD_MIGRATION_SQL,
     RECORD_STATUS_SQL,
     RELEASE_DUE_SQL,
+    SCHEMA_VERSION_SQL,
     SET_REACHABLE_SQL,
     STATUS_ROW_SQL,
     Statement,
@@ -70,7 +75,6 @@ Job = Callable[[sqlite3.Connection], Any]
 T = TypeVar("T")
 _Queued = tuple[Job | None, list[Statement] | None, "asyncio.Future[Any]"]
 _BUSY_TIMEOUT_MS = 10_000
-_LEASE_SECONDS = 120
 _RELEASE_EVERY_SECONDS = 5.0
 _READERS = 2
 
@@ -300,17 +304,14 @@ class SQLiteStore(SQLStore):
         )
         if not rows:
             return 0
-        rows = await self._fetchall("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
+        rows = await self._fetchall(SCHEMA_VERSION_SQL)
         return int(rows[0][0])
 
     @override
     async def migrate(self) -> list[int]:
         def apply(conn: sqlite3.Connection) -> list[int]:
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations "
-                "(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
-            )
-            done = {int(row[0]) for row in conn.execute("SELECT version FROM schema_migrations")}
+            conn.execute(CREATE_MIGRATIONS_SQL)
+            done = {int(row[0]) for row in conn.execute(APPLIED_MIGRATIONS_SQL)}
             applied: list[int] = []
             for number, script in migration_scripts("sqlite"):
                 if number in done:
@@ -320,10 +321,7 @@ class SQLiteStore(SQLStore):
                         conn.execute(statement)
                 except sqlite3.Error as exc:
                     raise MigrationError(f"sqlite migration {number} failed: {exc}") from exc
-                conn.execute(
-                    "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
-                    (number, dump_time(self._now())),
-                )
+                conn.execute(RECORD_MIGRATION_SQL, (number, dump_time(self._now())))
                 applied.append(number)
             return applied
 
@@ -354,7 +352,7 @@ class SQLiteStore(SQLStore):
         self, channels: Sequence[str], now: datetime, limit: int, address: str | None = None
     ) -> list[OutboxRow]:
         stamp = dump_time(now)
-        lease = dump_time(now + timedelta(seconds=_LEASE_SECONDS))
+        lease = dump_time(now + timedelta(seconds=OUTBOX_LEASE_SECONDS))
         release, sql = claim_outbox_sql(len(channels), address is not None, lock="")
         params: list[Any] = [lease, *channels]
         if address is not None:

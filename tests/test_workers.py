@@ -34,10 +34,6 @@ STEPS = [  # what each participant says, and what the bot's reply must contain
 ]
 
 
-async def _members(url: str, people: int) -> None:
-    await seed_members(url, "DOS", people, first=FIRST)
-
-
 async def _start(url: str, api: str, port: int, **settings: str) -> subprocess.Popen[bytes]:
     worker = serve_process(
         Path("unused.db"),
@@ -96,7 +92,7 @@ class Room:
 
 async def test_two_workers_share_the_work_and_the_limits(postgres_url: str) -> None:
     people = 200
-    await _members(postgres_url, people)
+    await seed_members(postgres_url, "DOS", people, first=FIRST)
     fake = FakeTelegram()
     fake.limits = True  # 30 a second, 3 a second per chat: the 429s we must never cause
     base = 19000 + os.getpid() % 400
@@ -143,7 +139,7 @@ async def test_killing_the_sending_worker_hands_the_broadcast_to_the_other(
     postgres_url: str,
 ) -> None:
     people = 120
-    await _members(postgres_url, people)
+    await seed_members(postgres_url, "DOS", people, first=FIRST)
     fake = FakeTelegram()
     base = 19400 + os.getpid() % 400
     async with serve_asgi(fake.app) as api, httpx.AsyncClient(timeout=60) as http:
