@@ -59,7 +59,6 @@ async def collect(store: Store, registry: FlowRegistry, cohort: Cohort) -> dict[
         for p, m in members
     ]
     answers: list[list[Any]] = []
-    actions: list[list[Any]] = []
     for person, _ in members:
         for a in await store.answers(person.id):
             answers.append(
@@ -72,20 +71,22 @@ async def collect(store: Store, registry: FlowRegistry, cohort: Cohort) -> dict[
                     a.created_at.isoformat(),
                 ]
             )
-        for act in await store.actions(person.id):
-            actions.append(
-                [
-                    ids[person.id],
-                    act.position,
-                    act.title,
-                    act.sdg,
-                    act.office,
-                    act.first_step,
-                    act.target_month,
-                    act.indicator,
-                    act.status,
-                ]
-            )
+    # Every member's plan in one read, in member then plan order (it also names actions below).
+    plans = await store.cohort_actions(cohort.id)
+    actions = [
+        [
+            ids[act.participant_id],
+            act.position,
+            act.title,
+            act.sdg,
+            act.office,
+            act.first_step,
+            act.target_month,
+            act.indicator,
+            act.status,
+        ]
+        for act in plans
+    ]
     results: list[list[Any]] = []
     for flow in registry:
         if flow.kind != "assessment":
@@ -118,7 +119,7 @@ async def collect(store: Store, registry: FlowRegistry, cohort: Cohort) -> dict[
     ]
     checkins = await store.checkins(cohort_id=cohort.id)
     round_of = {c.id: c.offset_days for c in checkins}
-    titles = {a.id: a.title for a in await store.cohort_actions(cohort.id)}
+    titles = {a.id: a.title for a in plans}
     rounds = [
         [
             ids.get(c.participant_id, "?"),
