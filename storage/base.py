@@ -9,6 +9,7 @@ Error hierarchy::
 
 from __future__ import annotations
 
+import functools
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
@@ -336,7 +337,8 @@ class Store(ABC):
         }
 
 
-def migration_scripts(dialect: str) -> list[tuple[int, str]]:
+@functools.cache  # read once a process: the health check asks for it on every probe
+def migration_scripts(dialect: str) -> tuple[tuple[int, str], ...]:
     """Return the numbered migration scripts of a dialect, in order.
 
     `migrations/sqlite/` holds every migration; another dialect's folder holds only those whose
@@ -348,7 +350,7 @@ def migration_scripts(dialect: str) -> list[tuple[int, str]]:
     numbers = sorted(scripts)
     if numbers != list(range(1, len(numbers) + 1)):
         raise MigrationError(f"migrations of {dialect} are not numbered 1..N: {numbers}")
-    return [(n, scripts[n]) for n in numbers]
+    return tuple((n, scripts[n]) for n in numbers)
 
 
 def _scripts(folder_name: str) -> list[tuple[int, str]]:
