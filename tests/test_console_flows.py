@@ -15,6 +15,31 @@ ONBOARD = {
     "es": ["1", "sí", "Lucía", "Cusco", "Perú", "3", "AULA1"],
     "pt": ["1", "sim", "Lúcia", "Recife", "Brasil", "3", "AULA1"],
 }
+# An action plan of one action, confirmed (the action plan's case, and the check-in's start).
+PLAN = {
+    "es": [
+        "Mi plan de acción",
+        "Ventanilla única",
+        "1",
+        "Secretaría",
+        "Mapear trámites",
+        "03/2027",
+        "Tiempo de respuesta",
+        "no",
+        "Confirmar mi plan",
+    ],
+    "pt": [
+        "Meu plano de ação",
+        "Balcão único",
+        "1",
+        "Secretaria",
+        "Mapear serviços",
+        "03/2027",
+        "Tempo de resposta",
+        "não",
+        "Confirmar meu plano",
+    ],
+}
 FLOWS: dict[str, dict[str, tuple[list[str], str]]] = {
     "principles": {
         "es": (
@@ -68,30 +93,14 @@ FLOWS: dict[str, dict[str, tuple[list[str], str]]] = {
     "action_plan": {
         "es": (
             [
-                "Mi plan de acción",
-                "Ventanilla única",
-                "1",
-                "Secretaría",
-                "Mapear trámites",
-                "03/2027",
-                "Tiempo de respuesta",
-                "no",
-                "Confirmar mi plan",
+                *PLAN["es"],
                 "/roadmap",
             ],
             "Su plan de acción:",
         ),
         "pt": (
             [
-                "Meu plano de ação",
-                "Balcão único",
-                "1",
-                "Secretaria",
-                "Mapear serviços",
-                "03/2027",
-                "Tempo de resposta",
-                "não",
-                "Confirmar meu plano",
+                *PLAN["pt"],
                 "/roadmap",
             ],
             "Seu plano de ação:",
@@ -101,15 +110,7 @@ FLOWS: dict[str, dict[str, tuple[list[str], str]]] = {
     "checkin": {
         "es": (
             [
-                "Mi plan de acción",
-                "Ventanilla única",
-                "1",
-                "Secretaría",
-                "Mapear trámites",
-                "03/2027",
-                "Tiempo de respuesta",
-                "no",
-                "Confirmar mi plan",
+                *PLAN["es"],
                 "/progress",
                 "1",
                 "Avance sustancial",
@@ -120,15 +121,7 @@ FLOWS: dict[str, dict[str, tuple[list[str], str]]] = {
         ),
         "pt": (
             [
-                "Meu plano de ação",
-                "Balcão único",
-                "1",
-                "Secretaria",
-                "Mapear serviços",
-                "03/2027",
-                "Tempo de resposta",
-                "não",
-                "Confirmar meu plano",
+                *PLAN["pt"],
                 "/progress",
                 "1",
                 "Bloqueada",
