@@ -247,7 +247,7 @@ async def test_inside_the_window_a_broadcast_is_plain_text(wa: WhatsApp) -> None
 async def test_no_business_initiated_message_without_opt_in(wa: WhatsApp) -> None:
     await wa.exchange(ANA, "Hola")  # never agreed to anything
     await _broadcast(wa, "Novedades")
-    await asyncio.sleep(0.5)
+    await wa.settled()  # the sender has decided; a fixed sleep raced a slow PostgreSQL in CI
     assert all("Novedades" not in m.get("Body", "") for m in wa.fake.sent)
     assert await wa.query("SELECT status, error FROM outbox WHERE payload LIKE '%Novedades%'") == [
         ("failed", "no WhatsApp opt-in: Minga may not write first")
@@ -291,7 +291,11 @@ async def test_a_500_is_retried(wa: WhatsApp) -> None:
     seen = len(wa.fake.to(ANA))
     wa.fake.errors[f"whatsapp:{ANA}"] = [(500, 20500)]
     await _broadcast(wa, "Hoy votamos.")
-    await asyncio.sleep(0.3)
+    retrying = "SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND attempts = 1"
+    for _ in range(200):  # until the first try's 500 is recorded against its row
+        if await wa.query(retrying) == [(1,)]:
+            break
+        await asyncio.sleep(0.02)
     assert len(wa.fake.to(ANA)) == seen
     wa.clock.advance(seconds=5)  # past the backoff
     wa.web.state.app.sender.wake()
