@@ -1,13 +1,19 @@
-"""Result charts as PNG: scores with Pillow (fast), the impact/effort 2×2 with matplotlib."""
+"""Result charts as PNG: scores with Pillow (fast), the impact/effort 2×2 with matplotlib.
+
+A message carries a chart as a recipe (`recipe()`: its kind and data, JSON), and the outbox
+sender `draw()`s it when the message goes out: a room finishing an assessment together gets its
+results text at once, instead of every reply waiting behind everyone's drawing.
+"""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
+from typing import Any
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageColor, ImageDraw, ImageFont
 
 _BAR = "#1f7a5c"
 _COHORT = "#e07a1f"
@@ -22,6 +28,41 @@ def font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
 
     name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
     return ImageFont.truetype(str(Path(matplotlib.get_data_path(), "fonts", "ttf", name)), size)
+
+
+@cache
+def _palette() -> Image.Image:
+    """Build the charts' palette: each colour with a ramp to white for anti-aliased edges."""
+    colours = [ImageColor.getrgb(c)[:3] for c in (_INK, _BAR, _COHORT, _GRID, *_STATUS_COLOURS)]
+    steps = {0: 32}  # the ink (text) gets the finest ramp
+    entries: list[int] = []
+    for n, (r, g, b) in enumerate(colours):
+        count = steps.get(n, 8)
+        for i in range(count):
+            # Stop short of white: the palette lookup is approximate, and a near-white entry
+            # would take the background's place.
+            t = 0.9 * i / count
+            entries += [
+                round(r + (255 - r) * t),
+                round(g + (255 - g) * t),
+                round(b + (255 - b) * t),
+            ]
+    entries += [255, 255, 255]
+    palette = Image.new("P", (1, 1))
+    palette.putpalette(entries)
+    return palette
+
+
+def _png(image: Image.Image) -> bytes:
+    """Encode as an indexed PNG of the charts' palette.
+
+    A third of the bytes of RGB to compress (PNG encoding was two thirds of a chart's time),
+    and a file a quarter the size to upload.
+    """
+    indexed = image.quantize(palette=_palette(), dither=Image.Dither.NONE)
+    buffer = io.BytesIO()
+    indexed.save(buffer, format="PNG", compress_level=3)
+    return buffer.getvalue()
 
 
 def fit_text(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, width: int) -> str:
@@ -86,9 +127,7 @@ def scores_chart(
         draw.text((cursor, height - 16), text, _INK, small, "lm")
         draw.rectangle((cursor - 20, height - 22, cursor - 8, height - 10), fill=colour)
         cursor -= 40
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", compress_level=3)
-    return buffer.getvalue()
+    return _png(image)
 
 
 # Not started, started, substantial, completed: light to dark green; blocked red, dropped grey.
@@ -127,9 +166,7 @@ def status_chart(
         cy = top + row_height * len(rows) + 16 + 24 * (n // 3)
         draw.rectangle((cx, cy, cx + 12, cy + 12), fill=colour, outline=_GRID)
         draw.text((cx + 18, cy + 6), fit_text(draw, text, small, 175), _INK, small, "lm")
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", compress_level=3)
-    return buffer.getvalue()
+    return _png(image)
 
 
 def impact_effort_chart(points: Sequence[tuple[str, int, int]], labels: Mapping[str, str]) -> bytes:
@@ -165,3 +202,22 @@ def impact_effort_chart(points: Sequence[tuple[str, int, int]], labels: Mapping[
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
+
+
+_KINDS: dict[str, Callable[..., bytes]] = {
+    "scores": scores_chart,
+    "status": status_chart,
+    "impact_effort": impact_effort_chart,
+}
+
+
+def recipe(kind: str, **data: Any) -> dict[str, Any]:
+    """Describe a chart to draw later: its kind (a function above) and its arguments as JSON."""
+    if kind not in _KINDS:
+        raise ValueError(f"unknown chart kind {kind!r}")
+    return {"kind": kind, "data": data}
+
+
+def draw(chart: Mapping[str, Any]) -> bytes:
+    """Draw a chart described by `recipe()` as PNG."""
+    return _KINDS[chart["kind"]](**chart["data"])

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from bot.charts import status_chart
+from bot.charts import recipe
 from bot.checkins import plan_days
 from flows.checkin import STATUSES, status_label
 from i18n import Translator, fold
@@ -140,8 +141,8 @@ def report_text(report: CheckinReport, cohort: Cohort, tr: Translator) -> str:
     return "\n".join(lines)
 
 
-def report_chart(report: CheckinReport, tr: Translator) -> bytes | None:
-    """Chart each round's status distribution (and the present one); None with no reports."""
+def report_chart(report: CheckinReport, tr: Translator) -> dict[str, Any] | None:
+    """Chart each round's status distribution (and the present one): a `recipe`, or None."""
     rows = [
         (tr.gettext("Day {day}").format(day=r.offset_days), r.statuses)
         for r in report.rounds
@@ -151,9 +152,10 @@ def report_chart(report: CheckinReport, tr: Translator) -> bytes | None:
         rows.append((tr.gettext("Now"), report.current))
     if not rows:
         return None
-    return status_chart(
-        tr.gettext("Status of the actions"),
-        [label for label, _ in rows],
-        [[counts.get(s, 0) for s in STATUSES] for _, counts in rows],
-        [status_label(s, tr) for s in STATUSES],
+    return recipe(
+        "status",
+        title=tr.gettext("Status of the actions"),
+        rows=[label for label, _ in rows],
+        counts=[[counts.get(s, 0) for s in STATUSES] for _, counts in rows],
+        legend=[status_label(s, tr) for s in STATUSES],
     )

@@ -22,6 +22,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 
 from bot.app import App
+from bot.charts import draw
 from bot.checkin_report import cohort_report, report_chart
 from bot.checkins import parse_days, plan_cohort, plan_days
 from bot.cohorts import poster_for
@@ -168,10 +169,10 @@ def dashboard_routes(settings: Settings) -> list[Route]:
             return found
         app, cohort = found
         report = await cohort_report(app.store, cohort)
-        png = await asyncio.to_thread(report_chart, report, translator(cohort.locale))
-        if png is None:
+        chart = report_chart(report, translator(cohort.locale))
+        if chart is None:
             return HTMLResponse("no check-in answers yet", status_code=404)
-        return Response(png, media_type="image/png")
+        return Response(await asyncio.to_thread(draw, chart), media_type="image/png")
 
     async def checkin_form(request: Request) -> Response:
         found = await workshop(request)

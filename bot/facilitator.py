@@ -7,7 +7,6 @@ audit log in the same transaction as its effect.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import secrets
 import uuid
@@ -16,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
-from bot.charts import scores_chart
+from bot.charts import recipe
 from bot.checkin_report import cohort_report, report_chart, report_text
 from bot.commands import Command
 from bot.export import export_cohort
@@ -301,22 +300,22 @@ class FacilitatorDesk:
             for d in shown
         ]
         work.text("\n".join(lines))
-        png = await asyncio.to_thread(
-            scores_chart,
-            title,
-            [work.tr.gettext(d.label) for d in shown],
-            [average.dimensions[d.id] for d in shown],
+        chart = recipe(
+            "scores",
+            title=title,
+            labels=[work.tr.gettext(d.label) for d in shown],
+            values=[average.dimensions[d.id] for d in shown],
             you=work.tr.gettext("Workshop average"),
         )
-        work.say(Outbound(title, image_png=png))
+        work.say(Outbound(title, chart=chart))
 
     async def _checkin_results(self, cohort: Cohort, work: Work) -> None:
         """Response per round, where the actions stand (with a chart), the top blockers."""
         report = await cohort_report(self.store, cohort)
         work.text(report_text(report, cohort, work.tr))
-        png = await asyncio.to_thread(report_chart, report, work.tr)
-        if png is not None:
-            work.say(Outbound(work.tr.gettext("Status of the actions"), image_png=png))
+        chart = report_chart(report, work.tr)
+        if chart is not None:
+            work.say(Outbound(work.tr.gettext("Status of the actions"), chart=chart))
 
     async def _status(self, request: Request, work: Work) -> None:
         cohort = request.cohort

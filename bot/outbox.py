@@ -11,15 +11,19 @@ import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
+from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
-from bot import failpoints, metrics
+from bot import charts, failpoints, metrics
 from bot.channels.base import ChannelSender, SendOutcome
 from bot.clock import Clock
-from storage import Delivery, OutboxRow, Store
+from storage import PRIORITY_BULK, Delivery, OutboxRow, Store
 
 log = logging.getLogger(__name__)
+_DRAWING = ThreadPoolExecutor(1, thread_name_prefix="minga-charts")  # see OutboxSender._draw
 
 MAX_ATTEMPTS = 8
 MAX_BACKOFF_SECONDS = 300.0
@@ -56,6 +60,7 @@ class OutboxSender:
         self._done: list[Delivery] = []
         self._progress = asyncio.Event()
         self._leased: set[str] = set()
+        self._drawing = 0  # rows waiting for their chart to be drawn
         self.sent = 0
 
     @property
@@ -130,7 +135,7 @@ class OutboxSender:
                 await self._flush()
 
     async def _cycle(self) -> list[OutboxRow]:
-        room = self.batch - len(self._inflight)
+        room = self.batch - len(self._inflight) + self._drawing
         done, self._done = self._done, []
         try:
             # Submitted together, the outcomes and the next claim share one transaction.
@@ -215,8 +220,13 @@ class OutboxSender:
 
     async def _send_one(self, row: OutboxRow) -> SendOutcome:
         sender = self.senders[row.channel]
+        message, priority = row.message, row.priority
         try:
-            outcome = await sender.send(row.address, row.message, row.priority)
+            if message.chart is not None:
+                message = replace(message, image_png=await self._draw(message.chart), chart=None)
+                # A chart follows its text and never holds up someone else's reply.
+                priority = max(priority, PRIORITY_BULK)
+            outcome = await sender.send(row.address, message, priority)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a sender bug must not stop the queue
@@ -224,6 +234,19 @@ class OutboxSender:
             outcome = SendOutcome.retry(f"{type(exc).__name__}")
         metrics.SENT.labels(row.channel, outcome.state).inc()
         return outcome
+
+    async def _draw(self, chart: Mapping[str, Any]) -> bytes:
+        """Draw a chart on the one drawing thread, off the conversation that asked for it.
+
+        One thread, so a room finishing together does not take both cores from the replies;
+        a row waiting for its drawing does not count against the claim budget, so the replies
+        claimed behind it still go out.
+        """
+        self._drawing += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(_DRAWING, charts.draw, chart)
+        finally:
+            self._drawing -= 1
 
     def _delivery(self, row: OutboxRow, outcome: SendOutcome) -> Delivery:
         if outcome.state == "retry":

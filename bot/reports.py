@@ -5,9 +5,9 @@ Assessment results with their chart, and a closed round's ranking with the impac
 
 from __future__ import annotations
 
-import asyncio
+from typing import Any
 
-from bot.charts import impact_effort_chart, scores_chart
+from bot.charts import recipe
 from bot.rounds import standing
 from bot.work import Work
 from flows.model import Flow
@@ -56,19 +56,22 @@ async def assessment_results(
         )
     )
     if work.participant.channel in image_channels:
-        png = await asyncio.to_thread(_chart, flow, scores, cohort, work.tr)
-        work.say(Outbound(work.tr.gettext("Your results as a chart."), image_png=png))
+        chart = _chart(flow, scores, cohort, work.tr)
+        work.say(Outbound(work.tr.gettext("Your results as a chart."), chart=chart))
 
 
-def _chart(flow: Flow, scores: Scores, cohort: CohortScores | None, tr: Translator) -> bytes:
+def _chart(
+    flow: Flow, scores: Scores, cohort: CohortScores | None, tr: Translator
+) -> dict[str, Any]:
     shown = [d for d in flow.dimensions if d.id in scores.dimensions]
     averages = None
     if cohort is not None and cohort.people >= MIN_GROUP_SIZE:
         averages = [cohort.dimensions.get(d.id) for d in shown]
-    return scores_chart(
-        tr.gettext(flow.title),
-        [tr.gettext(d.label) for d in shown],
-        [scores.dimensions[d.id] for d in shown],
+    return recipe(
+        "scores",
+        title=tr.gettext(flow.title),
+        labels=[tr.gettext(d.label) for d in shown],
+        values=[scores.dimensions[d.id] for d in shown],
         cohort=averages,
         you=tr.gettext("You"),
         workshop=tr.gettext("Workshop average"),
@@ -88,8 +91,8 @@ async def round_results(
     work.text("\n".join(lines))
     if solutions and work.participant.channel in image_channels:
         points = [(s.text, s.impact, s.effort) for s in solutions]
-        png = await asyncio.to_thread(impact_effort_chart, points, matrix_labels(work.tr))
-        work.say(Outbound(work.tr.gettext("The proposals by impact and effort."), image_png=png))
+        chart = recipe("impact_effort", points=points, labels=matrix_labels(work.tr))
+        work.say(Outbound(work.tr.gettext("The proposals by impact and effort."), chart=chart))
 
 
 def matrix_labels(tr: Translator) -> dict[str, str]:

@@ -34,8 +34,8 @@ class Work:
     def say(self, message: Outbound) -> None:
         """Queue a reply; text joins the previous reply when that one offers no choices."""
         last = self.messages[-1] if self.messages else None
-        plain = last is not None and not last.choices and last.image_png is None
-        if plain and last is not None and message.image_png is None and message.document is None:
+        plain = last is not None and not last.choices and not _visual(last)
+        if plain and last is not None and not _visual(message) and message.document is None:
             self.messages[-1] = Outbound(
                 f"{last.text}\n\n{message.text}",
                 message.choices,
@@ -66,3 +66,7 @@ class Work:
         runs.update(self.runs)
         paused = [r for r in runs.values() if r.status == "paused"]
         return sorted(paused, key=lambda r: r.updated_at, reverse=True)
+
+
+def _visual(message: Outbound) -> bool:
+    return message.image_png is not None or message.chart is not None

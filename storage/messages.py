@@ -27,6 +27,9 @@ class Outbound:
     choices: tuple[Choice, ...] = ()
     multi: bool = False
     image_png: bytes | None = None
+    # A chart to draw when the message is sent (its kind and data, JSON): the outbox keeps the
+    # recipe, and the results text ahead of it does not wait for the drawing.
+    chart: dict[str, Any] | None = None
     document: bytes | None = None
     document_name: str | None = None
     template: str | None = None
@@ -49,6 +52,8 @@ class Outbound:
             data["scale"] = True
         if self.image_png is not None:
             data["image_png"] = base64.b64encode(self.image_png).decode("ascii")
+        if self.chart is not None:
+            data["chart"] = self.chart
         if self.document is not None:
             data["document"] = base64.b64encode(self.document).decode("ascii")
             data["document_name"] = self.document_name
@@ -74,6 +79,7 @@ class Outbound:
             multi=bool(data.get("multi", False)),
             scale=bool(data.get("scale", False)),
             image_png=base64.b64decode(image) if image else None,
+            chart=data.get("chart"),
             document=base64.b64decode(document) if document else None,
             document_name=data.get("document_name"),
             template=data.get("template"),

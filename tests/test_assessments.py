@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from flows.registry import FlowRegistry
@@ -186,6 +188,14 @@ async def test_chart_goes_to_image_channels(h: Harness) -> None:
     assert len(images) == 1
     assert images[0].startswith(b"\x89PNG")
     assert any("Sus resultados en un gráfico" in m.text for m in ana.last)
+    # The outbox keeps the chart's recipe; the sender draws it, so the text never waits for it.
+    rows = await h.app.store._fetchall(
+        "SELECT payload FROM outbox WHERE payload LIKE '%gráfico%'", ()
+    )
+    payload = json.loads(rows[0][0])
+    assert "image_png" not in payload
+    assert payload["chart"]["kind"] == "scores"
+    assert payload["chart"]["data"]["values"] == [50.0] * 6
 
 
 async def test_mindset_challenges_records_table_and_texts(h: Harness) -> None:
