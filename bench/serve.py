@@ -29,3 +29,12 @@ async def start_serve(env: dict[str, str], port: int) -> tuple[subprocess.Popen[
             await asyncio.sleep(0.1)
     proc.kill()
     raise RuntimeError("minga serve did not start")
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far; 0 where /proc is missing."""
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()  # noqa: SIM115
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

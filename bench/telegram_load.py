@@ -32,7 +32,7 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.engine import assessment_yaml
-from bench.serve import start_serve
+from bench.serve import cpu_seconds, start_serve
 from tests.fakes.telegram_api import FakeTelegram, buttons, serve_asgi
 
 SECRET = "bench-secret"
@@ -180,10 +180,15 @@ async def main(args: argparse.Namespace) -> None:
                 async with aiohttp.ClientSession(connector=connector) as session:
                     run = lifted if args.mode == "lifted" else limited
                     webhook = Webhook(fake, session, url, args.connections)
+                    serve_cpu, own_cpu = cpu_seconds(proc.pid), time.process_time()
                     try:
                         await run(fake, webhook, args.participants)
                     finally:
                         webhook.close()
+                    print(
+                        f"CPU used         minga serve {cpu_seconds(proc.pid) - serve_cpu:.1f} s, "
+                        f"fake + load generator {time.process_time() - own_cpu:.1f} s"
+                    )
             finally:
                 proc.terminate()
                 proc.wait(timeout=10)
