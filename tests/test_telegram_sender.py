@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from telegram import Bot
+from dataclasses import replace
+
+from telegram import Bot, InlineKeyboardMarkup
 
 from bot.channels.pacing import SendPacer
-from bot.channels.telegram import TelegramSender
+from bot.channels.telegram import TelegramSender, keyboard
 from storage import Choice, Outbound
 from tests.fakes.telegram_api import buttons, serve_fake
 
@@ -71,3 +73,13 @@ async def test_documents_go_as_files_with_a_caption() -> None:
     (document,) = fake.to(16)
     assert document["method"] == "sendDocument"
     assert document["caption"] == "Datos del taller."
+
+
+def test_the_keyboard_serializes_as_ptb_would() -> None:
+    labels = ["Sí", "No", "Una etiqueta bastante larga para una fila", "Otra", "🙂"]
+    message = Outbound("¿?", tuple(Choice(f"r.{n}", label) for n, label in enumerate(labels)))
+    for scale in (False, True):
+        markup = keyboard(replace(message, scale=scale))
+        assert markup is not None
+        generic = InlineKeyboardMarkup(markup.inline_keyboard)
+        assert markup.to_dict() == generic.to_dict()
