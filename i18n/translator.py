@@ -5,6 +5,7 @@ from __future__ import annotations
 import gettext
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_skeleton
@@ -36,7 +37,7 @@ class Translator:
 
     def number(self, value: float | int | Decimal) -> str:
         """Format a number the way this locale writes it (1.234,5 in es and pt)."""
-        return format_decimal(value, locale=self.babel_locale)
+        return _decimal(value, self.locale)
 
     def percent(self, value: float) -> str:
         """Format a 0–1 fraction as a percentage."""
@@ -53,3 +54,10 @@ class Translator:
     def month(self, year: int, month: int) -> str:
         """Format a month of a year ("marzo de 2026")."""
         return format_skeleton("yMMMM", date(year, month, 1), locale=self.babel_locale)
+
+
+@lru_cache(maxsize=4096)
+def _decimal(value: float | int | Decimal, locale: str) -> str:
+    # Results repeat the same few scores (0-100, one decimal) for a whole room: babel's
+    # formatting was a tenth of the cost of a finished assessment.
+    return format_decimal(value, locale=Locale.parse(locale))
