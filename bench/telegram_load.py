@@ -31,6 +31,7 @@ from typing import Any
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.delivery import FifoDelivery
 from bench.engine import assessment_yaml
 from bench.serve import cpu_seconds, start_serve
 from tests.fakes.telegram_api import FakeTelegram, buttons, serve_asgi
@@ -71,12 +72,7 @@ async def start_minga(
 
 class Webhook:
     """Deliver updates to `minga serve` as Telegram does: in arrival order, over at most
-    `connections` connections at once, with the secret header.
-
-    Telegram keeps a bot's pending updates in one queue; a free connection takes the oldest.
-    The queue is explicit here because a connection pool's waiters are not strictly first come,
-    first served, which would add the pool's unfairness to Minga's reply latency.
-    """
+    `connections` connections at once, with the secret header."""
 
     def __init__(
         self, fake: FakeTelegram, session: aiohttp.ClientSession, url: str, connections: int
@@ -84,30 +80,19 @@ class Webhook:
         self.fake = fake
         self.session = session
         self.url = f"{url}/telegram/webhook"
-        self.queue: asyncio.Queue[tuple[dict[str, Any], asyncio.Future[None]]] = asyncio.Queue()
-        self.workers = [asyncio.create_task(self._connection()) for _ in range(connections)]
+        self.delivery = FifoDelivery(connections)
 
     async def deliver(self, update: dict[str, Any]) -> None:
-        done = asyncio.get_running_loop().create_future()
-        self.queue.put_nowait((update, done))
-        await done
+        await self.delivery.call(lambda: self._post(update))
 
-    async def _connection(self) -> None:
+    async def _post(self, update: dict[str, Any]) -> None:
         headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
-        while True:
-            update, done = await self.queue.get()
-            try:
-                async with self.session.post(self.url, json=update, headers=headers) as response:
-                    response.raise_for_status()
-                    await self.fake.webhook_answered(await response.json())
-            except Exception as exc:  # the participant waiting on it reports it
-                done.set_exception(exc)
-            else:
-                done.set_result(None)
+        async with self.session.post(self.url, json=update, headers=headers) as response:
+            response.raise_for_status()
+            await self.fake.webhook_answered(await response.json())
 
     def close(self) -> None:
-        for worker in self.workers:
-            worker.cancel()
+        self.delivery.close()
 
 
 async def lifted(fake: FakeTelegram, webhook: Webhook, people: int) -> None:

@@ -29,7 +29,8 @@ import aiohttp
 from twilio.request_validator import RequestValidator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.serve import start_serve
+from bench.delivery import FifoDelivery
+from bench.serve import cpu_seconds, start_serve
 from bench.telegram_load import ITEMS, pct, write_flows
 from tests.fakes.telegram_api import serve_asgi
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
@@ -58,13 +59,17 @@ async def start_minga(api: str, folder: str, lifted: bool) -> tuple[subprocess.P
 class Twilio:
     """Deliver inbound messages as Twilio does: a signed form POST to the public URL."""
 
-    def __init__(self, session: aiohttp.ClientSession, url: str) -> None:
+    def __init__(self, session: aiohttp.ClientSession, url: str, connections: int) -> None:
         self.session = session
         self.url = url
         self.validator = RequestValidator(AUTH_TOKEN)
         self.sids = itertools.count(1)
+        self.delivery = FifoDelivery(connections)
 
     async def says(self, number: str, body: str) -> None:
+        await self.delivery.call(lambda: self._post(number, body))
+
+    async def _post(self, number: str, body: str) -> None:
         params = {
             "MessageSid": f"SMin{next(self.sids):030d}",
             "From": f"whatsapp:{number}",
@@ -131,7 +136,16 @@ async def main(args: argparse.Namespace) -> None:
                 connector = aiohttp.TCPConnector(limit=args.connections)
                 async with aiohttp.ClientSession(connector=connector) as session:
                     run = lifted if args.mode == "lifted" else limited
-                    await run(fake, Twilio(session, url), args.participants)
+                    twilio = Twilio(session, url, args.connections)
+                    serve_cpu, own_cpu = cpu_seconds(proc.pid), time.process_time()
+                    try:
+                        await run(fake, twilio, args.participants)
+                    finally:
+                        twilio.delivery.close()
+                    print(
+                        f"CPU used       minga serve {cpu_seconds(proc.pid) - serve_cpu:.1f} s, "
+                        f"fake + load generator {time.process_time() - own_cpu:.1f} s"
+                    )
             finally:
                 proc.terminate()
                 proc.wait(timeout=10)

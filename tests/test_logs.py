@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from bot.logs import RedactingFilter, redact
+from bot.logs import RedactingFilter, configure_logging, redact
 
 TOKEN = "123456789:AAHk3-very-secret-token-abcdefghijklmn"
 
@@ -55,6 +55,20 @@ def test_the_filter_masks_arguments_and_tracebacks() -> None:
     assert "5215512345678" not in text
     assert "5491155550001" not in text
     assert "ValueError" in text
+
+
+def test_libraries_do_not_log_each_message_at_info() -> None:
+    """twilio logs every request's headers and transitions every state change at INFO."""
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    configure_logging(as_json=True)
+    try:
+        for name in ("twilio.async_http_client", "twilio.http_client", "transitions.core"):
+            assert not logging.getLogger(name).isEnabledFor(logging.INFO), name
+        assert logging.getLogger("bot.outbox").isEnabledFor(logging.INFO)
+    finally:
+        root.handlers[:], level = saved
+        root.setLevel(level)
 
 
 def test_minga_serve_logs_no_token(tmp_path: Path) -> None:
