@@ -117,6 +117,10 @@ class SQLStore(Store):
     async def _write(self, statements: list[Statement]) -> None:
         """Commit independent statements together (with whatever else is queued)."""
 
+    async def _fetch_few(self, sql: str, params: Sequence[Any] = ()) -> Sequence[Row]:
+        """Run a read of a few indexed rows on the path of a message (a backend may shortcut)."""
+        return await self._fetchall(sql, params)
+
     async def _decoded(
         self, decode: Callable[[Row], T], sql: str, params: Sequence[Any] = ()
     ) -> list[T]:
@@ -177,12 +181,12 @@ class SQLStore(Store):
 
     @override
     async def results(self, participant_id: str, flow_id: str) -> list[AssessmentResult]:
-        return await self._decoded(
-            result_from_row,
+        rows = await self._fetch_few(
             f"SELECT {RESULT_COLUMNS} FROM assessment_results WHERE participant_id = ? "
             "AND flow_id = ? ORDER BY completed_at",
             (participant_id, flow_id),
         )
+        return [result_from_row(row) for row in rows]
 
     @override
     async def cohort_results(self, cohort_id: str, flow_id: str) -> list[AssessmentResult]:
