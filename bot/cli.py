@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import sys
 import uuid
 from collections.abc import Sequence
@@ -52,6 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
     telegram_sub = telegram.add_subparsers(dest="telegram_command", required=True)
     telegram_sub.add_parser("set-webhook", help="register MINGA_PUBLIC_URL/telegram/webhook")
     telegram_sub.add_parser("set-commands", help="publish the command menu in es, pt and en")
+    whatsapp = sub.add_parser("whatsapp", help="WhatsApp setup")
+    whatsapp_sub = whatsapp.add_subparsers(dest="whatsapp_command", required=True)
+    templates = whatsapp_sub.add_parser(
+        "templates", help="print the button and list templates to create in Twilio's Content API"
+    )
+    templates.add_argument("--language", default="es")
     serve = sub.add_parser("serve", parents=[common], help="HTTP: webhooks and health")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
@@ -195,6 +202,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                     print(f"webhook set to {run(set_webhook(settings))}")
                 else:
                     print(f"commands set for: {', '.join(run(set_commands(settings)))}")
+                return 0
+            case "whatsapp":
+                from bot.channels.whatsapp_interactive import definitions
+
+                print(json.dumps(definitions(args.language), indent=2, ensure_ascii=False))
                 return 0
             case "poll":
                 from bot.telegram_poll import run_poll

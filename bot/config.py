@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     whatsapp_template_checkin: str | None = None
     whatsapp_template_flow: str | None = None
     whatsapp_template_reminder: str | None = None
+    # Generic content templates for choices inside the window, by number of options:
+    # "2=HX…,3=HX…" (see bot/channels/whatsapp_interactive.py and `minga whatsapp templates`).
+    whatsapp_button_templates: str | None = None
+    whatsapp_list_templates: str | None = None
     public_url: str | None = None
     # When Minga may start a conversation (check-ins and their nudges): hours and days in each
     # person's time zone (their country's, else their workshop's, else `timezone`).
@@ -72,6 +76,14 @@ class Settings(BaseSettings):
     def _shipped_locale(cls, value: str) -> str:
         if value not in SHIPPED_LOCALES:
             raise ValueError(f"MINGA_LOCALE must be one of {', '.join(SHIPPED_LOCALES)}")
+        return value
+
+    @field_validator("whatsapp_button_templates", "whatsapp_list_templates")
+    @classmethod
+    def _template_counts(cls, value: str | None) -> str | None:
+        from bot.channels.whatsapp_interactive import parse_counts
+
+        parse_counts(value)  # "2=HX…,3=HX…": refuse a typo at start-up, not at the first send
         return value
 
     @field_validator("timezone")

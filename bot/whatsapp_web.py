@@ -32,6 +32,7 @@ from bot.channels.whatsapp import (
     inbound_from_form,
     with_window_closed,
 )
+from bot.channels.whatsapp_interactive import parse_counts
 from bot.config import Settings
 from storage import ParticipantKey
 
@@ -77,6 +78,8 @@ def whatsapp_sender(
         status_callback=settings.public_url.rstrip("/") + "/whatsapp/status",
         default_locale=settings.locale,
         media=media,
+        button_templates=parse_counts(settings.whatsapp_button_templates),
+        list_templates=parse_counts(settings.whatsapp_list_templates),
     )
 
 

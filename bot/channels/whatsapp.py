@@ -21,6 +21,7 @@ from typing_extensions import override
 from bot.channels.base import ChannelSender, SendOutcome
 from bot.channels.pacing import SendPacer
 from bot.channels.text import split_text
+from bot.channels.whatsapp_interactive import interactive
 from bot.inbound import Inbound
 from i18n import translator
 from storage import PRIORITY_REPLY, Outbound, Participant
@@ -79,6 +80,8 @@ class WhatsAppSender(ChannelSender):
         status_callback: str | None = None,
         default_locale: str = "es",
         media: MediaHost | None = None,
+        button_templates: Mapping[int, str] | None = None,
+        list_templates: Mapping[int, str] | None = None,
     ) -> None:
         self.client = client
         self.sender = sender if sender.startswith(PREFIX) else PREFIX + sender
@@ -89,6 +92,8 @@ class WhatsAppSender(ChannelSender):
         self.status_callback = status_callback
         self.default_locale = default_locale
         self.media = media
+        self.button_templates = dict(button_templates or {})
+        self.list_templates = dict(list_templates or {})
 
     @override
     async def send(
@@ -101,6 +106,18 @@ class WhatsAppSender(ChannelSender):
             if message.window_closed or outside_window(person.last_inbound_at, self.now()):
                 return await self._template(address, message, person, priority)
         try:
+            content = None
+            if message.image_png is None:
+                tr = translator(message.locale or self.default_locale)
+                content = interactive(message, tr, self.button_templates, self.list_templates)
+            if content is not None:
+                sid = await self._create(
+                    address,
+                    priority,
+                    content_sid=content.content_sid,
+                    content_variables=content.variables_json(),
+                )
+                return SendOutcome.sent(sid)
             sid = ""
             bodies = split_text(render_body(message, self.default_locale), MAX_BODY)
             if message.image_png is not None and self.media is not None:
@@ -172,7 +189,8 @@ def inbound_from_form(form: Mapping[str, str], now: datetime) -> Inbound | None:
         return None
     address = sender.removeprefix(PREFIX)
     body = form.get("Body", "")
-    payload = form.get("ButtonPayload")
+    # A quick-reply button sends its id as ButtonPayload, a list-picker row as ListId.
+    payload = form.get("ButtonPayload") or form.get("ListId")
     common = {
         "external_id": sid,
         "profile_name": form.get("ProfileName"),
@@ -184,7 +202,8 @@ def inbound_from_form(form: Mapping[str, str], now: datetime) -> Inbound | None:
     if payload == CONTINUE_PAYLOAD:
         return Inbound(CHANNEL, address, "resume", now, **common)
     if payload:
-        return Inbound(CHANNEL, address, "text", now, text=form.get("ButtonText") or body, **common)
+        # The id of one of our choices, as a Telegram button's data: a stale one is recognised.
+        return Inbound(CHANNEL, address, "choice", now, choice=payload, **common)
     if int(form.get("NumMedia") or 0) > 0 and not body.strip():
         return Inbound(CHANNEL, address, "media", now, **common)
     if body.strip().upper() in OPT_OUT_WORDS:
