@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 _DRAWING = ThreadPoolExecutor(1, thread_name_prefix="minga-charts")  # see OutboxSender._draw
 
 MAX_ATTEMPTS = 8
+# How long a chart waits for the replies in flight to go first (a room finishing together).
+CHART_PATIENCE_SECONDS = 2.0
 MAX_BACKOFF_SECONDS = 300.0
 
 
@@ -61,6 +63,9 @@ class OutboxSender:
         self._progress = asyncio.Event()
         self._leased: set[str] = set()
         self._drawing = 0  # rows waiting for their chart to be drawn
+        self._replying = 0  # replies being sent right now
+        self._quiet = asyncio.Event()  # set while no reply is being sent
+        self._quiet.set()
         self.sent = 0
 
     @property
@@ -221,6 +226,10 @@ class OutboxSender:
     async def _send_one(self, row: OutboxRow) -> SendOutcome:
         sender = self.senders[row.channel]
         message, priority = row.message, row.priority
+        reply = message.chart is None and priority < PRIORITY_BULK
+        if reply:
+            self._replying += 1
+            self._quiet.clear()
         try:
             if message.chart is not None:
                 message = replace(message, image_png=await self._draw(message.chart), chart=None)
@@ -232,18 +241,26 @@ class OutboxSender:
         except Exception as exc:  # a sender bug must not stop the queue
             log.exception("sender %s raised on outbox row %s", row.channel, row.id)
             outcome = SendOutcome.retry(f"{type(exc).__name__}")
+        finally:
+            if reply:
+                self._replying -= 1
+                if not self._replying:
+                    self._quiet.set()
         metrics.SENT.labels(row.channel, outcome.state).inc()
         return outcome
 
     async def _draw(self, chart: Mapping[str, Any]) -> bytes:
         """Draw a chart on the one drawing thread, off the conversation that asked for it.
 
-        One thread, so a room finishing together does not take both cores from the replies;
-        a row waiting for its drawing does not count against the claim budget, so the replies
-        claimed behind it still go out.
+        A room finishing an assessment together asks for its charts all at once: each first
+        lets the replies being sent go (for up to CHART_PATIENCE_SECONDS), and the drawing uses
+        one thread, so charts do not take the CPU from the conversations. A row waiting here
+        does not count against the claim budget, so the replies claimed behind it still go out.
         """
         self._drawing += 1
         try:
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._quiet.wait(), CHART_PATIENCE_SECONDS)
             return await asyncio.get_running_loop().run_in_executor(_DRAWING, charts.draw, chart)
         finally:
             self._drawing -= 1

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
 from pathlib import Path
 
 from typing_extensions import override
 
 from bot.channels.base import ChannelSender, SendOutcome
+from bot.charts import recipe
 from bot.outbox import OutboxSender, backoff
 from storage import Changes, NewOutbound, Outbound, Participant, open_store
 from tests.support import FakeClock
@@ -166,5 +168,43 @@ async def test_the_run_loop_survives_a_failing_store(
         task.cancel()
         assert sender.delivered == [("a", "hello")]
         assert calls > 2
+    finally:
+        await store.close()
+
+
+class SlowRepliesSender(ScriptedSender):
+    """Takes a while over every text; records when each message was handed over."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.order: list[str] = []
+
+    @override
+    async def send(self, address: str, message: Outbound, priority: int = 0) -> SendOutcome:
+        if message.image_png is None:
+            await asyncio.sleep(0.2)
+        self.order.append(message.text)
+        return SendOutcome.sent()
+
+
+async def test_a_chart_lets_the_replies_in_flight_go_first(
+    database_url: str, tmp_path: Path, clock: FakeClock
+) -> None:
+    store = await open_store(database_url, clock.now)
+    try:
+        chart = recipe("scores", title="T", labels=["Uno"], values=[50.0])
+        p = Participant("id-a", "test", "a", "es", clock.now())
+        async with store.conversation(p.key, None) as session:
+            await session.commit(
+                Changes(
+                    participant=p,
+                    outbox=[NewOutbound("test", "a", p.id, Outbound("chart", chart=chart))],
+                )
+            )
+        await _queue(store, clock, "b", "reply to b")
+        sender = SlowRepliesSender()
+        await OutboxSender(store, {"test": sender}, clock).drain()
+        # Claimed together: the chart (drawn, then sent) waits until the reply has gone.
+        assert sender.order == ["reply to b", "chart"]
     finally:
         await store.close()
