@@ -32,18 +32,27 @@ class Work:
     checkin_done: Run | None = None
 
     def say(self, message: Outbound) -> None:
-        """Queue a reply; text joins the previous reply when that one offers no choices."""
-        last = self.messages[-1] if self.messages else None
+        """Queue a reply; text joins the previous reply when that one offers no choices.
+
+        Charts go last in a turn: the text and any question after them come first, in one
+        message where they can, and the chart (drawn when sent) follows.
+        """
+        charts = 0
+        if message.chart is None:
+            while charts < len(self.messages) and self.messages[-1 - charts].chart is not None:
+                charts += 1
+        end = len(self.messages) - charts
+        last = self.messages[end - 1] if end else None
         plain = last is not None and not last.choices and not _visual(last)
         if plain and last is not None and not _visual(message) and message.document is None:
-            self.messages[-1] = Outbound(
+            self.messages[end - 1] = Outbound(
                 f"{last.text}\n\n{message.text}",
                 message.choices,
                 multi=message.multi,
                 scale=message.scale,
             )
         else:
-            self.messages.append(message)
+            self.messages.insert(end, message)
 
     def text(self, text: str) -> None:
         """Queue a plain text reply."""

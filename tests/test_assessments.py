@@ -188,6 +188,10 @@ async def test_chart_goes_to_image_channels(h: Harness) -> None:
     assert len(images) == 1
     assert images[0].startswith(b"\x89PNG")
     assert any("Sus resultados en un gráfico" in m.text for m in ana.last)
+    # The results and the menu after them are one message; the chart (drawn when sent) is last.
+    assert ana.last[-1].image_png is not None
+    (results,) = [m for m in ana.last if "Sus resultados:" in m.text]
+    assert results.choices  # the menu's buttons
     # The outbox keeps the chart's recipe; the sender draws it, so the text never waits for it.
     rows = await h.app.store._fetchall(
         "SELECT payload FROM outbox WHERE payload LIKE '%gráfico%'", ()
