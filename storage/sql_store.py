@@ -156,12 +156,12 @@ class SQLStore(Store):
 
     @override
     async def memberships(self, participant_id: str) -> list[Membership]:
-        return await self._decoded(
-            membership_from_row,
+        rows = await self._fetch_few(
             "SELECT participant_id, cohort_id, joined_at, table_no FROM memberships "
             "WHERE participant_id = ? ORDER BY joined_at",
             (participant_id,),
         )
+        return [membership_from_row(row) for row in rows]
 
     @override
     async def participant(self, key: ParticipantKey) -> Participant | None:
