@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -108,26 +109,36 @@ class WhatsApp:
         raise AssertionError("the outbox did not settle")
 
 
-@pytest.fixture
-async def wa(database_url: str) -> AsyncIterator[WhatsApp]:
+@asynccontextmanager
+async def serve_whatsapp(database_url: str, **settings: Any) -> AsyncIterator[WhatsApp]:
+    """Run `minga serve`'s app for WhatsApp against a fake Twilio, with these settings."""
     clock = FakeClock()
     async with serve_twilio() as (fake, api):
-        settings = Settings(
+        configured = Settings(
             twilio_account_sid=ACCOUNT_SID,
             twilio_auth_token=AUTH_TOKEN,
             whatsapp_from="whatsapp:+14155238886",
             twilio_api_url=api,
             public_url=PUBLIC,
-            whatsapp_template_broadcast="HXbroadcast",
-            whatsapp_template_flow="HXflow",
-            whatsapp_template_checkin="HXcheckin",
+            **settings,
         )
-        web = create_app(settings, database_url, clock=clock)
+        web = create_app(configured, database_url, clock=clock)
         async with (
             serve_asgi(web, lifespan="on") as url,
             httpx.AsyncClient(base_url=url, timeout=10) as http,
         ):
             yield WhatsApp(fake, http, clock, web, itertools.count(1))
+
+
+@pytest.fixture
+async def wa(database_url: str) -> AsyncIterator[WhatsApp]:
+    async with serve_whatsapp(
+        database_url,
+        whatsapp_template_broadcast="HXbroadcast",
+        whatsapp_template_flow="HXflow",
+        whatsapp_template_checkin="HXcheckin",
+    ) as whatsapp:
+        yield whatsapp
 
 
 async def test_onboarding_and_an_assessment_in_spanish(wa: WhatsApp) -> None:

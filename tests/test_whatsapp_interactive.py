@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import subprocess
 import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
 
 from bot.channels.whatsapp_interactive import (
@@ -19,14 +17,9 @@ from bot.channels.whatsapp_interactive import (
     interactive,
     parse_counts,
 )
-from bot.config import Settings
-from bot.web import create_app
 from i18n import translator
 from storage import Choice, Outbound
-from tests.fakes.telegram_api import serve_asgi
-from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, serve_twilio
-from tests.support import FakeClock
-from tests.test_whatsapp import ANA, PUBLIC, WhatsApp
+from tests.test_whatsapp import ANA, WhatsApp, serve_whatsapp
 
 BUTTONS = {2: "HXbuttons2", 3: "HXbuttons3"}
 LISTS = {n: f"HXlist{n}" for n in range(2, 11)}
@@ -38,23 +31,12 @@ def _counts(templates: dict[int, str]) -> str:
 
 @pytest.fixture
 async def wa(database_url: str) -> AsyncIterator[WhatsApp]:
-    clock = FakeClock()
-    async with serve_twilio() as (fake, api):
-        settings = Settings(
-            twilio_account_sid=ACCOUNT_SID,
-            twilio_auth_token=AUTH_TOKEN,
-            whatsapp_from="whatsapp:+14155238886",
-            twilio_api_url=api,
-            public_url=PUBLIC,
-            whatsapp_button_templates=_counts(BUTTONS),
-            whatsapp_list_templates=_counts(LISTS),
-        )
-        web = create_app(settings, database_url, clock=clock)
-        async with (
-            serve_asgi(web, lifespan="on") as url,
-            httpx.AsyncClient(base_url=url, timeout=10) as http,
-        ):
-            yield WhatsApp(fake, http, clock, web, itertools.count(1))
+    async with serve_whatsapp(
+        database_url,
+        whatsapp_button_templates=_counts(BUTTONS),
+        whatsapp_list_templates=_counts(LISTS),
+    ) as whatsapp:
+        yield whatsapp
 
 
 async def _next(wa: WhatsApp, **form: str) -> dict[str, Any]:
