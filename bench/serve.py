@@ -6,6 +6,7 @@ import asyncio
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import aiohttp
 
@@ -34,7 +35,7 @@ async def start_serve(env: dict[str, str], port: int) -> tuple[subprocess.Popen[
 def cpu_seconds(pid: int) -> float:
     """CPU time (user + system) a process has used so far; 0 where /proc is missing."""
     try:
-        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()  # noqa: SIM115
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

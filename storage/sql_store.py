@@ -122,9 +122,11 @@ class SQLStore(Store):
         return await self._fetchall(sql, params)
 
     async def _decoded(
-        self, decode: Callable[[Row], T], sql: str, params: Sequence[Any] = ()
+        self, decode: Callable[[Row], T], sql: str, params: Sequence[Any] = (), few: bool = False
     ) -> list[T]:
-        return [decode(row) for row in await self._fetchall(sql, params)]
+        """Read and decode rows; `few`: a few indexed rows on a message's path (`_fetch_few`)."""
+        rows = await (self._fetch_few if few else self._fetchall)(sql, params)
+        return [decode(row) for row in rows]
 
     @override
     async def outbox_counts(self) -> dict[str, int]:
@@ -156,12 +158,13 @@ class SQLStore(Store):
 
     @override
     async def memberships(self, participant_id: str) -> list[Membership]:
-        rows = await self._fetch_few(
+        return await self._decoded(
+            membership_from_row,
             "SELECT participant_id, cohort_id, joined_at, table_no FROM memberships "
             "WHERE participant_id = ? ORDER BY joined_at",
             (participant_id,),
+            few=True,
         )
-        return [membership_from_row(row) for row in rows]
 
     @override
     async def participant(self, key: ParticipantKey) -> Participant | None:
@@ -181,12 +184,13 @@ class SQLStore(Store):
 
     @override
     async def results(self, participant_id: str, flow_id: str) -> list[AssessmentResult]:
-        rows = await self._fetch_few(
+        return await self._decoded(
+            result_from_row,
             f"SELECT {RESULT_COLUMNS} FROM assessment_results WHERE participant_id = ? "
             "AND flow_id = ? ORDER BY completed_at",
             (participant_id, flow_id),
+            few=True,
         )
-        return [result_from_row(row) for row in rows]
 
     @override
     async def cohort_results(self, cohort_id: str, flow_id: str) -> list[AssessmentResult]:

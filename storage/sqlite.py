@@ -2,8 +2,9 @@
 
 Reads go through aiosqlite; writes go through a group writer with its own thread (see
 `_GroupWriter`). Writes from many participants that arrive while a transaction runs are committed
-together in the next one. A message's own state is read in place, on the event loop (see
-`SQLiteStore.conversation`), so a message costs no read hop and a share of one write hop.
+together in the next one. A message's own rows (its state; results and memberships when an
+assessment ends) are read in place, on the event loop (see `SQLiteStore._fetch_few`), so a
+message costs no read hop and a share of one write hop.
 """
 
 from __future__ import annotations

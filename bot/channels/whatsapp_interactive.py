@@ -39,6 +39,18 @@ class Interactive:
         return json.dumps(self.variables, ensure_ascii=False)
 
 
+# Where each text goes among a template's variables ("1" is always the body, "2" a list's
+# button). The definitions to create and the variables sent both use these, so they agree.
+def _button_keys(n: int) -> tuple[str, str]:
+    """Return the variables of button n (from 0): its title and its id."""
+    return str(2 + 2 * n), str(3 + 2 * n)
+
+
+def _row_keys(n: int) -> tuple[str, str, str]:
+    """Return the variables of list row n (from 0): its title, id and description."""
+    return str(3 + 3 * n), str(4 + 3 * n), str(5 + 3 * n)
+
+
 def parse_counts(value: str | None) -> dict[int, str]:
     """Read "2=HX…,3=HX…" (options → Content SID), as MINGA_WHATSAPP_BUTTON_TEMPLATES gives it."""
     templates: dict[int, str] = {}
@@ -71,8 +83,8 @@ def interactive(
     ):
         variables = {"1": message.text}
         for n, choice in enumerate(choices):
-            variables[str(2 + 2 * n)] = choice.label
-            variables[str(3 + 2 * n)] = choice.id
+            title, key = _button_keys(n)
+            variables[title], variables[key] = choice.label, choice.id
         return Interactive(buttons[count], variables)
     if (
         count <= MAX_ROWS
@@ -81,15 +93,19 @@ def interactive(
     ):
         variables = {"1": message.text, "2": tr.gettext("See the options")}
         for n, choice in enumerate(choices):
-            base = 3 + 3 * n
-            variables[str(base)] = _short(choice.label, MAX_ROW_TITLE)
-            variables[str(base + 1)] = choice.id
+            title, key, description = _row_keys(n)
+            variables[title] = _short(choice.label, MAX_ROW_TITLE)
+            variables[key] = choice.id
             # The whole label where the title had to be cut; the number otherwise.
-            variables[str(base + 2)] = (
+            variables[description] = (
                 choice.label if len(choice.label) > MAX_ROW_TITLE else f"{n + 1}"
             )
         return Interactive(lists[count], variables)
     return None
+
+
+def _placeholder(key: str) -> str:
+    return "{{" + key + "}}"
 
 
 def _short(text: str, limit: int) -> str:
@@ -101,7 +117,8 @@ def definitions(language: str = "es") -> list[dict[str, Any]]:
     made: list[dict[str, Any]] = []
     for count in range(1, MAX_BUTTONS + 1):
         actions = [
-            {"title": f"{{{{{2 + 2 * n}}}}}", "id": f"{{{{{3 + 2 * n}}}}}"} for n in range(count)
+            dict(zip(("title", "id"), map(_placeholder, _button_keys(n)), strict=True))
+            for n in range(count)
         ]
         made.append(
             {
@@ -112,11 +129,7 @@ def definitions(language: str = "es") -> list[dict[str, Any]]:
         )
     for count in range(2, MAX_ROWS + 1):
         items = [
-            {
-                "item": f"{{{{{3 + 3 * n}}}}}",
-                "id": f"{{{{{4 + 3 * n}}}}}",
-                "description": f"{{{{{5 + 3 * n}}}}}",
-            }
+            dict(zip(("item", "id", "description"), map(_placeholder, _row_keys(n)), strict=True))
             for n in range(count)
         ]
         made.append(
