@@ -42,6 +42,20 @@ async def test_charts_go_as_photos_with_their_caption() -> None:
     assert photo["caption"] == "Sus resultados en un gráfico."
 
 
+async def test_the_outcome_carries_the_id_telegram_gave_the_message() -> None:
+    png = b"\x89PNG\r\n\x1a\n" + b"0" * 100
+    async with serve_fake() as (fake, url), Bot("1:a", base_url=url) as bot:
+        sender = TelegramSender(bot, _fast())
+        fake.next_message = 500
+        text = await sender.send("17", Outbound("hola", (Choice("r.0", "Sí"),)))
+        split = await sender.send("17", Outbound("\n\n".join(["palabra " * 400] * 3)))
+        photo = await sender.send("17", Outbound("Gráfico", image_png=png))
+    assert text.external_id == "500"
+    assert split.external_id == str(500 + len(fake.to(17)) - 2)  # the last piece's id
+    assert photo.external_id == str(500 + len(fake.to(17)) - 1)
+    assert [m["method"] for m in fake.to(17)][-1] == "sendPhoto"
+
+
 async def test_a_likert_scale_is_one_row() -> None:
     scale = tuple(Choice(f"r.{n}", str(n + 1)) for n in range(5))
     async with serve_fake() as (fake, url), Bot("1:a", base_url=url) as bot:
