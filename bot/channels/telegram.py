@@ -119,7 +119,7 @@ class TelegramSender(ChannelSender):
         self, address: str, message: Outbound, priority: int = PRIORITY_REPLY
     ) -> SendOutcome:
         try:
-            sent = await self._send(int(address), message, priority)
+            message_id = await self._send(int(address), message, priority)
         except RetryAfter as exc:
             after = _seconds(exc.retry_after)
             self.pacer.pause(after)  # the limit is the bot's, not this chat's
@@ -130,7 +130,7 @@ class TelegramSender(ChannelSender):
             return SendOutcome.failed(f"telegram 400: {exc.message}")
         except (TimedOut, NetworkError) as exc:
             return SendOutcome.retry(f"telegram network: {type(exc).__name__}")
-        return SendOutcome.sent(str(sent))
+        return SendOutcome.sent(str(message_id))
 
     async def _send(self, chat_id: int, message: Outbound, priority: int) -> int:
         """Send one message (split, or with its photo, when it must be); return its id."""
