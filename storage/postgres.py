@@ -71,6 +71,7 @@ from storage.sql import (
     due_checkin_from_row,
     group_statements,
     outbox_from_row,
+    queues_messages,
     release_claims_sql,
 )
 from storage.sql_store import SQLStore
@@ -82,9 +83,7 @@ _CURRENT: contextvars.ContextVar[Conn | None] = contextvars.ContextVar(
     "minga_pg_connection", default=None
 )
 _PLACEHOLDER = re.compile(r"\?")
-NOTIFY_CHANNEL = "minga_outbox"
 # Statements that put a message in the queue (new rows; held rows released; a row requeued).
-_QUEUEING = ("INSERT INTO outbox", "UPDATE outbox SET status = 'pending'")
 
 
 @lru_cache(maxsize=512)
@@ -108,10 +107,13 @@ def _affected(status: str) -> int:
 
 
 class _PostgresSession(ConversationSession):
-    def __init__(self, state: Conversation, conn: Conn, now: Callable[[], datetime]) -> None:
+    def __init__(
+        self, state: Conversation, conn: Conn, now: Callable[[], datetime], notify: str
+    ) -> None:
         self.state = state
         self._conn = conn
         self._now = now
+        self._notify = notify
         self.committed = False
 
     @override
@@ -121,7 +123,7 @@ class _PostgresSession(ConversationSession):
             queued = await _statements(self._conn, change_statements(changes, self._now()))
         # One round trip; COMMIT also lets go of the participant's advisory lock, and a NOTIFY
         # is delivered only when the transaction commits.
-        await self._conn.execute(f"NOTIFY {NOTIFY_CHANNEL}; COMMIT" if queued else "COMMIT")
+        await self._conn.execute(f"{self._notify}; COMMIT" if queued else "COMMIT")
         self.committed = True
 
 
@@ -130,14 +132,14 @@ async def _statements(conn: Conn, statements: Sequence[Statement]) -> bool:
     queued = False
     for sql, many in group_statements(statements):
         await conn.executemany(dollar(sql), many)
-        queued = queued or sql.startswith(_QUEUEING)
+        queued = queued or queues_messages(sql)
     return queued
 
 
-async def _run(conn: Conn, statements: Sequence[Statement]) -> None:
+async def _run(conn: Conn, statements: Sequence[Statement], notify: str) -> None:
     if await _statements(conn, statements):
         # Delivered when the transaction commits: the worker that sends wakes at once.
-        await conn.execute(f"NOTIFY {NOTIFY_CHANNEL}")
+        await conn.execute(notify)
 
 
 def lock_key(text: str) -> int:
@@ -163,6 +165,7 @@ class PostgresStore(SQLStore):
         self._watchers: list[Callable[[], None]] = []
         self._lease_lock = asyncio.Lock()
         self._scope = ""
+        self._channel = "minga_outbox"
 
     @classmethod
     def from_url(cls, url: str, now: Callable[[], datetime]) -> PostgresStore:
@@ -180,6 +183,10 @@ class PostgresStore(SQLStore):
         # keeps two installs (or two test schemas) in one database from waiting on each other.
         self._scope = str(
             await self._pool.fetchval("SELECT current_database() || '.' || current_schema()")
+        )
+        # NOTIFY channels are shared by the whole database too.
+        self._channel = (
+            f"minga_outbox_{hashlib.blake2b(self._scope.encode(), digest_size=8).hexdigest()}"
         )
 
     @override
@@ -226,14 +233,14 @@ class PostgresStore(SQLStore):
     @override
     async def _write(self, statements: list[Statement]) -> None:
         async with self._connection(transaction=True) as conn:
-            await _run(conn, statements)
+            await _run(conn, statements, f"NOTIFY {self._channel}")
 
     async def _leases(self) -> asyncpg.Connection:
         if self._lease_conn is None or self._lease_conn.is_closed():
             self._held.clear()  # a lost connection took its locks with it
             self._lease_conn = await asyncpg.connect(self.dsn)
             for wake in self._watchers:
-                await self._lease_conn.add_listener(NOTIFY_CHANNEL, _waker(wake))
+                await self._lease_conn.add_listener(self._channel, _waker(wake))
         return self._lease_conn
 
     @override
@@ -251,7 +258,7 @@ class PostgresStore(SQLStore):
         async with self._lease_lock:
             self._watchers.append(wake)
             conn = await self._leases()
-            await conn.add_listener(NOTIFY_CHANNEL, _waker(wake))
+            await conn.add_listener(self._channel, _waker(wake))
 
     def _lock(self, name: str) -> int:
         """Return the advisory-lock key of `name` in this database and schema."""
@@ -311,7 +318,7 @@ class PostgresStore(SQLStore):
                 active = next((r for r in runs if r.status == "active"), None)
                 paused = tuple(r for r in runs if r.status == "paused")
                 state = Conversation(key, participant, active, paused, seen)
-                session = _PostgresSession(state, conn, self._now)
+                session = _PostgresSession(state, conn, self._now, f"NOTIFY {self._channel}")
                 yield session
             finally:
                 _CURRENT.reset(token)

@@ -711,6 +711,14 @@ RELEASE_HELD_SQL = (
 )
 
 
+_QUEUEING = ("INSERT INTO outbox", "UPDATE outbox SET status = 'pending'")
+
+
+def queues_messages(sql: str) -> bool:
+    """Tell whether a statement queues a message (so the sending process must be woken)."""
+    return sql.startswith(_QUEUEING)
+
+
 def group_statements(statements: Sequence[Statement]) -> list[tuple[str, list[tuple[Any, ...]]]]:
     """Merge consecutive statements of equal SQL so a batch needs one `executemany` per run."""
     grouped: list[tuple[str, list[tuple[Any, ...]]]] = []

@@ -31,6 +31,7 @@ from storage.base import (
 )
 from storage.codec import dump_time, need_time
 from storage.locks import KeyedLock
+from storage.outbox_bell import OutboxBell
 from storage.records import (
     Changes,
     Cohort,
@@ -69,6 +70,7 @@ from storage.sql import (
     due_checkin_from_row,
     group_statements,
     outbox_from_row,
+    queues_messages,
     release_claims_sql,
 )
 from storage.sql_store import SQLStore
@@ -101,9 +103,10 @@ class _GroupWriter:
     whole batch — dozens of participants' units — costs one hop. Reads stay on aiosqlite.
     """
 
-    def __init__(self, path: str, uri: bool) -> None:
+    def __init__(self, path: str, uri: bool, bell: OutboxBell) -> None:
         self._path = path
         self._uri = uri
+        self._bell = bell
         self._conn: sqlite3.Connection | None = None
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="minga-sqlite-writer")
         self._queue: list[_Queued] = []
@@ -188,13 +191,17 @@ class _GroupWriter:
         conn.execute("BEGIN IMMEDIATE")
         try:
             units = [statements for _, statements, _ in batch if statements is not None]
+            queued = False
             for sql, params in batch_statements(units):
                 conn.executemany(sql, params)
+                queued = queued or queues_messages(sql)
             results = [None if job is None else job(conn) for job, _, _ in batch]
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+        if queued:
+            self._bell.ring()  # after COMMIT: the woken sender must find the rows
         return results
 
 
@@ -229,6 +236,7 @@ class SQLiteStore(SQLStore):
         self._writer: _GroupWriter | None = None
         self._locks = KeyedLock()
         self._next_release = 0.0
+        self._bell = OutboxBell(path)
 
     @classmethod
     def from_url(cls, url: str, now: Callable[[], datetime]) -> SQLiteStore:
@@ -244,13 +252,14 @@ class SQLiteStore(SQLStore):
             path, uri = f"file:minga-{uuid.uuid4().hex}?mode=memory&cache=shared", True
         elif Path(path).parent != Path(""):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._writer = _GroupWriter(path, uri)
+        self._writer = _GroupWriter(path, uri, self._bell)
         await self._writer.start()
         self._readers = [await _connect(path, uri) for _ in range(_READERS)]
         self._inline = _connect_sync(path, uri, busy_timeout_ms=0)
 
     @override
     async def close(self) -> None:
+        self._bell.close()
         if self._writer is not None:
             await self._writer.stop()
             self._writer = None
@@ -260,6 +269,11 @@ class SQLiteStore(SQLStore):
         if self._inline is not None:
             self._inline.close()
             self._inline = None
+
+    @override
+    async def watch_outbox(self, wake: Callable[[], None]) -> None:
+        """Wake on every commit that queued messages, in any process using this file."""
+        self._bell.listen(wake)
 
     async def backup(self, target: str) -> None:
         """Write a consistent copy of the database to `target` while it is in use."""
