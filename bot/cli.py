@@ -62,6 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", parents=[common], help="HTTP: webhooks and health")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    send = sub.add_parser(
+        "send", parents=[common], help="only send queued messages (minga serve starts this itself)"
+    )
+    # How minga serve runs it: stop when the parent's end of stdin closes, ignore Ctrl-C.
+    send.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
 
     flows = sub.add_parser("flows", help="validate, draw and test flows")
     flow_sub = flows.add_subparsers(dest="flows_command", required=True)
@@ -187,7 +192,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 # No access log: a line per webhook call is noise at a workshop's pace, and
                 # errors are logged anyway.
                 uvicorn.run(
-                    create_app(settings, url),
+                    create_app(settings, url, sender_process=settings.sender == "process"),
                     host=args.host,
                     port=args.port,
                     log_level="info",
@@ -195,6 +200,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                     log_config=None,  # ours: one handler, phone numbers and tokens masked
                 )
                 return 0
+            case "send":
+                from bot.sender_process import run_sender
+
+                configure_logging()
+                return run(run_sender(settings, url, child=args.child))
             case "telegram":
                 from bot.telegram_admin import set_commands, set_webhook
 

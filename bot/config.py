@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Literal
 
 from pydantic import SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -28,6 +29,9 @@ class Settings(BaseSettings):
     # Outbox rows claimed and in flight at once. 1 sends strictly one at a time: the crash
     # tests use it to kill at a point where no request is on its way.
     outbox_batch: int = 200
+    # Where `minga serve` sends from: "process", a child of its own (`minga send`), so webhooks
+    # and sending use a core each; "inline", the serving process itself (one process to watch).
+    sender: Literal["process", "inline"] = "process"
     # A folder of the organisation's own flow files, loaded next to the shipped library.
     flows_dir: Path | None = None
     locale: str = "es"

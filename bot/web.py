@@ -21,20 +21,17 @@ from telegram import Bot, Update
 
 from bot import metrics
 from bot.app import App, open_app
-from bot.channels.base import ChannelSender
 from bot.channels.pacing import SendPacer
-from bot.channels.telegram import CHANNEL as TELEGRAM
-from bot.channels.telegram import TelegramSender, pacer_for
-from bot.channels.telegram_http import start_bot, telegram_bot
 from bot.channels.whatsapp import CHANNEL as WHATSAPP
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.dashboard import authorised, dashboard_routes
 from bot.reminders import run_reminders
 from bot.retention import run_retention
+from bot.sender_process import SenderProcess
+from bot.sending import channel_senders, open_telegram_bot
 from bot.telegram_poll import handle_update
-from bot.whatsapp_web import media_host, whatsapp_routes, whatsapp_sender
-from storage import Participant, ParticipantKey
+from bot.whatsapp_web import whatsapp_routes
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -45,31 +42,32 @@ def create_app(
     database_url: str,
     clock: Clock | None = None,
     pacer: SendPacer | None = None,
+    *,
+    sender_process: bool = False,
 ) -> Starlette:
-    """Build the ASGI app; channels without their settings are simply not served."""
+    """Build the ASGI app; channels without their settings are simply not served.
+
+    With `sender_process` the outbox is sent by a child process (`minga serve` does this by
+    default, see bot/sender_process.py); tests and embedders send from this process.
+    """
     if settings.telegram_token is not None:
         settings.require("telegram_webhook_secret")  # a public webhook without it is open
+    if settings.twilio_account_sid is not None:
+        # Here, not only in the sender: a sender process would otherwise die over it, again
+        # and again, while this one served.
+        settings.require("twilio_auth_token", "whatsapp_from", "public_url")
 
     app_clock = clock or SystemClock()
 
     @asynccontextmanager
     async def lifespan(web: Starlette) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
-            senders: dict[str, ChannelSender] = {}
-            bot = None
-            if settings.telegram_token is not None:
-                bot = telegram_bot(settings)
-                await start_bot(bot)
-                stack.push_async_callback(bot.shutdown)
-                senders[TELEGRAM] = TelegramSender(bot, pacer or pacer_for(settings))
-            if settings.twilio_account_sid is not None:
-
-                async def people(address: str) -> Participant | None:
-                    running: App = web.state.app  # set below, before anything is sent
-                    return await running.store.participant(ParticipantKey(WHATSAPP, address))
-
-                host = media_host(settings, lambda: web.state.app)
-                senders[WHATSAPP] = whatsapp_sender(settings, people, app_clock.now, host)
+            bot = await open_telegram_bot(settings, stack)
+            senders = (
+                {}
+                if sender_process
+                else channel_senders(settings, bot, lambda: web.state.app.store, app_clock, pacer)
+            )
             app = await stack.enter_async_context(
                 open_app(
                     database_url,
@@ -82,12 +80,16 @@ def create_app(
                     schedule=settings.schedule_policy(),
                 )
             )
-            await app.sender.recover()
+            child = SenderProcess(database_url) if sender_process else None
+            if child is None:
+                await app.sender.recover()
             tasks = [
-                asyncio.create_task(app.sender.run(), name="outbox sender"),
+                asyncio.create_task(
+                    app.sender.run() if child is None else child.run(), name="outbox sender"
+                ),
                 asyncio.create_task(app.scheduler.run(), name="scheduler"),
             ]
-            if WHATSAPP in senders:
+            if settings.twilio_account_sid is not None:
                 tasks.append(
                     asyncio.create_task(run_reminders(app, WHATSAPP), name="whatsapp reminders")
                 )
@@ -95,6 +97,7 @@ def create_app(
                 retention = run_retention(app, settings.retention_months)
                 tasks.append(asyncio.create_task(retention, name="retention"))
             web.state.app, web.state.bot, web.state.loops = app, bot, tasks
+            web.state.sender_process = child
             try:
                 yield
             finally:
@@ -131,6 +134,9 @@ def create_app(
         """200 when the store answers, its schema is current and every loop runs; else 503."""
         app: App = request.app.state.app
         stopped = [task.get_name() for task in request.app.state.loops if task.done()]
+        child: SenderProcess | None = request.app.state.sender_process
+        if child is not None and not child.running and "outbox sender" not in stopped:
+            stopped.append("outbox sender")  # starting, or restarting after it died
         try:
             version = await app.store.schema_version()
             pending = await app.store.pending_migrations()

@@ -34,7 +34,7 @@ from bot.channels.whatsapp import (
 )
 from bot.channels.whatsapp_interactive import parse_counts
 from bot.config import Settings
-from storage import ParticipantKey
+from storage import ParticipantKey, Store
 
 log = logging.getLogger(__name__)
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
@@ -83,15 +83,16 @@ def whatsapp_sender(
     )
 
 
-def media_host(settings: Settings, app: Callable[[], App]) -> MediaHost:
+def media_host(
+    settings: Settings, store: Callable[[], Store], now: Callable[[], datetime]
+) -> MediaHost:
     """Keep images in the store under an unguessable token; Twilio fetches them by URL."""
     assert settings.public_url is not None
     base = settings.public_url.rstrip("/")
 
     async def host(png: bytes) -> str:
         token = secrets.token_urlsafe(24)
-        running = app()
-        await running.store.put_media(token, "image/png", png, running.clock.now())
+        await store().put_media(token, "image/png", png, now())
         return f"{base}/media/{token}.png"
 
     return host

@@ -104,6 +104,13 @@ def test_a_telegram_token_without_a_webhook_secret_is_refused() -> None:
         create_app(Settings(telegram_token="123:abc"), "sqlite:///:memory:")
 
 
+def test_twilio_credentials_without_a_sender_number_are_refused_at_start() -> None:
+    # Refused by serve itself, before a sender process could die over it again and again.
+    settings = Settings(twilio_account_sid="AC1", twilio_auth_token="t", public_url="https://x")
+    with pytest.raises(ConfigError, match="MINGA_WHATSAPP_FROM"):
+        create_app(settings, "sqlite:///:memory:", sender_process=True)
+
+
 async def test_metrics_count_handled_updates(served: Served) -> None:
     served.fake.says(7050, "/start")
     assert (await _deliver(served, served.fake.take_update())).status_code == 200

@@ -1,0 +1,145 @@
+"""`minga serve` sends from a child process (`minga send`): it is watched, restarted and reaped.
+
+The child is killed alone (the parent starts another and replies flow again, with /healthz
+saying so meanwhile), and the parent is killed or stopped (the child must not outlive it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.fakes.telegram_api import FakeTelegram, serve_asgi
+from tests.support import serve_process
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads children from /proc"),
+]
+SECRET = "s"
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has stopped; it only waits for its parent to reap it
+
+
+async def _health(http: httpx.AsyncClient, port: int) -> tuple[int, dict[str, Any]]:
+    response = await http.get(f"http://127.0.0.1:{port}/healthz")
+    return response.status_code, response.json()
+
+
+async def _until(check: Any, what: str, seconds: float = 30) -> Any:
+    for _ in range(int(seconds * 10)):
+        found = await check()
+        if found:
+            return found
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"waited {seconds} s for {what}")
+
+
+async def _start(tmp_path: Path, api: str, port: int, http: httpx.AsyncClient) -> Any:
+    server = serve_process(
+        tmp_path / "minga.db", f"{api}/bot", port, None, telegram_webhook_secret=SECRET
+    )
+
+    async def healthy() -> bool:
+        try:
+            return (await _health(http, port))[0] == 200
+        except httpx.TransportError:
+            return False
+
+    try:
+        await _until(healthy, "minga serve to be healthy")
+    except AssertionError:
+        server.kill()
+        raise
+    return server
+
+
+async def _say(fake: FakeTelegram, http: httpx.AsyncClient, port: int, chat: int) -> str:
+    seen = len(fake.to(chat))
+    fake.says(chat, "/start", "es")
+    response = await http.post(
+        f"http://127.0.0.1:{port}/telegram/webhook",
+        json=fake.take_update(),
+        headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+    )
+    assert response.status_code == 200
+    reply = await fake.reply(chat, seen, within=30)
+    return str(reply.get("text", ""))
+
+
+async def _stop(server: subprocess.Popen[bytes]) -> None:
+    if server.poll() is None:
+        server.terminate()
+    await asyncio.to_thread(server.wait, 30)
+
+
+async def test_a_dead_sender_is_restarted_and_replies_flow_again(tmp_path: Path) -> None:
+    fake = FakeTelegram()
+    port = 21000 + os.getpid() % 500
+    async with serve_asgi(fake.app) as api, httpx.AsyncClient(timeout=30) as http:
+        server = await _start(tmp_path, api, port, http)
+        try:
+            (child,) = _children(server.pid)
+            assert "Minga" in await _say(fake, http, port, 1)  # sent by the child
+
+            os.kill(child, signal.SIGKILL)
+
+            async def reported_down() -> bool:
+                code, body = await _health(http, port)
+                return code == 503 and "outbox sender" in body["stopped"]
+
+            await _until(reported_down, "/healthz to report the sender down", seconds=10)
+
+            async def replaced() -> list[int]:
+                code, _ = await _health(http, port)
+                return [c for c in _children(server.pid) if c != child] if code == 200 else []
+
+            await _until(replaced, "a new sender process")
+            assert "Minga" in await _say(fake, http, port, 2)
+
+            async def counted() -> bool:
+                # The child reports every half second; the first one may have died before it did.
+                page = (await http.get(f"http://127.0.0.1:{port}/metrics")).text
+                line = 'minga_outbox_sends_total{channel="telegram",outcome="sent"}'
+                return any(row.startswith(line) for row in page.splitlines())
+
+            await _until(counted, "the sender's counts on the parent's /metrics", seconds=10)
+        finally:
+            await _stop(server)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM], ids=["kill", "term"])
+async def test_the_sender_does_not_outlive_its_server(tmp_path: Path, signum: int) -> None:
+    fake = FakeTelegram()
+    port = 21500 + os.getpid() % 500 + signum
+    async with serve_asgi(fake.app) as api, httpx.AsyncClient(timeout=30) as http:
+        server = await _start(tmp_path, api, port, http)
+        (child,) = _children(server.pid)
+        server.send_signal(signum)
+        # uvicorn re-raises SIGTERM once it has shut down in order.
+        assert await asyncio.to_thread(server.wait, 30) in (0, -signum)
+
+        async def gone() -> bool:
+            return not _alive(child)
+
+        await _until(gone, "the sender process to stop with its server", seconds=20)
