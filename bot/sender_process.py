@@ -66,7 +66,8 @@ async def run_sender(
             loop.add_signal_handler(signum, stop.set)
     clock = SystemClock()
     async with AsyncExitStack() as stack:
-        store = await open_store(database_url, clock.now, migrate=False)
+        # serve migrated before starting its child; alone, this may be the first to open it.
+        store = await open_store(database_url, clock.now, migrate=not child)
         stack.push_async_callback(store.close)
         bot = await open_telegram_bot(settings, stack)
         senders = channel_senders(settings, bot, lambda: store, clock)
