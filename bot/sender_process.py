@@ -76,16 +76,22 @@ async def run_sender(
         outbox = OutboxSender(store, senders, clock, batch=settings.outbox_batch)
         await outbox.recover()
         sending = asyncio.create_task(outbox.run(), name="outbox sender")
-        _say(out, READY)
-        reported: SendCounts = {}
-        while not stop.is_set() and not sending.done():
-            with suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), REPORT_EVERY_SECONDS)
-            reported = _report(out, reported)
+        if not child:
+            log.info("sending on %s", ", ".join(outbox.channels) or "no channel")
+            await stop.wait()
+        else:
+            # The parent reads these lines: when we are ready, then our send counts.
+            _say(out, READY)
+            reported: SendCounts = {}
+            while not stop.is_set():
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), REPORT_EVERY_SECONDS)
+                reported = _report(out, reported)
         sending.cancel()
         with suppress(asyncio.CancelledError):
             await sending  # flushes the outcomes it holds
-        _report(out, reported)
+        if child:
+            _report(out, reported)
     return 0
 
 

@@ -10,14 +10,18 @@ import asyncio
 import os
 import signal
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from bot.app import open_app
+from bot.inbound import Inbound
+from storage import ParticipantKey
 from tests.fakes.telegram_api import FakeTelegram, serve_asgi
-from tests.support import serve_process
+from tests.support import read, seed_members, serve_process
 
 pytestmark = [
     pytest.mark.slow,
@@ -143,3 +147,33 @@ async def test_the_sender_does_not_outlive_its_server(tmp_path: Path, signum: in
             return not _alive(child)
 
         await _until(gone, "the sender process to stop with its server", seconds=20)
+
+
+async def test_minga_send_alone_sends_what_is_queued_and_stops_on_sigterm(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/minga.db"
+    await seed_members(url, "SOLO", 5, first=500)
+    keys = frozenset({ParticipantKey("telegram", "500")})
+    async with open_app(url, {}, facilitators=keys) as app:  # a facilitator's broadcast
+        for text in ("/broadcast SOLO", "Mañana a las 9:00.", "sí"):
+            await app.dispatcher.handle(Inbound("telegram", "500", "text", app.clock.now(), text))
+    fake = FakeTelegram()
+    async with serve_asgi(fake.app) as api:
+        env = {
+            **os.environ,
+            "MINGA_DATABASE_URL": url,
+            "MINGA_TELEGRAM_TOKEN": "1:a",
+            "MINGA_TELEGRAM_API_URL": f"{api}/bot",
+        }
+        sender = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "send", env=env)
+        try:
+
+            async def delivered() -> bool:
+                return len([m for m in fake.sent if m.get("text") == "Mañana a las 9:00."]) == 5
+
+            await _until(delivered, "the broadcast to reach all five members")
+        finally:
+            sender.terminate()
+            code = await asyncio.wait_for(sender.wait(), 30)
+    assert code == 0
+    statuses = await read(url, "SELECT status FROM outbox WHERE dedupe_key LIKE 'broadcast:%'")
+    assert statuses == [("sent",)] * 5
