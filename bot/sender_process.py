@@ -130,7 +130,6 @@ class SenderProcess:
     def __init__(self, database_url: str, restart_delay: float = 1.0) -> None:
         self.database_url = database_url
         self.restart_delay = restart_delay
-        self.restarts = 0
         self._process: asyncio.subprocess.Process | None = None
         self._ready = False
 
@@ -148,7 +147,6 @@ class SenderProcess:
             failures = 1 if monotonic() - started > 60 else failures + 1
             delay = min(MAX_RESTART_DELAY_SECONDS, self.restart_delay * 2 ** (failures - 1))
             log.error("the sender process exited (%s); starting another in %.0f s", code, delay)
-            self.restarts += 1
             await asyncio.sleep(delay)
 
     async def _run_child(self) -> int:

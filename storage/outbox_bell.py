@@ -38,6 +38,7 @@ class OutboxBell:
         self._address = bell_address(database_path)
         self._ringer: socket.socket | None = None
         self._listener: socket.socket | None = None
+        self._wakes: list[Callable[[], None]] = []
 
     def ring(self) -> None:
         """Wake the listener, if there is one; never blocks and never raises."""
@@ -55,31 +56,35 @@ class OutboxBell:
 
     def listen(self, wake: Callable[[], None]) -> bool:
         """Call `wake` on the running loop at every ring; False when another process listens."""
-        if self._address is None or self._listener is not None:
-            return self._listener is not None
-        listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        try:
-            listener.bind(self._address)
-        except OSError as exc:
-            listener.close()
-            log.info("another process listens for queued messages (%s); polling instead", exc)
+        if self._address is None:
             return False
-        listener.setblocking(False)
-
-        def drain() -> None:
-            rang = False
-            while True:
-                try:
-                    listener.recv(64)
-                except (BlockingIOError, InterruptedError):
-                    break
-                rang = True
-            if rang:
-                wake()
-
-        asyncio.get_running_loop().add_reader(listener.fileno(), drain)
-        self._listener = listener
+        if self._listener is None:
+            listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            try:
+                listener.bind(self._address)
+            except OSError as exc:
+                listener.close()
+                log.info("another process listens for queued messages (%s); polling instead", exc)
+                return False
+            listener.setblocking(False)
+            asyncio.get_running_loop().add_reader(listener.fileno(), self._drain)
+            self._listener = listener
+        self._wakes.append(wake)
         return True
+
+    def _drain(self) -> None:
+        """Read every ring waiting (one wake for all of them), then wake each watcher."""
+        assert self._listener is not None
+        rang = False
+        while True:
+            try:
+                self._listener.recv(64)
+            except (BlockingIOError, InterruptedError):
+                break
+            rang = True
+        if rang:
+            for wake in self._wakes:
+                wake()
 
     def close(self) -> None:
         """Stop listening and free both sockets (the name is free again at once)."""
@@ -88,6 +93,7 @@ class OutboxBell:
                 asyncio.get_running_loop().remove_reader(self._listener.fileno())
             self._listener.close()
             self._listener = None
+            self._wakes.clear()
         if self._ringer is not None:
             self._ringer.close()
             self._ringer = None

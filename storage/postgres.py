@@ -83,7 +83,6 @@ _CURRENT: contextvars.ContextVar[Conn | None] = contextvars.ContextVar(
     "minga_pg_connection", default=None
 )
 _PLACEHOLDER = re.compile(r"\?")
-# Statements that put a message in the queue (new rows; held rows released; a row requeued).
 
 
 @lru_cache(maxsize=512)
@@ -166,6 +165,7 @@ class PostgresStore(SQLStore):
         self._lease_lock = asyncio.Lock()
         self._scope = ""
         self._channel = "minga_outbox"
+        self._notify = f"NOTIFY {self._channel}"
 
     @classmethod
     def from_url(cls, url: str, now: Callable[[], datetime]) -> PostgresStore:
@@ -184,10 +184,9 @@ class PostgresStore(SQLStore):
         self._scope = str(
             await self._pool.fetchval("SELECT current_database() || '.' || current_schema()")
         )
-        # NOTIFY channels are shared by the whole database too.
-        self._channel = (
-            f"minga_outbox_{hashlib.blake2b(self._scope.encode(), digest_size=8).hexdigest()}"
-        )
+        # NOTIFY channels are shared by the whole database too: scoped the same way.
+        self._channel = f"minga_outbox_{self._lock('outbox') & 0xFFFF_FFFF_FFFF_FFFF:x}"
+        self._notify = f"NOTIFY {self._channel}"
 
     @override
     async def close(self) -> None:
@@ -233,7 +232,7 @@ class PostgresStore(SQLStore):
     @override
     async def _write(self, statements: list[Statement]) -> None:
         async with self._connection(transaction=True) as conn:
-            await _run(conn, statements, f"NOTIFY {self._channel}")
+            await _run(conn, statements, self._notify)
 
     async def _leases(self) -> asyncpg.Connection:
         if self._lease_conn is None or self._lease_conn.is_closed():
@@ -318,7 +317,7 @@ class PostgresStore(SQLStore):
                 active = next((r for r in runs if r.status == "active"), None)
                 paused = tuple(r for r in runs if r.status == "paused")
                 state = Conversation(key, participant, active, paused, seen)
-                session = _PostgresSession(state, conn, self._now, f"NOTIFY {self._channel}")
+                session = _PostgresSession(state, conn, self._now, self._notify)
                 yield session
             finally:
                 _CURRENT.reset(token)

@@ -711,6 +711,7 @@ RELEASE_HELD_SQL = (
 )
 
 
+# Statements that put a message in the queue (new rows; held rows released; a row requeued).
 _QUEUEING = ("INSERT INTO outbox", "UPDATE outbox SET status = 'pending'")
 
 

@@ -72,11 +72,14 @@ async def test_the_bell_rings_across_processes(tmp_path: Path) -> None:
     woken = asyncio.Event()
     try:
         assert bell.listen(woken.set)
+        also = asyncio.Event()
+        assert bell.listen(also.set)  # a second watcher in this process is woken too
         assert not OutboxBell(str(tmp_path / "minga.db")).listen(lambda: None)  # one listener
         path = str(tmp_path / "minga.db")
         ring = f"from storage.outbox_bell import OutboxBell; OutboxBell({path!r}).ring()"
         await asyncio.to_thread(subprocess.run, [sys.executable, "-c", ring], check=True)
         await asyncio.wait_for(woken.wait(), 10)
+        await asyncio.wait_for(also.wait(), 10)
     finally:
         bell.close()
     OutboxBell(str(tmp_path / "other.db")).ring()  # nobody listens: no error
