@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +16,8 @@ async def start_serve(env: dict[str, str], port: int) -> tuple[subprocess.Popen[
     """Run `minga serve` with these MINGA_* settings; return the process and its base URL."""
     proc = subprocess.Popen(  # noqa: ASYNC220 - started once, before any load
         [sys.executable, "-m", "bot", "serve", "--port", str(port)],
-        env={**os.environ, **env},
+        # A benchmark's own throwaway dashboard token: serve refuses to start without one.
+        env={"MINGA_DASHBOARD_TOKEN": secrets.token_hex(24), **os.environ, **env},
         stdout=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"

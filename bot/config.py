@@ -13,6 +13,9 @@ from bot.send_window import SchedulePolicy, parse_window, zone_named
 from i18n import SHIPPED_LOCALES
 from storage import ParticipantKey
 
+# A token anyone could guess (or a blank line in an env file) must never open the dashboard.
+DASHBOARD_TOKEN_MIN = 24
+
 
 class ConfigError(Exception):
     """A setting a command needs is missing or wrong; the message names the variable."""
@@ -73,6 +76,9 @@ class Settings(BaseSettings):
     # aggregates stay, anonymously). Unset: kept until they /delete.
     retention_months: int | None = None
     facilitators: str = ""
+    # `minga serve` serves the dashboard (and the projector view, exports, /metrics behind it)
+    # unless this is off; served, it needs a token of at least DASHBOARD_TOKEN_MIN characters.
+    dashboard: bool = True
     dashboard_token: SecretStr | None = None
 
     @field_validator("locale")
@@ -118,6 +124,19 @@ class Settings(BaseSettings):
         for name in names:
             if not getattr(self, name):
                 raise ConfigError(f"MINGA_{name.upper()} is not set")
+
+    def require_dashboard_token(self) -> None:
+        """Raise `ConfigError` unless the dashboard is off or its token is long enough."""
+        if not self.dashboard:
+            return
+        token = self.dashboard_token.get_secret_value() if self.dashboard_token else ""
+        if len(token) < DASHBOARD_TOKEN_MIN:
+            short = f"is shorter than {DASHBOARD_TOKEN_MIN} characters"
+            state = short if token else "is not set"
+            raise ConfigError(
+                f"MINGA_DASHBOARD_TOKEN {state}: generate one with `openssl rand -hex 24`, "
+                "or set MINGA_DASHBOARD=off to serve no dashboard"
+            )
 
     def facilitator_keys(self) -> frozenset[ParticipantKey]:
         """Return the `channel:address` entries of `MINGA_FACILITATORS` as participant keys."""

@@ -26,7 +26,7 @@ from bot.charts import draw
 from bot.checkin_report import cohort_report, report_chart
 from bot.checkins import parse_days, plan_cohort, plan_days
 from bot.cohorts import poster_for
-from bot.config import Settings
+from bot.config import DASHBOARD_TOKEN_MIN, Settings
 from bot.export import export_cohort
 from bot.rounds import standing
 from flows.checkin import status_label
@@ -47,9 +47,9 @@ def _cookie_value(token: str) -> str:
 
 def authorised(request: Request, settings: Settings) -> bool:
     """Tell whether the request carries the dashboard token (header) or its cookie."""
-    if settings.dashboard_token is None:
-        return False
-    token = settings.dashboard_token.get_secret_value()
+    token = settings.dashboard_token.get_secret_value() if settings.dashboard_token else ""
+    if len(token) < DASHBOARD_TOKEN_MIN:
+        return False  # refused at start-up too; never let an empty key sign a cookie
     bearer = request.headers.get("Authorization", "")
     if bearer.startswith("Bearer ") and hmac.compare_digest(
         bearer.removeprefix("Bearer ").encode(), token.encode()
@@ -76,7 +76,9 @@ def dashboard_routes(settings: Settings) -> list[Route]:
         form = await request.form()
         given = form.get("token")
         token = settings.dashboard_token
-        if token is None or not isinstance(given, str):
+        if token is None or len(token.get_secret_value()) < DASHBOARD_TOKEN_MIN:
+            return _login(settings, failed=True)
+        if not isinstance(given, str):
             return _login(settings, failed=True)
         if not hmac.compare_digest(given.encode(), token.get_secret_value().encode()):
             return _login(settings, failed=True)

@@ -50,6 +50,7 @@ def create_app(
     With `sender_process` the outbox is sent by a child process (`minga serve` does this by
     default, see bot/sender_process.py); tests and embedders send from this process.
     """
+    settings.require_dashboard_token()  # an empty or short token would open it to anyone
     if settings.telegram_token is not None:
         settings.require("telegram_webhook_secret")  # a public webhook without it is open
     if settings.twilio_account_sid is not None:
@@ -155,8 +156,10 @@ def create_app(
         return JSONResponse(body)
 
     async def metrics_page(request: Request) -> Response:
-        # The dashboard token guards it too when one is set (Prometheus sends it as a bearer).
-        if settings.dashboard_token is not None and not authorised(request, settings):
+        # The dashboard token guards it (Prometheus sends it as a bearer); only an operator who
+        # turned the dashboard off and set no token exposes it, e.g. on a private network.
+        guarded = settings.dashboard or settings.dashboard_token is not None
+        if guarded and not authorised(request, settings):
             return JSONResponse({"error": "unauthorized"}, status_code=401)
         app: App = request.app.state.app
         body = await metrics.render(app.store, app.clock.now())
@@ -168,7 +171,7 @@ def create_app(
             *whatsapp_routes(settings),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/metrics", metrics_page, methods=["GET"]),
-            *dashboard_routes(settings),
+            *(dashboard_routes(settings) if settings.dashboard else []),
         ],
         lifespan=lifespan,
     )

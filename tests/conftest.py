@@ -11,7 +11,14 @@ from typing import Any
 
 import pytest
 
-from tests.support import FakeClock, Harness, harness, postgres_problem, postgres_schema
+from tests.support import (
+    TEST_DASHBOARD_TOKEN,
+    FakeClock,
+    Harness,
+    harness,
+    postgres_problem,
+    postgres_schema,
+)
 
 _real_connect = socket.socket.connect
 
@@ -31,6 +38,11 @@ def _guarded_connect(self: socket.socket, address: Any) -> Any:
 @pytest.fixture(autouse=True)
 def _no_external_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+
+
+@pytest.fixture(autouse=True)
+def _dashboard_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MINGA_DASHBOARD_TOKEN", TEST_DASHBOARD_TOKEN)
 
 
 @pytest.fixture

@@ -33,6 +33,8 @@ from storage import (
 from storage.sql_store import SQLStore
 
 CHANNEL = "test"
+# Every served app in the tests has a dashboard, so every one needs a token long enough for it.
+TEST_DASHBOARD_TOKEN = "test-dashboard-token-0123456789abcdef"
 POSTGRES_URL = os.environ.get(
     "MINGA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )

@@ -241,8 +241,8 @@ async def test_the_facilitator_sees_response_statuses_and_blockers(
         data = await export_cohort(h.app.store, h.app.registry, cohort)
         assert data.rows["checkins"] == 7  # six members and the facilitator
         assert data.rows["progress"] == 3
-    settings = Settings(dashboard_token="t0k")
-    auth = {"Authorization": "Bearer t0k"}
+    settings = Settings(dashboard_token="t0k-long-enough-for-the-dashboard")
+    auth = {"Authorization": "Bearer t0k-long-enough-for-the-dashboard"}
     async with (
         serve_asgi(create_app(settings, database_url), lifespan="on") as url,
         httpx.AsyncClient(base_url=url, timeout=20) as http,

@@ -169,3 +169,13 @@ def test_export_writes_xlsx_and_csv_zip(tmp_path: Path, capsys: pytest.CaptureFi
     assert (tmp_path / "minga-EXP1.xlsx").read_bytes().startswith(b"PK")
     assert (tmp_path / "minga-EXP1.zip").read_bytes().startswith(b"PK")
     assert main(["export", "NOPE", "--db", db]) == 1
+
+
+def test_serve_without_a_dashboard_token_exits_with_what_to_do(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("MINGA_DASHBOARD_TOKEN", "")  # what the env example shipped
+    assert main(["serve", "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "MINGA_DASHBOARD_TOKEN is not set" in err
+    assert "openssl rand -hex 24" in err

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import shutil
 from collections.abc import AsyncIterator
@@ -10,13 +12,15 @@ from pathlib import Path
 
 import httpx
 import pytest
+from starlette.requests import Request
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
+from bot.dashboard import authorised
 from bot.web import create_app
 from tests.fakes.telegram_api import serve_asgi
 from tests.support import harness
 
-TOKEN = "dash-token-123"
+TOKEN = "dash-token-123-long-enough-for-it"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
@@ -47,9 +51,18 @@ async def served(tmp_path: Path, database_url: str) -> AsyncIterator[Served]:
         yield Served(url, http)
 
 
-@pytest.mark.parametrize(
-    "path", ["/dashboard/", "/dashboard/ODS2026", "/dashboard/ODS2026/export.xlsx"]
-)
+ROUTES = [
+    "/dashboard/",
+    "/dashboard/ODS2026",
+    "/dashboard/ODS2026/poster.png",
+    "/dashboard/ODS2026/export.xlsx",
+    "/dashboard/ODS2026/export.zip",
+    "/dashboard/ODS2026/checkins.png",
+    "/dashboard/ODS2026/checkins",
+]
+
+
+@pytest.mark.parametrize("path", ROUTES)
 @pytest.mark.parametrize("auth", [None, "Bearer wrong", f"Basic {TOKEN}"])
 async def test_without_the_token_nothing_is_shown(
     served: Served, path: str, auth: str | None
@@ -130,3 +143,45 @@ async def test_metrics_need_the_token_and_count_what_happened(served: Served) ->
     sent = next(line for line in lines if line.startswith('minga_outbox_rows{status="sent"}'))
     assert float(sent.split()[-1]) > 0
     assert any(line.startswith("minga_inbound_handling_seconds_bucket") for line in lines)
+
+
+@pytest.mark.parametrize("token", [None, "", "short-token", "x" * 23])
+def test_serve_refuses_to_start_without_a_long_dashboard_token(token: str | None) -> None:
+    # A blank line in the env file used to open the dashboard, exports and /metrics to anyone.
+    with pytest.raises(ConfigError, match=r"MINGA_DASHBOARD_TOKEN .*openssl rand -hex 24"):
+        create_app(Settings(dashboard_token=token), "sqlite:///:memory:")
+
+
+async def test_a_dashboard_turned_off_is_not_served_and_needs_no_token(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(dashboard=False, dashboard_token=None)
+    async with (
+        serve_asgi(create_app(settings, f"sqlite:///{tmp_path}/off.db"), lifespan="on") as url,
+        httpx.AsyncClient(base_url=url, timeout=20) as http,
+    ):
+        assert (await http.get("/dashboard/")).status_code == 404
+        assert (await http.post("/dashboard/login", data={"token": ""})).status_code == 404
+
+
+@pytest.mark.parametrize("token", ["", "short"])
+async def test_an_empty_or_short_token_never_authorises(served: Served, token: str) -> None:
+    # Even if the start-up check were bypassed: an empty key must not sign a valid cookie.
+    settings = Settings(dashboard_token=token)
+    forged = hmac.new(token.encode(), b"minga dashboard", hashlib.sha256).hexdigest()
+    request = Request(
+        {
+            "type": "http",
+            "headers": [
+                (b"authorization", f"Bearer {token}".encode()),
+                (b"cookie", f"minga_dashboard={forged}".encode()),
+            ],
+        }
+    )
+    assert not authorised(request, settings)
+
+
+async def test_the_login_form_refuses_an_empty_token(served: Served) -> None:
+    response = await served.http.post("/dashboard/login", data={"token": ""})
+    assert response.status_code == 401
+    assert "minga_dashboard" not in response.cookies

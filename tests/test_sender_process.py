@@ -21,7 +21,7 @@ from bot.app import open_app
 from bot.inbound import Inbound
 from storage import ParticipantKey
 from tests.fakes.telegram_api import FakeTelegram, serve_asgi
-from tests.support import read, seed_members, serve_process
+from tests.support import TEST_DASHBOARD_TOKEN, read, seed_members, serve_process
 
 pytestmark = [
     pytest.mark.slow,
@@ -123,7 +123,8 @@ async def test_a_dead_sender_is_restarted_and_replies_flow_again(tmp_path: Path)
 
             async def counted() -> bool:
                 # The child reports every half second; the first one may have died before it did.
-                page = (await http.get(f"http://127.0.0.1:{port}/metrics")).text
+                bearer = {"Authorization": f"Bearer {TEST_DASHBOARD_TOKEN}"}
+                page = (await http.get(f"http://127.0.0.1:{port}/metrics", headers=bearer)).text
                 line = 'minga_outbox_sends_total{channel="telegram",outcome="sent"}'
                 return any(row.startswith(line) for row in page.splitlines())
 

@@ -12,6 +12,7 @@ import pytest
 from bot.config import ConfigError, Settings
 from bot.web import SECRET_HEADER, create_app
 from tests.fakes.telegram_api import FakeTelegram, buttons, serve_asgi, serve_fake
+from tests.support import TEST_DASHBOARD_TOKEN
 
 SECRET = "s3cr3t-token"
 
@@ -114,7 +115,8 @@ def test_twilio_credentials_without_a_sender_number_are_refused_at_start() -> No
 async def test_metrics_count_handled_updates(served: Served) -> None:
     served.fake.says(7050, "/start")
     assert (await _deliver(served, served.fake.take_update())).status_code == 200
-    text = (await served.http.get("/metrics")).text
+    bearer = {"Authorization": f"Bearer {TEST_DASHBOARD_TOKEN}"}
+    text = (await served.http.get("/metrics", headers=bearer)).text
     handled = [
         line
         for line in text.splitlines()
