@@ -27,7 +27,7 @@ import uvloop
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.serve import start_serve
 from bot.app import open_app
-from bot.inbound import Inbound
+from bot.conversation.inbound import Inbound
 from storage import ParticipantKey
 from tests.fakes.telegram_api import FakeTelegram, serve_asgi
 from tests.support import seed_cohort

@@ -25,8 +25,8 @@ import uvloop
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.app import open_app
-from bot.checkins import plan_cohort
-from bot.send_window import SchedulePolicy, parse_window
+from bot.followup.checkins import plan_cohort
+from bot.followup.send_window import SchedulePolicy, parse_window
 from tests.support import FakeClock, seed_cohort
 
 

@@ -21,9 +21,9 @@ from array import array
 
 from bot.app import open_app
 from bot.channels.memory import MemorySender
-from bot.clock import SystemClock
-from bot.inbound import Inbound
-from bot.loop import run
+from bot.conversation.inbound import Inbound
+from bot.plumbing.clock import SystemClock
+from bot.plumbing.loop import run
 from flows.loader import load_flow_file, load_flow_text
 from flows.registry import FlowRegistry, library_path
 

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.channels.base import ChannelSender
-from bot.clock import Clock, SystemClock
-from bot.dispatcher import Dispatcher
-from bot.outbox import OutboxSender
-from bot.scheduler import Scheduler
-from bot.send_window import SchedulePolicy
+from bot.conversation.dispatcher import Dispatcher
+from bot.followup.scheduler import Scheduler
+from bot.followup.send_window import SchedulePolicy
+from bot.plumbing.clock import Clock, SystemClock
+from bot.sending.outbox import OutboxSender
 from flows.registry import FlowRegistry
 from i18n import all_translators
 from storage import ParticipantKey, Store, open_store

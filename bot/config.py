@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.send_window import SchedulePolicy, parse_window, zone_named
+from bot.followup.send_window import SchedulePolicy, parse_window, zone_named
 from i18n import SHIPPED_LOCALES
 from storage import ParticipantKey
 

@@ -20,7 +20,7 @@ from typing import Any
 from bot.app import App, open_app
 from bot.channels.console import render
 from bot.channels.memory import MemorySender
-from bot.inbound import Inbound, InboundKind
+from bot.conversation.inbound import Inbound, InboundKind
 from storage import (
     Changes,
     Cohort,

@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 
 from bot.config import Settings
-from bot.inbound import Inbound
-from bot.web import SECRET_HEADER, create_app
+from bot.conversation.inbound import Inbound
+from bot.web.app import SECRET_HEADER, create_app
 from storage import Cohort
 from tests.fakes.telegram_api import buttons, serve_asgi, serve_fake
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, serve_twilio

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import open_app
-from bot.inbound import Inbound
+from bot.conversation.inbound import Inbound
 from storage import ParticipantKey
 from tests.fakes.telegram_api import FakeTelegram, serve_asgi
 from tests.support import read, seed_members, serve_process

@@ -8,7 +8,7 @@ import json
 import pytest
 from PIL import Image
 
-from bot.charts import _BAR, _COHORT, draw, recipe, scores_chart, status_chart
+from bot.drawing.charts import _BAR, _COHORT, draw, recipe, scores_chart, status_chart
 from storage import Outbound
 
 

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.app import open_app
-from bot.checkins import plan_cohort
-from bot.send_window import SchedulePolicy, parse_window
+from bot.followup.checkins import plan_cohort
+from bot.followup.send_window import SchedulePolicy, parse_window
 from storage import Cohort
 from tests.fakes.telegram_api import FakeTelegram, serve_asgi
 from tests.support import read, seed_members, serve_process

@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from bot.checkins import plan_cohort
-from bot.cli import main
+from bot.cli.main import main
 from bot.config import Settings
-from bot.export import export_cohort
-from bot.send_window import SchedulePolicy
-from bot.web import create_app
+from bot.facilitation.export import export_cohort
+from bot.followup.checkins import plan_cohort
+from bot.followup.send_window import SchedulePolicy
+from bot.web.app import create_app
 from storage import Changes, Cohort, ParticipantKey, PlanAction
 from tests.fakes.telegram_api import serve_asgi
 from tests.support import CHANNEL, FakeClock, Harness, Person, harness

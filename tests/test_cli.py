@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from bot.flowtest import run_script, shipped_scripts
+from bot.cli.flowtest import run_script, shipped_scripts
+from bot.cli.main import main
 from storage.base import migration_scripts
 
 

@@ -15,8 +15,8 @@ import pytest
 from starlette.requests import Request
 
 from bot.config import ConfigError, Settings
-from bot.dashboard import authorised
-from bot.web import create_app
+from bot.web.app import create_app
+from bot.web.dashboard import authorised
 from tests.fakes.telegram_api import serve_asgi
 from tests.support import harness
 

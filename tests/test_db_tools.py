@@ -12,10 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.cli import main
+from bot.cli.main import main
 from bot.config import Settings
-from bot.retention import apply_retention
-from bot.web import create_app
+from bot.participants.retention import apply_retention
+from bot.web.app import create_app
 from storage import ParticipantKey
 from tests.fakes.telegram_api import serve_asgi
 from tests.support import CHANNEL, FakeClock, Harness, harness

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from bot.export import export_cohort
+from bot.facilitation.export import export_cohort
 from storage import ParticipantKey
 from tests.support import Harness, Person, harness
 

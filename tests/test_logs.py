@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from bot.logs import RedactingFilter, configure_logging, redact
+from bot.plumbing.logs import RedactingFilter, configure_logging, redact
 
 TOKEN = "123456789:AAHk3-very-secret-token-abcdefghijklmn"
 
@@ -65,7 +65,7 @@ def test_libraries_do_not_log_each_message_at_info() -> None:
     try:
         for name in ("twilio.async_http_client", "twilio.http_client", "transitions.core"):
             assert not logging.getLogger(name).isEnabledFor(logging.INFO), name
-        assert logging.getLogger("bot.outbox").isEnabledFor(logging.INFO)
+        assert logging.getLogger("bot.sending.outbox").isEnabledFor(logging.INFO)
     finally:
         root.handlers[:], level = saved
         root.setLevel(level)

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing_extensions import override
 
 from bot.channels.base import ChannelSender, SendOutcome
-from bot.charts import recipe
-from bot.outbox import OutboxSender, backoff
+from bot.drawing.charts import recipe
+from bot.sending.outbox import OutboxSender, backoff
 from storage import Changes, NewOutbound, Outbound, Participant, open_store
 from tests.support import FakeClock
 

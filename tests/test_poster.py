@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from bot.poster import QR_SIZE, _qr, make_poster, telegram_link, whatsapp_link
+from bot.drawing.poster import QR_SIZE, _qr, make_poster, telegram_link, whatsapp_link
 from i18n import translator
 from storage import Cohort
 

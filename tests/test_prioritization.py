@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.rounds import RoundError, move_phase, summary
+from bot.rounds.round import RoundError, move_phase, summary
 from flows.prioritization import ROUND, rank
 from i18n import translator
 from storage import Challenge

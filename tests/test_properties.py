@@ -10,7 +10,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from bot.commands import parse_command
+from bot.conversation.commands import parse_command
 from flows.registry import FlowRegistry
 from flows.runner import BACK_WORDS, MORE_WORDS, SKIP_WORDS, Context, FlowRunner
 from i18n import fold, translator

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.inbound import Inbound
+from bot.conversation.inbound import Inbound
 from storage import Changes, ParticipantKey, Scheduled
 from tests.support import CHANNEL, Harness
 

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.checkins import parse_days
 from bot.config import Settings
-from bot.send_window import SendWindow, country_zone, parse_window, person_zone
+from bot.followup.checkins import parse_days
+from bot.followup.send_window import SendWindow, country_zone, parse_window, person_zone
 
 LIMA = ZoneInfo("America/Lima")
 SANTIAGO = ZoneInfo("America/Santiago")

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from bot.app import open_app
-from bot.inbound import Inbound
+from bot.conversation.inbound import Inbound
 from storage import ParticipantKey
 from tests.fakes.telegram_api import FakeTelegram, serve_asgi
 from tests.support import TEST_DASHBOARD_TOKEN, read, seed_members, serve_process

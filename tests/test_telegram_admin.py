@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from bot.cli.telegram import set_commands, set_webhook
 from bot.config import ConfigError, Settings
-from bot.telegram_admin import set_commands, set_webhook
 from tests.fakes.telegram_api import serve_fake
 
 

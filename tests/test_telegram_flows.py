@@ -12,11 +12,11 @@ import httpx
 import pytest
 
 from bot.channels.pacing import SendPacer
-from bot.checkins import plan_cohort
+from bot.cli.poll import run_poll
 from bot.config import Settings
-from bot.send_window import SchedulePolicy
-from bot.telegram_poll import run_poll
-from bot.web import SECRET_HEADER, create_app
+from bot.followup.checkins import plan_cohort
+from bot.followup.send_window import SchedulePolicy
+from bot.web.app import SECRET_HEADER, create_app
 from storage import Changes, Cohort, ParticipantKey, PlanAction
 from tests.fakes.telegram_api import FakeTelegram, buttons, serve_asgi, serve_fake
 from tests.support import FakeClock

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import pytest
 
+from bot.cli.poll import run_poll
 from bot.config import Settings
-from bot.telegram_poll import run_poll
 from storage import ParticipantKey, open_store
 from tests.fakes.telegram_api import FakeTelegram, buttons, serve_fake
 from tests.support import FakeClock

@@ -15,11 +15,11 @@ import httpx
 import pytest
 from twilio.request_validator import RequestValidator
 
-from bot.checkins import plan_cohort
 from bot.config import Settings
-from bot.reminders import remind_once
-from bot.send_window import SchedulePolicy
-from bot.web import create_app
+from bot.followup.checkins import plan_cohort
+from bot.followup.reminders import remind_once
+from bot.followup.send_window import SchedulePolicy
+from bot.web.app import create_app
 from storage import (
     PRIORITY_BULK,
     Changes,

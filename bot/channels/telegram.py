@@ -20,7 +20,7 @@ from bot.channels.base import ChannelSender, SendOutcome
 from bot.channels.pacing import SendPacer
 from bot.channels.text import split_text
 from bot.config import Settings
-from bot.inbound import Inbound, InboundKind
+from bot.conversation.inbound import Inbound, InboundKind
 from storage import PRIORITY_REPLY, Outbound
 
 # Opt into PTB's future behaviour (RetryAfter.retry_after as a timedelta) instead of warnings;

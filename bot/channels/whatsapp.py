@@ -22,7 +22,7 @@ from bot.channels.base import ChannelSender, SendOutcome
 from bot.channels.pacing import SendPacer
 from bot.channels.text import split_text
 from bot.channels.whatsapp_interactive import interactive
-from bot.inbound import Inbound
+from bot.conversation.inbound import Inbound
 from i18n import translator
 from storage import PRIORITY_REPLY, Outbound, Participant
 

@@ -1,0 +1,87 @@
+"""`minga chat`: talk to the engine in a terminal or through a pipe, on SQLite, no account."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import threading
+from contextlib import suppress
+from pathlib import Path
+from typing import TextIO
+
+from bot.app import open_app
+from bot.channels.console import CHANNEL, ConsoleSender
+from bot.conversation.inbound import Inbound
+from bot.plumbing.clock import SystemClock
+from storage import ParticipantKey
+
+
+def _read_lines(
+    stream: TextIO, loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[str | None]
+) -> None:
+    # A daemon thread, so Ctrl-C never waits for a line that will not come.
+    for line in stream:
+        loop.call_soon_threadsafe(queue.put_nowait, line.rstrip("\r\n"))
+    loop.call_soon_threadsafe(queue.put_nowait, None)
+
+
+async def run_chat(
+    database_url: str,
+    name: str,
+    *,
+    language: str | None = None,
+    default_locale: str = "es",
+    flows_dir: Path | None = None,
+    facilitators: frozenset[ParticipantKey] = frozenset(),
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+) -> int:
+    """Hold a conversation as participant `name`; return the exit status."""
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
+    interactive = stdin.isatty()
+    clock = SystemClock()
+    console = ConsoleSender(stdout, folder=Path.cwd())
+    async with open_app(
+        database_url,
+        {CHANNEL: console},
+        clock=clock,
+        default_locale=default_locale,
+        address=name,
+        flows_dir=flows_dir,
+        facilitators=facilitators,
+    ) as app:
+        # Replies a previous run committed but never printed go out first, exactly once.
+        await app.sender.recover()
+        await app.sender.drain()
+        background = asyncio.create_task(app.sender.run()) if interactive else None
+        queue: asyncio.Queue[str | None] = asyncio.Queue()
+        reader = threading.Thread(
+            target=_read_lines, args=(stdin, asyncio.get_running_loop(), queue), daemon=True
+        )
+        reader.start()
+        try:
+            await app.dispatcher.handle(
+                Inbound(CHANNEL, name, "open", clock.now(), language_hint=language)
+            )
+            await app.sender.drain()
+            while True:
+                if interactive:
+                    stdout.write("> ")
+                    stdout.flush()
+                line = await queue.get()
+                if line is None:
+                    break
+                if not interactive:
+                    # Echo piped input so a transcript reads as a dialogue.
+                    stdout.write(f"> {line}\n")
+                await app.dispatcher.handle(
+                    Inbound(CHANNEL, name, "text", clock.now(), text=line, language_hint=language)
+                )
+                await app.sender.drain()
+        finally:
+            if background is not None:
+                background.cancel()
+                with suppress(asyncio.CancelledError):
+                    await background
+    return 0

@@ -1,0 +1,1 @@
+"""Images Minga draws: result charts and the join poster."""

@@ -1,0 +1,1 @@
+"""Facilitators' tools in the chat: broadcasts, invites, launches, results, status, export."""

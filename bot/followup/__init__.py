@@ -1,0 +1,1 @@
+"""Months after the workshop: check-ins, their schedule and reminders, roadmap progress."""

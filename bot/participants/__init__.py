@@ -1,0 +1,1 @@
+"""What every participant can do: commands, their data, erasure, the default conversation."""

@@ -1,0 +1,1 @@
+"""Plumbing every part uses: the clock, the event loop, logging, metrics and failpoints."""

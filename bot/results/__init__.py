@@ -1,0 +1,1 @@
+"""Results a participant gets at the end of an assessment."""

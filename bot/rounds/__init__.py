@@ -1,0 +1,1 @@
+"""The challenge prioritization round of a workshop: phases, votes, proposals, rankings."""

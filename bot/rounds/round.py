@@ -1,0 +1,148 @@
+"""Facilitator operations on a cohort's prioritization round: move, announce, summarize.
+
+Shared by the `minga prioritization` CLI and, later, the facilitator chat commands.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.conversation.work import Work
+from bot.plumbing.clock import Clock
+from flows.prioritization import PHASES, ROUND, Ranked, rank, render_ranking, visible
+from flows.runner import ActionRequested
+from i18n import N_, Translator, translator
+from storage import PRIORITY_BULK, Challenge, Cohort, NewOutbound, Outbound, Solution, Store, Vote
+
+ANNOUNCEMENTS = {
+    "voting": N_(
+        "Voting is open! Choose “Barriers to implementation” in the /menu and rank the three "
+        "barriers that matter most."
+    ),
+    "discussing": N_(
+        "The vote is closed. Time for the table discussion: choose “Barriers to "
+        "implementation” in the /menu."
+    ),
+    "closed": N_(
+        "The prioritization is closed. Choose “Barriers to implementation” in the /menu to "
+        "see the results."
+    ),
+}
+
+
+class RoundError(Exception):
+    """A phase change or a moderation that cannot be done; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """Where a round stands: every challenge, how many voted, and the Borda ranking."""
+
+    challenges: list[Challenge]
+    voters: int
+    ranking: list[Ranked]
+
+
+async def standing(store: Store, cohort_id: str) -> Standing:
+    """Read a round's challenges and votes and rank them."""
+    challenges = await store.challenges(cohort_id)
+    votes = await store.votes(cohort_id)
+    return Standing(challenges, len(votes), rank(challenges, [v.ranking for v in votes]))
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseChange:
+    """What moving a round did."""
+
+    before: str
+    after: str
+    announced: int
+
+
+async def move_phase(store: Store, cohort: Cohort, target: str, clock: Clock) -> PhaseChange:
+    """Move the round to the next phase and tell every reachable member, in their language."""
+    current = await store.round_phase(cohort.id) or PHASES[0]
+    if ROUND.move(current, target) is None:
+        raise RoundError(
+            f"the round of {cohort.code} is '{current}'; it can only move to the next phase "
+            f"({', '.join(PHASES)})"
+        )
+    if target == "voting" and not visible(await store.challenges(cohort.id)):
+        raise RoundError(f"no challenges were submitted in {cohort.code} yet")
+    await store.set_round_phase(cohort.id, target, clock.now())
+    members = [p for p in await store.cohort_members(cohort.id) if p.open_to_messages]
+    await store.enqueue(
+        [
+            NewOutbound(
+                p.channel,
+                p.address,
+                p.id,
+                Outbound(translator(p.locale).gettext(ANNOUNCEMENTS[target]), purpose="broadcast"),
+                PRIORITY_BULK,
+                # One announcement per member and phase, however often the command is retried.
+                dedupe_key=f"round:{cohort.id}:{target}:{p.id}",
+            )
+            for p in members
+        ]
+    )
+    return PhaseChange(current, target, len(members))
+
+
+async def summary(store: Store, cohort: Cohort, tr: Translator) -> str:
+    """Describe the round: phase, challenges with ids, ranking and the tables' proposals."""
+    phase = await store.round_phase(cohort.id) or PHASES[0]
+    now = await standing(store, cohort.id)
+    challenges = now.challenges
+    lines = [f"{cohort.name} ({cohort.code}): {phase}", "", f"challenges ({len(challenges)}):"]
+    for c in challenges:
+        state = (
+            " [hidden]" if c.hidden else f" [merged into {c.merged_into}]" if c.merged_into else ""
+        )
+        lines.append(f"  {c.id}  {c.text}{state}")
+    lines += [
+        "",
+        f"ranking ({now.voters} votes):",
+        render_ranking(now.ranking, tr, limit=len(challenges)),
+    ]
+    solutions = await store.solutions(cohort.id)
+    if solutions:
+        lines += ["", "proposals (impact / effort):"]
+        lines += [f"  table {s.table_no}: {s.text} ({s.impact} / {s.effort})" for s in solutions]
+    return "\n".join(lines)
+
+
+def record_round(event: ActionRequested, work: Work) -> None:
+    """Turn a round action of a participant's flow into records: challenges, a vote, a proposal."""
+    values = event.payload["vars"]
+    cohort_id = str(values.get("cohort_id"))
+    pid = work.participant.id
+    if event.name == "submit_challenges":
+        texts = [values[k] for k in ("challenge_1", "challenge_2", "challenge_3") if values.get(k)]
+        work.changes.challenges.extend(
+            # Microseconds apart, so "earliest submission" breaks ties deterministically.
+            Challenge(
+                uuid.uuid4().hex[:8], cohort_id, text, work.now + timedelta(microseconds=n), pid
+            )
+            for n, text in enumerate(texts)
+        )
+    elif event.name == "cast_vote":
+        ranking = tuple(str(values[k]) for k in ("vote_1", "vote_2", "vote_3") if values.get(k))
+        work.changes.votes.append(Vote(cohort_id, pid, ranking, work.now))
+    else:
+        table = values.get("table")
+        work.changes.solutions.append(
+            Solution(
+                uuid.uuid4().hex,
+                cohort_id,
+                pid,
+                int(table) if table is not None else None,
+                values.get("focus"),
+                str(values.get("consequences", "")),
+                str(values.get("solution", "")),
+                int(values.get("impact", 0)),
+                int(values.get("effort", 0)),
+                work.now,
+            )
+        )

@@ -1,0 +1,1 @@
+"""Sending: the outbox sender, the channel senders it drives, and its own process."""

@@ -1,0 +1,1 @@
+"""`minga serve`'s HTTP app: webhooks, the dashboard, health and metrics."""
