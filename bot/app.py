@@ -11,6 +11,7 @@ from bot.channels.base import ChannelSender
 from bot.conversation.dispatcher import Dispatcher
 from bot.followup.scheduler import Scheduler
 from bot.followup.send_window import SchedulePolicy
+from bot.handlers import build_router
 from bot.plumbing.clock import Clock, SystemClock
 from bot.sending.outbox import OutboxSender
 from flows.registry import FlowRegistry
@@ -55,6 +56,7 @@ async def open_app(
             store,
             registry,
             clock,
+            build_router(),
             default_locale=default_locale,
             on_commit=sender.wake,
             facilitators=facilitators,

@@ -512,7 +512,7 @@ async def _prioritization(args: argparse.Namespace, url: str, settings: Settings
             case "show":
                 print(await summary(store, cohort, tr))
                 if args.chart:
-                    from bot.results.assessment import matrix_labels
+                    from bot.rounds.results import matrix_labels
 
                     points = [
                         (s.text, s.impact, s.effort) for s in await store.solutions(cohort.id)

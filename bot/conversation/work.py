@@ -30,6 +30,8 @@ class Work:
     menu_after: bool = False
     checkin_report: Mapping[str, Any] | None = None  # a finished check-in's answers, to store
     checkin_done: Run | None = None
+    # What a filter found for its handler (the broadcast draft it read), by name.
+    notes: dict[str, object] = field(default_factory=dict)
 
     def say(self, message: Outbound) -> None:
         """Queue a reply; text joins the previous reply when that one offers no choices.
@@ -57,6 +59,10 @@ class Work:
     def text(self, text: str) -> None:
         """Queue a plain text reply."""
         self.say(Outbound(text))
+
+    def is_new(self) -> bool:
+        """Tell whether this message is the first Minga has from this person."""
+        return self.state.participant is None
 
     def save(self, run: Run) -> None:
         """Remember a run's new state for the commit."""

@@ -11,15 +11,36 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
-from bot.app import App
 from bot.channels.whatsapp import WINDOW
+from bot.conversation.call import Call
+from bot.conversation.filters import kind
 from bot.conversation.inbound import Inbound
+from bot.conversation.router import Router
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 log = logging.getLogger(__name__)
 
 REMIND_AFTER = timedelta(hours=23)
 CHECK_EVERY_SECONDS = 300.0
+
+router = Router("reminders")
+
+
+@router.message(kind("remind"))
+async def remind(call: Call) -> None:
+    """Nudge a person who left an activity half-way, with its pending question."""
+    work = call.work
+    active = work.active()
+    if active is None or work.participant.opted_out:
+        return
+    notice = work.tr.gettext(
+        "{name}, you left an activity half-way. To go on, just answer the question below."
+    ).format(name=work.participant.name or "")
+    call.conversation.prompt(active, work, notice.strip(", "))
 
 
 async def remind_once(app: App, channel: str) -> int:

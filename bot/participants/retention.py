@@ -12,13 +12,27 @@ import asyncio
 import calendar
 import logging
 from datetime import date
+from typing import TYPE_CHECKING
 
-from bot.app import App
+from bot.conversation.call import Call
+from bot.conversation.filters import kind
 from bot.conversation.inbound import Inbound
+from bot.conversation.router import Router
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 log = logging.getLogger(__name__)
 
 CHECK_EVERY_SECONDS = 6 * 3600.0
+
+router = Router("retention")
+
+
+@router.message(kind("expire"))
+async def expire(call: Call) -> None:
+    """Erase a person whose workshops all ended long ago, silently: nothing is sent."""
+    call.work.erase = not call.work.is_new()
 
 
 def months_before(day: date, months: int) -> date:

@@ -1,17 +1,14 @@
-"""Reports a participant gets at the end of an activity.
-
-Assessment results with their chart, and a closed round's ranking with the impact/effort chart.
-"""
+"""What a participant gets at the end of an assessment: their scores, compared, with a chart."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from bot.conversation.call import Call
+from bot.conversation.router import Router
 from bot.conversation.work import Work
 from bot.drawing.charts import recipe
-from bot.rounds.round import standing
 from flows.model import Flow
-from flows.prioritization import render_ranking
 from flows.registry import FlowRegistry
 from flows.scoring import (
     MIN_GROUP_SIZE,
@@ -23,6 +20,34 @@ from flows.scoring import (
 )
 from i18n import Translator
 from storage import AssessmentResult, Outbound, Run, Store
+
+ASSESSMENT = "assessment"
+
+router = Router("assessment results")
+
+
+@router.finisher(ASSESSMENT)
+def assessment_finished(work: Work, finished: Run) -> None:
+    """Results need the store: they are written, then the menu shown, by the settler below."""
+    work.scored.append(finished)
+    work.menu_after = True
+
+
+@router.settler
+async def show_results(call: Call) -> None:
+    """Score what was finished, show the results, then the menu unless an activity goes on."""
+    work = call.work
+    if not work.scored:
+        return
+    memberships = await call.store.memberships(work.participant.id)
+    cohort_id = memberships[-1].cohort_id if memberships else None
+    conversation = call.conversation
+    for run in work.scored:
+        await assessment_results(
+            call.store, call.registry, run, cohort_id, work, conversation.image_channels
+        )
+    if work.menu_after and work.active() is None:
+        conversation.show_menu(work)
 
 
 async def assessment_results(
@@ -76,32 +101,3 @@ def _chart(
         you=tr.gettext("You"),
         workshop=tr.gettext("Workshop average"),
     )
-
-
-async def round_results(
-    store: Store, cohort_id: str, work: Work, image_channels: frozenset[str]
-) -> None:
-    """Show a round's ranking and the tables' proposals (with the 2×2 where images go)."""
-    ranking = (await standing(store, cohort_id)).ranking
-    lines = [render_ranking(ranking, work.tr) or work.tr.gettext("No votes were cast.")]
-    solutions = await store.solutions(cohort_id)
-    if solutions:
-        lines += ["", work.tr.gettext("The tables' proposals (impact / effort, 1–5):")]
-        lines += [f"• {s.text} ({s.impact} / {s.effort})" for s in solutions]
-    work.text("\n".join(lines))
-    if solutions and work.participant.channel in image_channels:
-        points = [(s.text, s.impact, s.effort) for s in solutions]
-        chart = recipe("impact_effort", points=points, labels=matrix_labels(work.tr))
-        work.say(Outbound(work.tr.gettext("The proposals by impact and effort."), chart=chart))
-
-
-def matrix_labels(tr: Translator) -> dict[str, str]:
-    """Label the impact/effort chart's axes and quadrants in the reader's language."""
-    return {
-        "impact": tr.gettext("Impact"),
-        "effort": tr.gettext("Effort"),
-        "quick_wins": tr.gettext("Quick wins"),
-        "big_bets": tr.gettext("Major projects"),
-        "fill_ins": tr.gettext("Fill-ins"),
-        "thankless": tr.gettext("Thankless tasks"),
-    }

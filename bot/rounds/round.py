@@ -1,20 +1,16 @@
 """Facilitator operations on a cohort's prioritization round: move, announce, summarize.
 
-Shared by the `minga prioritization` CLI and, later, the facilitator chat commands.
+Shared by the `minga prioritization` CLI and the facilitator chat commands.
 """
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
-from datetime import timedelta
 
-from bot.conversation.work import Work
 from bot.plumbing.clock import Clock
 from flows.prioritization import PHASES, ROUND, Ranked, rank, render_ranking, visible
-from flows.runner import ActionRequested
 from i18n import N_, Translator, translator
-from storage import PRIORITY_BULK, Challenge, Cohort, NewOutbound, Outbound, Solution, Store, Vote
+from storage import PRIORITY_BULK, Challenge, Cohort, NewOutbound, Outbound, Store
 
 ANNOUNCEMENTS = {
     "voting": N_(
@@ -111,38 +107,3 @@ async def summary(store: Store, cohort: Cohort, tr: Translator) -> str:
         lines += ["", "proposals (impact / effort):"]
         lines += [f"  table {s.table_no}: {s.text} ({s.impact} / {s.effort})" for s in solutions]
     return "\n".join(lines)
-
-
-def record_round(event: ActionRequested, work: Work) -> None:
-    """Turn a round action of a participant's flow into records: challenges, a vote, a proposal."""
-    values = event.payload["vars"]
-    cohort_id = str(values.get("cohort_id"))
-    pid = work.participant.id
-    if event.name == "submit_challenges":
-        texts = [values[k] for k in ("challenge_1", "challenge_2", "challenge_3") if values.get(k)]
-        work.changes.challenges.extend(
-            # Microseconds apart, so "earliest submission" breaks ties deterministically.
-            Challenge(
-                uuid.uuid4().hex[:8], cohort_id, text, work.now + timedelta(microseconds=n), pid
-            )
-            for n, text in enumerate(texts)
-        )
-    elif event.name == "cast_vote":
-        ranking = tuple(str(values[k]) for k in ("vote_1", "vote_2", "vote_3") if values.get(k))
-        work.changes.votes.append(Vote(cohort_id, pid, ranking, work.now))
-    else:
-        table = values.get("table")
-        work.changes.solutions.append(
-            Solution(
-                uuid.uuid4().hex,
-                cohort_id,
-                pid,
-                int(table) if table is not None else None,
-                values.get("focus"),
-                str(values.get("consequences", "")),
-                str(values.get("solution", "")),
-                int(values.get("impact", 0)),
-                int(values.get("effort", 0)),
-                work.now,
-            )
-        )

@@ -1,0 +1,125 @@
+"""`/results FLOW CODE` and `/export CODE`: what a workshop produced, in the chat."""
+
+from __future__ import annotations
+
+from bot.conversation.call import Call
+from bot.conversation.router import Router
+from bot.conversation.work import Work
+from bot.drawing.charts import recipe
+from bot.facilitation.access import facilitator_command
+from bot.facilitation.export import export_cohort
+from bot.facilitation.requests import audit, find_request, need_code, usage
+from bot.followup.report import cohort_report, report_chart, report_text
+from bot.rounds.round import standing
+from flows.model import Flow
+from flows.prioritization import render_ranking
+from flows.scoring import MIN_GROUP_SIZE, Scores, cohort_average
+from storage import Cohort, Outbound
+
+router = Router("results")
+
+
+@facilitator_command(router, "results")
+async def results(call: Call) -> None:
+    """Show a flow's results for a workshop: averages, the ranking, or check-in progress."""
+    work = call.work
+    request = await find_request(call)
+    flow_id = request.words[0] if request.words else ""
+    cohort = request.cohort
+    if flow_id not in call.registry or cohort is None:
+        usage(work, "/results FLOW CODE")
+        return
+    flow = call.registry.get(flow_id).flow
+    if flow.kind == "prioritization":
+        await _round_results(call, flow, cohort)
+    elif flow.kind == "checkin":
+        await _checkin_results(call, cohort)
+    else:
+        await _averages(call, flow, cohort)
+
+
+async def _round_results(call: Call, flow: Flow, cohort: Cohort) -> None:
+    work = call.work
+    now = await standing(call.store, cohort.id)
+    work.text(
+        work.tr.ngettext(
+            "“{flow}” in {workshop}: {n} vote.",
+            "“{flow}” in {workshop}: {n} votes.",
+            now.voters,
+        ).format(flow=work.tr.gettext(flow.title), workshop=cohort.name, n=now.voters)
+        + "\n\n"
+        + render_ranking(now.ranking, work.tr)
+    )
+
+
+async def _averages(call: Call, flow: Flow, cohort: Cohort) -> None:
+    """Show the workshop's averages per dimension and a chart, only from 5 people on."""
+    work = call.work
+    title = work.tr.gettext(flow.title)
+    results = await call.store.cohort_results(cohort.id, flow.id)
+    people = len({r.participant_id for r in results})
+    header = work.tr.ngettext(
+        "“{flow}” in {workshop}: {n} person finished.",
+        "“{flow}” in {workshop}: {n} people finished.",
+        people,
+    ).format(flow=title, workshop=cohort.name, n=people)
+    if people < MIN_GROUP_SIZE:
+        work.text(
+            header
+            + "\n"
+            + work.tr.gettext(
+                "Averages appear from {n} people on, so that nobody's answers can be told."
+            ).format(n=MIN_GROUP_SIZE)
+        )
+        return
+    average = cohort_average([Scores.from_json(r.scores) for r in results])
+    shown = [d for d in flow.dimensions if d.id in average.dimensions]
+    lines = [header, ""] + [
+        f"• {work.tr.gettext(d.label)}: {work.tr.number(average.dimensions[d.id])}" for d in shown
+    ]
+    work.text("\n".join(lines))
+    chart = recipe(
+        "scores",
+        title=title,
+        labels=[work.tr.gettext(d.label) for d in shown],
+        values=[average.dimensions[d.id] for d in shown],
+        you=work.tr.gettext("Workshop average"),
+    )
+    work.say(Outbound(title, chart=chart))
+
+
+async def _checkin_results(call: Call, cohort: Cohort) -> None:
+    """Response per round, where the actions stand (with a chart), the top blockers."""
+    work = call.work
+    report = await cohort_report(call.store, cohort)
+    work.text(report_text(report, cohort, work.tr))
+    chart = report_chart(report, work.tr)
+    if chart is not None:
+        work.say(Outbound(work.tr.gettext("Status of the actions"), chart=chart))
+
+
+@facilitator_command(router, "export")
+async def export(call: Call) -> None:
+    """Send the workshop's data as an XLSX workbook and a zip of CSV files."""
+    work = call.work
+    cohort = (await find_request(call)).cohort
+    if cohort is None:
+        need_code(work, "export")
+        return
+    if work.participant.channel not in call.conversation.document_channels:
+        _no_files_here(work, cohort)
+        return
+    data = await export_cohort(call.store, call.registry, cohort)
+    audit(work, "export", cohort=cohort.code, rows=data.rows)
+    caption = work.tr.gettext("Data of “{workshop}”.").format(workshop=cohort.name)
+    work.say(Outbound(caption, document=data.xlsx, document_name=f"minga-{cohort.code}.xlsx"))
+    work.say(Outbound(caption, document=data.csv_zip, document_name=f"minga-{cohort.code}.zip"))
+
+
+def _no_files_here(work: Work, cohort: Cohort) -> None:
+    work.text(
+        work.tr.gettext(
+            "Files cannot be sent here. Download the export from the dashboard, or run "
+            "minga export {code} on the server."
+        ).format(code=cohort.code)
+    )
