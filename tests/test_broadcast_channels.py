@@ -14,7 +14,8 @@ import httpx
 
 from bot.config import Settings
 from bot.conversation.inbound import Inbound
-from bot.web.app import SECRET_HEADER, create_app
+from bot.web.app import create_app
+from bot.web.telegram import SECRET_HEADER
 from storage import Cohort
 from tests.fakes.telegram_api import buttons, serve_asgi, serve_fake
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, serve_twilio

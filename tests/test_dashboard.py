@@ -16,7 +16,7 @@ from starlette.requests import Request
 
 from bot.config import ConfigError, Settings
 from bot.web.app import create_app
-from bot.web.dashboard import authorised
+from bot.web.auth import authorised
 from tests.fakes.telegram_api import serve_asgi
 from tests.support import harness
 

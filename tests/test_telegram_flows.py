@@ -16,7 +16,8 @@ from bot.cli.poll import run_poll
 from bot.config import Settings
 from bot.followup.checkins import plan_cohort
 from bot.followup.send_window import SchedulePolicy
-from bot.web.app import SECRET_HEADER, create_app
+from bot.web.app import create_app
+from bot.web.telegram import SECRET_HEADER
 from storage import Changes, Cohort, ParticipantKey, PlanAction
 from tests.fakes.telegram_api import FakeTelegram, buttons, serve_asgi, serve_fake
 from tests.support import FakeClock

@@ -10,7 +10,8 @@ import httpx
 import pytest
 
 from bot.config import ConfigError, Settings
-from bot.web.app import SECRET_HEADER, create_app
+from bot.web.app import create_app
+from bot.web.telegram import SECRET_HEADER
 from tests.fakes.telegram_api import FakeTelegram, buttons, serve_asgi, serve_fake
 from tests.support import TEST_DASHBOARD_TOKEN
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import getpass
 import sys
 import threading
 from contextlib import suppress
@@ -11,9 +13,42 @@ from typing import TextIO
 
 from bot.app import open_app
 from bot.channels.console import CHANNEL, ConsoleSender
+from bot.cli.groups import Subparsers
+from bot.config import Settings
 from bot.conversation.inbound import Inbound
 from bot.plumbing.clock import SystemClock
+from bot.plumbing.loop import run
 from storage import ParticipantKey
+
+
+def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
+    """Add `minga chat`."""
+    chat = sub.add_parser(
+        "chat", parents=[common], help="talk to the bot in this terminal (console channel)"
+    )
+    chat.add_argument("--as", dest="name", default=None, help="which participant you are")
+    chat.add_argument("--lang", default=None, help="language offered first: es, pt or en")
+    chat.add_argument(
+        "--facilitator", action="store_true", help="may use facilitator commands (/broadcast …)"
+    )
+    chat.set_defaults(run=_chat)
+
+
+def _chat(args: argparse.Namespace, settings: Settings, url: str) -> int:
+    name = args.name or getpass.getuser()
+    facilitators = settings.facilitator_keys()
+    if args.facilitator:
+        facilitators |= {ParticipantKey(CHANNEL, name)}
+    return run(
+        run_chat(
+            url,
+            name,
+            language=args.lang,
+            default_locale=settings.locale,
+            flows_dir=settings.flows_dir,
+            facilitators=facilitators,
+        )
+    )
 
 
 def _read_lines(

@@ -11,66 +11,20 @@ import asyncio
 import logging
 from contextlib import suppress
 
-from telegram import Bot, Message, Update
+from telegram import Bot
 from telegram.error import NetworkError, TimedOut
 
 from bot.app import App, open_app
 from bot.channels.pacing import SendPacer
-from bot.channels.telegram import CHANNEL, TelegramSender, inbound_from_update, pacer_for
-from bot.channels.telegram_http import bot_link, telegram_bot
+from bot.channels.telegram import CHANNEL, TelegramSender, pacer_for
+from bot.channels.telegram_http import telegram_bot
 from bot.config import Settings
 from bot.participants.retention import run_retention
 from bot.plumbing.clock import Clock, SystemClock
-from i18n import negotiate, translator
-from storage import PRIORITY_REPLY, NewOutbound, Outbound, ParticipantKey
+from bot.web.telegram import handle_update
 
 log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
-
-
-async def handle_update(
-    app: App, bot: Bot, update: Update, *, answer_callback: bool = True
-) -> None:
-    """Dispatch one update and acknowledge a button tap (acks are not counted as messages).
-
-    The webhook passes `answer_callback=False` and acknowledges in its HTTP answer instead.
-    """
-    inbound = inbound_from_update(update, app.clock.now())
-    if inbound is not None:
-        await app.dispatcher.handle(inbound)
-    elif update.message is not None and update.message.chat.type != "private":
-        await _explain_private_only(app, bot, update.message)
-    elif update.my_chat_member is not None and update.my_chat_member.chat.type == "private":
-        # Telegram tells us when a person blocks the bot ("kicked") or comes back ("member").
-        status = update.my_chat_member.new_chat_member.status
-        key = ParticipantKey(CHANNEL, str(update.my_chat_member.chat.id))
-        await app.store.set_reachable(key, reachable=status != "kicked")
-    if answer_callback and update.callback_query is not None:
-        with suppress(TimedOut, NetworkError):
-            await bot.answer_callback_query(update.callback_query.id)
-
-
-async def _explain_private_only(app: App, bot: Bot, message: Message) -> None:
-    language = message.from_user.language_code if message.from_user else None
-    tr = translator(negotiate(language, app.dispatcher.default_locale))
-    text = tr.gettext(
-        "I work in private chats only, so that everyone's answers stay their own. Write to "
-        "me here: {link}"
-    ).format(link=bot_link(bot))
-    # Once per group: the dedupe key makes repeated messages in the group queue nothing.
-    await app.store.enqueue(
-        [
-            NewOutbound(
-                CHANNEL,
-                str(message.chat.id),
-                None,
-                Outbound(text),
-                PRIORITY_REPLY,
-                dedupe_key=f"group:{message.chat.id}",
-            )
-        ]
-    )
-    app.sender.wake()
 
 
 async def run_poll(

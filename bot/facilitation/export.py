@@ -11,13 +11,14 @@ import csv
 import io
 import json
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from bot.rounds.round import standing
 from flows.registry import FlowRegistry
-from storage import Cohort, Store
+from storage import Checkin, Cohort, Membership, Participant, PlanAction, Store
 
 Sheet = tuple[list[str], list[list[Any]]]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -40,10 +41,38 @@ def safe(value: Any) -> Any:
 
 
 async def collect(store: Store, registry: FlowRegistry, cohort: Cohort) -> dict[str, Sheet]:
-    """Read everything a facilitator may export about one workshop."""
+    """Read everything a facilitator may export about one workshop, a sheet per record kind."""
     members = await store.audience(cohort.id)
     ids = {p.id: p.id[:8] for p, _ in members}
-    people = [
+    # Every member's plan in one read, in member then plan order (it also names actions below).
+    plans = await store.cohort_actions(cohort.id)
+    checkins = await store.checkins(cohort_id=cohort.id)
+    return {
+        "members": _members(members, ids),
+        "answers": await _answers(store, members, ids),
+        "results": await _results(store, registry, cohort, ids),
+        "actions": _actions(plans, ids),
+        "ranking": await _ranking(store, cohort),
+        "broadcasts": await _broadcasts(store, cohort),
+        "checkins": _checkins(checkins, ids),
+        "progress": await _progress(store, cohort, plans, checkins, ids),
+    }
+
+
+def _members(members: Sequence[tuple[Participant, Membership]], ids: dict[str, str]) -> Sheet:
+    header = [
+        "participant",
+        "name",
+        "municipality",
+        "country",
+        "role",
+        "channel",
+        "table",
+        "joined_at",
+        "consent",
+        "opted_out",
+    ]
+    rows = [
         [
             ids[p.id],
             p.name,
@@ -58,22 +87,49 @@ async def collect(store: Store, registry: FlowRegistry, cohort: Cohort) -> dict[
         ]
         for p, m in members
     ]
-    answers: list[list[Any]] = []
+    return header, rows
+
+
+async def _answers(
+    store: Store, members: Sequence[tuple[Participant, Membership]], ids: dict[str, str]
+) -> Sheet:
+    rows: list[list[Any]] = []
     for person, _ in members:
-        for a in await store.answers(person.id):
-            answers.append(
-                [
-                    ids[person.id],
-                    a.flow_id,
-                    a.step_id,
-                    a.raw,
-                    json.dumps(a.value),
-                    a.created_at.isoformat(),
-                ]
-            )
-    # Every member's plan in one read, in member then plan order (it also names actions below).
-    plans = await store.cohort_actions(cohort.id)
-    actions = [
+        rows += [
+            [ids[person.id], a.flow_id, a.step_id, a.raw, json.dumps(a.value), _when(a.created_at)]
+            for a in await store.answers(person.id)
+        ]
+    return ["participant", "flow", "step", "answer", "value", "at"], rows
+
+
+async def _results(
+    store: Store, registry: FlowRegistry, cohort: Cohort, ids: dict[str, str]
+) -> Sheet:
+    rows: list[list[Any]] = []
+    for flow in registry:
+        if flow.kind != "assessment":
+            continue
+        for r in await store.cohort_results(cohort.id, flow.id):
+            rows += [
+                [ids.get(r.participant_id, "?"), flow.id, dimension, value, _when(r.completed_at)]
+                for dimension, value in sorted(r.scores.get("dimensions", {}).items())
+            ]
+    return ["participant", "flow", "dimension", "score", "completed_at"], rows
+
+
+def _actions(plans: Sequence[PlanAction], ids: dict[str, str]) -> Sheet:
+    header = [
+        "participant",
+        "position",
+        "action",
+        "sdg",
+        "office",
+        "first_step",
+        "target_month",
+        "indicator",
+        "status",
+    ]
+    rows = [
         [
             ids[act.participant_id],
             act.position,
@@ -87,40 +143,29 @@ async def collect(store: Store, registry: FlowRegistry, cohort: Cohort) -> dict[
         ]
         for act in plans
     ]
-    results: list[list[Any]] = []
-    for flow in registry:
-        if flow.kind != "assessment":
-            continue
-        for r in await store.cohort_results(cohort.id, flow.id):
-            for dimension, value in sorted(r.scores.get("dimensions", {}).items()):
-                results.append(
-                    [
-                        ids.get(r.participant_id, "?"),
-                        flow.id,
-                        dimension,
-                        value,
-                        r.completed_at.isoformat(),
-                    ]
-                )
+    return header, rows
+
+
+async def _ranking(store: Store, cohort: Cohort) -> Sheet:
     now = await standing(store, cohort.id)
-    ranking = [
+    rows: list[list[Any]] = [
         [place, item.challenge.text, item.points, item.firsts]
         for place, item in enumerate(now.ranking, start=1)
     ]
-    broadcasts = [
-        [
-            b.confirmed_at.isoformat() if b.confirmed_at else "",
-            b.text,
-            json.dumps(b.audience),
-            b.recipients,
-            b.skipped,
-        ]
+    return ["place", "challenge", "points", "first_places"], rows
+
+
+async def _broadcasts(store: Store, cohort: Cohort) -> Sheet:
+    rows: list[list[Any]] = [
+        [_when(b.confirmed_at), b.text, json.dumps(b.audience), b.recipients, b.skipped]
         for b in await store.broadcasts(cohort.id, limit=1000)
     ]
-    checkins = await store.checkins(cohort_id=cohort.id)
-    round_of = {c.id: c.offset_days for c in checkins}
-    titles = {a.id: a.title for a in plans}
-    rounds = [
+    return ["sent_at", "text", "audience", "recipients", "skipped"], rows
+
+
+def _checkins(checkins: Sequence[Checkin], ids: dict[str, str]) -> Sheet:
+    header = ["participant", "day", "status", "due_at", "sent_at", "answered_at", "nudges"]
+    rows: list[list[Any]] = [
         [
             ids.get(c.participant_id, "?"),
             c.offset_days,
@@ -132,7 +177,29 @@ async def collect(store: Store, registry: FlowRegistry, cohort: Cohort) -> dict[
         ]
         for c in checkins
     ]
-    progress = [
+    return header, rows
+
+
+async def _progress(
+    store: Store,
+    cohort: Cohort,
+    plans: Sequence[PlanAction],
+    checkins: Sequence[Checkin],
+    ids: dict[str, str],
+) -> Sheet:
+    header = [
+        "participant",
+        "action",
+        "status",
+        "note",
+        "evidence",
+        "new_target",
+        "checkin_day",
+        "at",
+    ]
+    round_of = {c.id: c.offset_days for c in checkins}
+    titles = {a.id: a.title for a in plans}
+    rows: list[list[Any]] = [
         [
             ids.get(u.participant_id, "?"),
             titles.get(u.action_id, ""),
@@ -145,58 +212,7 @@ async def collect(store: Store, registry: FlowRegistry, cohort: Cohort) -> dict[
         ]
         for u in await store.action_updates(cohort_id=cohort.id)
     ]
-    return {
-        "members": (
-            [
-                "participant",
-                "name",
-                "municipality",
-                "country",
-                "role",
-                "channel",
-                "table",
-                "joined_at",
-                "consent",
-                "opted_out",
-            ],
-            people,
-        ),
-        "answers": (["participant", "flow", "step", "answer", "value", "at"], answers),
-        "results": (["participant", "flow", "dimension", "score", "completed_at"], results),
-        "actions": (
-            [
-                "participant",
-                "position",
-                "action",
-                "sdg",
-                "office",
-                "first_step",
-                "target_month",
-                "indicator",
-                "status",
-            ],
-            actions,
-        ),
-        "ranking": (["place", "challenge", "points", "first_places"], ranking),
-        "broadcasts": (["sent_at", "text", "audience", "recipients", "skipped"], broadcasts),
-        "checkins": (
-            ["participant", "day", "status", "due_at", "sent_at", "answered_at", "nudges"],
-            rounds,
-        ),
-        "progress": (
-            [
-                "participant",
-                "action",
-                "status",
-                "note",
-                "evidence",
-                "new_target",
-                "checkin_day",
-                "at",
-            ],
-            progress,
-        ),
-    }
+    return header, rows
 
 
 def _when(value: datetime | None) -> str:

@@ -17,9 +17,9 @@ from bot.channels.telegram import CHANNEL as TELEGRAM
 from bot.channels.telegram import TelegramSender, pacer_for
 from bot.channels.telegram_http import start_bot, telegram_bot
 from bot.channels.whatsapp import CHANNEL as WHATSAPP
+from bot.channels.whatsapp_client import media_host, whatsapp_sender
 from bot.config import Settings
 from bot.plumbing.clock import Clock
-from bot.web.whatsapp import media_host, whatsapp_sender
 from storage import Participant, ParticipantKey, Store
 
 
