@@ -26,10 +26,23 @@ def describe(
 
     A chat shows the latest `limit` answers; the document (`limit=None`) has every one.
     """
+    lines = [tr.gettext("This is everything Minga stores about you:"), ""]
+    lines += _profile(participant, record, cohorts, registry, tr)
+    lines += _answers(record, tr, limit)
+    lines += _plan(record, tr)
+    lines += ["", tr.gettext("To delete all of it, write /delete.")]
+    return "\n".join(lines)
+
+
+def _profile(
+    participant: Participant,
+    record: Mapping[str, Any],
+    cohorts: Mapping[str, Cohort | None],
+    registry: FlowRegistry,
+    tr: Translator,
+) -> list[str]:
     unset = tr.gettext("(not given)")
     lines = [
-        tr.gettext("This is everything Minga stores about you:"),
-        "",
         tr.gettext("Name: {value}").format(value=participant.name or unset),
         tr.gettext("Municipality: {value}").format(value=participant.municipality or unset),
         tr.gettext("Country: {value}").format(value=_country(participant.country, tr) or unset),
@@ -52,8 +65,12 @@ def describe(
     lines.append(
         tr.ngettext("{n} activity started", "{n} activities started", len(runs)).format(n=len(runs))
     )
+    return lines
+
+
+def _answers(record: Mapping[str, Any], tr: Translator, limit: int | None) -> list[str]:
     answers: list[Answer] = record["answers"]
-    lines += ["", tr.ngettext("{n} answer:", "{n} answers:", len(answers)).format(n=len(answers))]
+    lines = ["", tr.ngettext("{n} answer:", "{n} answers:", len(answers)).format(n=len(answers))]
     shown = answers if limit is None else answers[-limit:]
     for answer in shown:
         when = tr.datetime(answer.created_at, "short")
@@ -65,6 +82,11 @@ def describe(
                 n=hidden
             )
         )
+    return lines
+
+
+def _plan(record: Mapping[str, Any], tr: Translator) -> list[str]:
+    lines: list[str] = []
     actions: list[PlanAction] = record.get("actions", [])
     if actions:
         lines += ["", tr.gettext("Your action plan:")]
@@ -79,8 +101,7 @@ def describe(
                 len(checkins),
             ).format(n=len(checkins), answered=answered, reports=len(record.get("progress", [])))
         )
-    lines += ["", tr.gettext("To delete all of it, write /delete.")]
-    return "\n".join(lines)
+    return lines
 
 
 def _show(answer: Answer) -> str:
