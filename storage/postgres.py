@@ -33,17 +33,11 @@ from typing_extensions import override
 
 from storage.base import ConversationSession, DuplicateError, MigrationError, migration_scripts
 from storage.codec import dump_time, need_time
-from storage.records import (
-    Changes,
-    Cohort,
-    Conversation,
-    Delivery,
-    DueCheckin,
-    DueStart,
-    OutboxRow,
-    ParticipantKey,
-    StatusReport,
-)
+from storage.records.changes import Changes
+from storage.records.followup import DueCheckin
+from storage.records.outbox import Delivery, OutboxRow, StatusReport
+from storage.records.people import Conversation, ParticipantKey
+from storage.records.workshops import Cohort, DueStart
 from storage.sql import (
     APPLIED_MIGRATIONS_SQL,
     CONVERSATION_SQL,

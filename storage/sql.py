@@ -20,25 +20,11 @@ from storage.codec import (
     need_time,
 )
 from storage.messages import Outbound
-from storage.records import (
-    ActionProgress,
-    Answer,
-    AssessmentResult,
-    Broadcast,
-    Challenge,
-    Changes,
-    Checkin,
-    Cohort,
-    Delivery,
-    DueCheckin,
-    Membership,
-    OutboxRow,
-    Participant,
-    PlanAction,
-    Run,
-    Solution,
-    Vote,
-)
+from storage.records.changes import Changes
+from storage.records.followup import ActionProgress, Checkin, DueCheckin, PlanAction
+from storage.records.outbox import Delivery, OutboxRow
+from storage.records.people import Answer, AssessmentResult, Membership, Participant, Run
+from storage.records.workshops import Broadcast, Challenge, Cohort, Solution, Vote
 
 Row = Sequence[Any]
 Statement = tuple[str, tuple[Any, ...]]

@@ -18,23 +18,23 @@ from typing_extensions import override
 from storage.base import Store, migration_scripts
 from storage.codec import dump_json, dump_time, load_json, load_time, need_time
 from storage.messages import Outbound
-from storage.records import (
-    ActionProgress,
+from storage.records.changes import Changes
+from storage.records.followup import ActionProgress, Checkin, PlanAction
+from storage.records.outbox import NewOutbound
+from storage.records.people import (
     Answer,
     AssessmentResult,
+    Membership,
+    Participant,
+    ParticipantKey,
+    Run,
+)
+from storage.records.workshops import (
     AuditEntry,
     Broadcast,
     Challenge,
-    Changes,
-    Checkin,
     Cohort,
     Invite,
-    Membership,
-    NewOutbound,
-    Participant,
-    ParticipantKey,
-    PlanAction,
-    Run,
     Solution,
     Vote,
 )

@@ -32,17 +32,11 @@ from storage.base import (
 from storage.codec import dump_time, need_time
 from storage.locks import KeyedLock
 from storage.outbox_bell import OutboxBell
-from storage.records import (
-    Changes,
-    Cohort,
-    Conversation,
-    Delivery,
-    DueCheckin,
-    DueStart,
-    OutboxRow,
-    ParticipantKey,
-    StatusReport,
-)
+from storage.records.changes import Changes
+from storage.records.followup import DueCheckin
+from storage.records.outbox import Delivery, OutboxRow, StatusReport
+from storage.records.people import Conversation, ParticipantKey
+from storage.records.workshops import Cohort, DueStart
 from storage.sql import (
     APPLIED_MIGRATIONS_SQL,
     CONVERSATION_SQL,
