@@ -1,6 +1,6 @@
 """PostgreSQL through asyncpg: the backend for several `minga serve` workers on one database.
 
-The queries are the shared SQL (`storage/sql.py`, `storage/sql_store.py`) with `?` rewritten to
+The queries are the shared SQL (`storage/sql/`, `storage/sql_store.py`) with `?` rewritten to
 `$n`. What differs from SQLite is how work is kept apart across processes:
 
 - a participant's messages are serialized by a transaction-scoped advisory lock taken before
@@ -38,35 +38,33 @@ from storage.records.followup import DueCheckin
 from storage.records.outbox import Delivery, OutboxRow, StatusReport
 from storage.records.people import Conversation, ParticipantKey
 from storage.records.workshops import Cohort, DueStart
-from storage.sql import (
-    APPLIED_MIGRATIONS_SQL,
-    CONVERSATION_SQL,
-    CREATE_MIGRATIONS_SQL,
-    DUE_PLACE_SQL,
-    INSERT_COHORT_SQL,
-    MODERATE_CHALLENGE_SQL,
+from storage.sql.changes import change_statements, group_statements
+from storage.sql.common import Row, Statement
+from storage.sql.followup import claim_checkins_sql, claimed_checkins_sql, due_checkin_from_row
+from storage.sql.outbox import (
     OUTBOX_LEASE_SECONDS,
-    RECORD_MIGRATION_SQL,
     RECORD_STATUS_SQL,
-    RELEASE_DUE_SQL,
-    SCHEMA_VERSION_SQL,
-    SET_REACHABLE_SQL,
     STATUS_ROW_SQL,
-    Row,
-    Statement,
-    change_statements,
-    claim_checkins_sql,
-    claim_due_sql,
     claim_outbox_sql,
-    claimed_checkins_sql,
-    cohort_params,
-    conversation_rows,
     delivery_statements,
-    due_checkin_from_row,
-    group_statements,
     outbox_from_row,
     queues_messages,
     release_claims_sql,
+)
+from storage.sql.people import CONVERSATION_SQL, SET_REACHABLE_SQL, conversation_rows
+from storage.sql.schema import (
+    APPLIED_MIGRATIONS_SQL,
+    CREATE_MIGRATIONS_SQL,
+    RECORD_MIGRATION_SQL,
+    SCHEMA_VERSION_SQL,
+)
+from storage.sql.workshops import (
+    DUE_PLACE_SQL,
+    INSERT_COHORT_SQL,
+    MODERATE_CHALLENGE_SQL,
+    RELEASE_DUE_SQL,
+    claim_due_sql,
+    cohort_params,
 )
 from storage.sql_store import SQLStore
 

@@ -38,37 +38,39 @@ from storage.records.workshops import (
     Solution,
     Vote,
 )
-from storage.sql import (
+from storage.sql.changes import change_statements
+from storage.sql.common import Row, Statement, prefixed
+from storage.sql.followup import (
     ACTION_COLUMNS,
     ACTION_UPDATE_COLUMNS,
-    ANSWER_COLUMNS,
-    BROADCAST_COLUMNS,
-    CHALLENGE_COLUMNS,
     CHECKIN_COLUMNS,
-    COHORT_COLUMNS,
-    PARTICIPANT_COLUMNS,
     PLAN_CHECKIN_SQL,
-    RESULT_COLUMNS,
-    RUN_COLUMNS,
-    SOLUTION_COLUMNS,
-    VOTE_COLUMNS,
-    Row,
-    Statement,
     action_from_row,
     action_update_from_row,
-    answer_from_row,
-    broadcast_from_row,
-    challenge_from_row,
-    change_statements,
     checkin_from_row,
     checkin_params,
     checkin_statements,
-    cohort_from_row,
+)
+from storage.sql.people import (
+    ANSWER_COLUMNS,
+    PARTICIPANT_COLUMNS,
+    RESULT_COLUMNS,
+    RUN_COLUMNS,
+    answer_from_row,
     membership_from_row,
     participant_from_row,
-    prefixed,
     result_from_row,
     run_from_row,
+)
+from storage.sql.workshops import (
+    BROADCAST_COLUMNS,
+    CHALLENGE_COLUMNS,
+    COHORT_COLUMNS,
+    SOLUTION_COLUMNS,
+    VOTE_COLUMNS,
+    broadcast_from_row,
+    challenge_from_row,
+    cohort_from_row,
     solution_from_row,
     vote_from_row,
 )
