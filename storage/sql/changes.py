@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from storage.codec import dump_json, dump_time
 from storage.records.changes import Changes
 from storage.sql.common import Statement
 from storage.sql.followup import (
     INSERT_ACTION_UPDATE_SQL,
     PROGRESS_ACTION_SQL,
     UPSERT_ACTION_SQL,
+    action_statements,
     checkin_statements,
+    progress_statements,
 )
-from storage.sql.outbox import DROP_HELD_SQL, INSERT_OUTBOX_SQL, RELEASE_HELD_SQL
+from storage.sql.outbox import (
+    INSERT_OUTBOX_SQL,
+    drop_held_statements,
+    outbox_statements,
+    release_held_statements,
+)
 from storage.sql.people import (
     ANONYMIZE_SQL,
     ERASE_SQL,
@@ -28,18 +33,26 @@ from storage.sql.people import (
     UPSERT_MEMBERSHIP_SQL,
     UPSERT_PARTICIPANT_SQL,
     UPSERT_RUN_SQL,
-    participant_params,
-    run_params,
+    answer_statements,
+    erase_statements,
+    forget_statements,
+    mark_statements,
+    membership_statements,
+    participant_statements,
+    result_statements,
+    run_statements,
 )
 from storage.sql.workshops import (
-    INSERT_AUDIT_SQL,
     INSERT_CHALLENGE_SQL,
-    INSERT_SCHEDULED_SQL,
     INSERT_SOLUTION_SQL,
-    UPSERT_BROADCAST_SQL,
-    UPSERT_INVITE_SQL,
     UPSERT_VOTE_SQL,
-    broadcast_params,
+    audit_statements,
+    broadcast_statements,
+    challenge_statements,
+    invite_statements,
+    scheduled_statements,
+    solution_statements,
+    vote_statements,
 )
 
 
@@ -49,165 +62,29 @@ def change_statements(changes: Changes, now: datetime) -> list[Statement]:
     Inserts come before the erase so an answer recorded by the confirming message is erased too,
     and the outbox comes last so the goodbye that follows an erase survives it.
     """
-    stamp = dump_time(now)
-    out: list[Statement] = []
-    if changes.mark is not None:
-        m = changes.mark
-        out.append((INSERT_MARK_SQL, (m.channel, m.external_id, dump_time(m.received_at))))
-    if changes.participant is not None:
-        p = changes.participant
-        out.append((UPSERT_PARTICIPANT_SQL, participant_params(p)))
-        if changes.release_held:
-            out.append((RELEASE_HELD_SQL, (stamp, p.channel, p.address)))
-    for ms in changes.memberships:
-        params: tuple[Any, ...] = (
-            ms.participant_id,
-            ms.cohort_id,
-            dump_time(ms.joined_at),
-            ms.table_no,
-        )
-        out.append((UPSERT_MEMBERSHIP_SQL, params))
-    out.extend((UPSERT_RUN_SQL, run_params(r)) for r in changes.runs)
-    for a in changes.answers:
-        params = (
-            a.run_id,
-            a.participant_id,
-            a.flow_id,
-            a.step_id,
-            a.raw,
-            dump_json(a.value),
-            dump_time(a.created_at),
-        )
-        out.append((INSERT_ANSWER_SQL, params))
-    for r in changes.results:
-        params = (
-            r.run_id,
-            r.participant_id,
-            r.flow_id,
-            r.cohort_id,
-            dump_json(r.scores),
-            dump_time(r.completed_at),
-        )
-        out.append((INSERT_RESULT_SQL, params))
-    for act in changes.actions:
-        params = (
-            act.id,
-            act.participant_id,
-            act.run_id,
-            act.position,
-            act.title,
-            act.sdg,
-            act.office,
-            act.first_step,
-            act.target_month,
-            act.indicator,
-            act.status,
-            dump_time(act.created_at),
-            dump_time(act.updated_at),
-        )
-        out.append((UPSERT_ACTION_SQL, params))
-    out.extend(
-        (
-            INSERT_CHALLENGE_SQL,
-            (
-                c.id,
-                c.cohort_id,
-                c.text,
-                dump_time(c.created_at),
-                c.participant_id,
-                int(c.hidden),
-                c.merged_into,
-            ),
-        )
-        for c in changes.challenges
-    )
-    out.extend(
-        (
-            UPSERT_VOTE_SQL,
-            (v.cohort_id, v.participant_id, dump_json(list(v.ranking)), dump_time(v.created_at)),
-        )
-        for v in changes.votes
-    )
-    out.extend(
-        (
-            INSERT_SOLUTION_SQL,
-            (
-                s.id,
-                s.cohort_id,
-                s.participant_id,
-                s.table_no,
-                s.challenge_id,
-                s.consequences,
-                s.text,
-                s.impact,
-                s.effort,
-                dump_time(s.created_at),
-            ),
-        )
-        for s in changes.solutions
-    )
-    if changes.forget_participant_id is not None:
-        out.extend((sql, (changes.forget_participant_id,)) for sql in FORGET_SQL)
-    if changes.erase_participant_id is not None:
-        erased, placeholder = changes.erase_participant_id, f"erased-{uuid.uuid4().hex}"
-        out.append((PLACEHOLDER_SQL, (placeholder, placeholder, stamp)))
-        out.extend((sql, (placeholder, erased)) for sql in ANONYMIZE_SQL)
-        out.extend((sql, (erased,)) for sql in ERASE_SQL)
-    for b in changes.broadcasts:
-        out.append((UPSERT_BROADCAST_SQL, broadcast_params(b)))
-    for invite in changes.invites:
-        params = (
-            invite.code,
-            invite.cohort_id,
-            invite.created_by,
-            dump_time(invite.created_at),
-            invite.used_by,
-            dump_time(invite.used_at),
-        )
-        out.append((UPSERT_INVITE_SQL, params))
-    for item in changes.scheduled:
-        params = (
-            item.participant_id,
-            item.flow_id,
-            item.purpose,
-            dump_time(item.due_at),
-            item.dedupe_key,
-            stamp,
-        )
-        out.append((INSERT_SCHEDULED_SQL, params))
-    out.extend(checkin_statements(changes.checkins))
-    for u in changes.progress:
-        params = (
-            u.action_id,
-            u.participant_id,
-            u.checkin_id,
-            u.status,
-            u.note,
-            u.evidence,
-            u.target_month,
-            dump_time(u.created_at),
-        )
-        out.append((INSERT_ACTION_UPDATE_SQL, params))
-        out.append((PROGRESS_ACTION_SQL, (u.status, u.target_month, stamp, u.action_id)))
-    if changes.drop_held and changes.participant is not None:
-        out.append((DROP_HELD_SQL, (changes.participant.channel, changes.participant.address)))
-    for entry in changes.audit:
-        params = (dump_time(entry.at), entry.actor, entry.action, dump_json(entry.detail))
-        out.append((INSERT_AUDIT_SQL, params))
-    for o in changes.outbox:
-        params = (
-            o.channel,
-            o.address,
-            o.participant_id,
-            dump_json(o.message.to_json()),
-            o.priority,
-            dump_time(o.not_before) if o.not_before is not None else stamp,
-            stamp,
-            o.dedupe_key,
-            int(o.erase_after_send),
-        )
-        out.append((INSERT_OUTBOX_SQL, params))
-    return out
+    return [
+        *mark_statements(changes.mark),
+        *participant_statements(changes.participant),
+        *release_held_statements(changes.release_held, changes.participant, now),
+        *membership_statements(changes.memberships),
+        *run_statements(changes.runs),
+        *answer_statements(changes.answers),
+        *result_statements(changes.results),
+        *action_statements(changes.actions),
+        *challenge_statements(changes.challenges),
+        *vote_statements(changes.votes),
+        *solution_statements(changes.solutions),
+        *forget_statements(changes.forget_participant_id),
+        *erase_statements(changes.erase_participant_id, now),
+        *broadcast_statements(changes.broadcasts),
+        *invite_statements(changes.invites),
+        *scheduled_statements(changes.scheduled, now),
+        *checkin_statements(changes.checkins),
+        *progress_statements(changes.progress, now),
+        *drop_held_statements(changes.drop_held, changes.participant),
+        *audit_statements(changes.audit),
+        *outbox_statements(changes.outbox, now),
+    ]
 
 
 def group_statements(statements: Sequence[Statement]) -> list[tuple[str, list[tuple[Any, ...]]]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from storage.codec import dump_time, load_time, need_time
@@ -167,3 +168,51 @@ def action_update_from_row(row: Row) -> ActionProgress:
         target_month=row[6],
         created_at=need_time(row[7]),
     )
+
+
+# -- what a unit of work writes, one builder per record (`storage/sql/changes.py` orders them) --
+
+
+def action_statements(actions: Sequence[PlanAction]) -> list[Statement]:
+    """Insert or update plan actions (keeping the status check-ins recorded)."""
+    return [
+        (
+            UPSERT_ACTION_SQL,
+            (
+                act.id,
+                act.participant_id,
+                act.run_id,
+                act.position,
+                act.title,
+                act.sdg,
+                act.office,
+                act.first_step,
+                act.target_month,
+                act.indicator,
+                act.status,
+                dump_time(act.created_at),
+                dump_time(act.updated_at),
+            ),
+        )
+        for act in actions
+    ]
+
+
+def progress_statements(progress: Sequence[ActionProgress], now: datetime) -> list[Statement]:
+    """Record each progress report and carry its status (and any new target) to its action."""
+    stamp = dump_time(now)
+    out: list[Statement] = []
+    for u in progress:
+        params = (
+            u.action_id,
+            u.participant_id,
+            u.checkin_id,
+            u.status,
+            u.note,
+            u.evidence,
+            u.target_month,
+            dump_time(u.created_at),
+        )
+        out.append((INSERT_ACTION_UPDATE_SQL, params))
+        out.append((PROGRESS_ACTION_SQL, (u.status, u.target_month, stamp, u.action_id)))
+    return out

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from storage.codec import dump_time, load_json
+from storage.codec import dump_json, dump_time, load_json
 from storage.messages import Outbound
-from storage.records.outbox import Delivery, OutboxRow
+from storage.records.outbox import Delivery, NewOutbound, OutboxRow
+from storage.records.people import Participant
 from storage.sql.common import Row, Statement
 
 OUTBOX_CLAIM_COLUMNS = (
@@ -171,3 +172,44 @@ def release_claims_sql(channels: int, by_address: bool) -> str:
         f"WHERE status = 'sending' AND channel IN ({', '.join('?' * channels)})"
     )
     return sql + " AND address = ?" if by_address else sql
+
+
+# -- what a unit of work writes, one builder per record (`storage/sql/changes.py` orders them) --
+
+
+def release_held_statements(
+    release: bool, participant: Participant | None, now: datetime
+) -> list[Statement]:
+    """Send now what was held for the person outside the WhatsApp window (they just wrote)."""
+    if not release or participant is None:
+        return []
+    return [(RELEASE_HELD_SQL, (dump_time(now), participant.channel, participant.address))]
+
+
+def drop_held_statements(drop: bool, participant: Participant | None) -> list[Statement]:
+    """Drop the check-in messages held for the person (see `DROP_HELD_SQL`)."""
+    if not drop or participant is None:
+        return []
+    return [(DROP_HELD_SQL, (participant.channel, participant.address))]
+
+
+def outbox_statements(messages: Sequence[NewOutbound], now: datetime) -> list[Statement]:
+    """Queue messages; one whose dedupe key is already queued is left out."""
+    stamp = dump_time(now)
+    return [
+        (
+            INSERT_OUTBOX_SQL,
+            (
+                o.channel,
+                o.address,
+                o.participant_id,
+                dump_json(o.message.to_json()),
+                o.priority,
+                dump_time(o.not_before) if o.not_before is not None else stamp,
+                stamp,
+                o.dedupe_key,
+                int(o.erase_after_send),
+            ),
+        )
+        for o in messages
+    ]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from storage.codec import (
@@ -14,8 +16,15 @@ from storage.codec import (
     load_time,
     need_time,
 )
-from storage.records.people import Answer, AssessmentResult, Membership, Participant, Run
-from storage.sql.common import Row, prefixed
+from storage.records.people import (
+    Answer,
+    AssessmentResult,
+    InboundMark,
+    Membership,
+    Participant,
+    Run,
+)
+from storage.sql.common import Row, Statement, prefixed
 
 PARTICIPANT_COLUMNS = (
     "id, channel, address, locale, created_at, name, municipality, country, role, consent, "
@@ -229,3 +238,92 @@ def run_params(r: Run) -> tuple[Any, ...]:
         dump_time(r.updated_at),
         dump_time(r.completed_at),
     )
+
+
+# -- what a unit of work writes, one builder per record (`storage/sql/changes.py` orders them) --
+
+
+def mark_statements(mark: InboundMark | None) -> list[Statement]:
+    """Record that a platform message was handled, so a redelivery of it is dropped."""
+    if mark is None:
+        return []
+    return [(INSERT_MARK_SQL, (mark.channel, mark.external_id, dump_time(mark.received_at)))]
+
+
+def participant_statements(participant: Participant | None) -> list[Statement]:
+    """Insert or update the participant of the message."""
+    if participant is None:
+        return []
+    return [(UPSERT_PARTICIPANT_SQL, participant_params(participant))]
+
+
+def membership_statements(memberships: Sequence[Membership]) -> list[Statement]:
+    """Insert or update memberships (a table number, once given, is kept when none is new)."""
+    return [
+        (
+            UPSERT_MEMBERSHIP_SQL,
+            (ms.participant_id, ms.cohort_id, dump_time(ms.joined_at), ms.table_no),
+        )
+        for ms in memberships
+    ]
+
+
+def run_statements(runs: Sequence[Run]) -> list[Statement]:
+    """Insert or update runs."""
+    return [(UPSERT_RUN_SQL, run_params(r)) for r in runs]
+
+
+def answer_statements(answers: Sequence[Answer]) -> list[Statement]:
+    """Insert accepted answers."""
+    return [
+        (
+            INSERT_ANSWER_SQL,
+            (
+                a.run_id,
+                a.participant_id,
+                a.flow_id,
+                a.step_id,
+                a.raw,
+                dump_json(a.value),
+                dump_time(a.created_at),
+            ),
+        )
+        for a in answers
+    ]
+
+
+def result_statements(results: Sequence[AssessmentResult]) -> list[Statement]:
+    """Insert assessment results (a run's result is written once)."""
+    return [
+        (
+            INSERT_RESULT_SQL,
+            (
+                r.run_id,
+                r.participant_id,
+                r.flow_id,
+                r.cohort_id,
+                dump_json(r.scores),
+                dump_time(r.completed_at),
+            ),
+        )
+        for r in results
+    ]
+
+
+def forget_statements(participant_id: str | None) -> list[Statement]:
+    """Forget a participant's answers, runs and memberships (see `FORGET_SQL`)."""
+    if participant_id is None:
+        return []
+    return [(sql, (participant_id,)) for sql in FORGET_SQL]
+
+
+def erase_statements(participant_id: str | None, now: datetime) -> list[Statement]:
+    """Erase a participant, moving what published aggregates count to a fresh placeholder."""
+    if participant_id is None:
+        return []
+    placeholder = f"erased-{uuid.uuid4().hex}"
+    return [
+        (PLACEHOLDER_SQL, (placeholder, placeholder, dump_time(now))),
+        *((sql, (placeholder, participant_id)) for sql in ANONYMIZE_SQL),
+        *((sql, (participant_id,)) for sql in ERASE_SQL),
+    ]

@@ -5,12 +5,22 @@ The prioritization round is its challenges, votes and solutions.
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Any
 
 from storage.codec import dump_json, dump_time, load_json, load_time, need_time
-from storage.records.workshops import Broadcast, Challenge, Cohort, Solution, Vote
-from storage.sql.common import Row
+from storage.records.workshops import (
+    AuditEntry,
+    Broadcast,
+    Challenge,
+    Cohort,
+    Invite,
+    Scheduled,
+    Solution,
+    Vote,
+)
+from storage.sql.common import Row, Statement
 
 COHORT_COLUMNS = "id, code, name, locale, created_at, starts, ends, timezone, checkin_days"
 
@@ -177,3 +187,108 @@ def claim_due_sql(lock: str) -> str:
         f"ORDER BY due_at, id LIMIT ? {lock}) "
         "RETURNING id, participant_id, flow_id, purpose, due_at"
     )
+
+
+# -- what a unit of work writes, one builder per record (`storage/sql/changes.py` orders them) --
+
+
+def challenge_statements(challenges: Sequence[Challenge]) -> list[Statement]:
+    """Insert submitted challenges (a challenge is written once)."""
+    return [
+        (
+            INSERT_CHALLENGE_SQL,
+            (
+                c.id,
+                c.cohort_id,
+                c.text,
+                dump_time(c.created_at),
+                c.participant_id,
+                int(c.hidden),
+                c.merged_into,
+            ),
+        )
+        for c in challenges
+    ]
+
+
+def vote_statements(votes: Sequence[Vote]) -> list[Statement]:
+    """Insert votes, each replacing the same person's earlier vote in that round."""
+    return [
+        (
+            UPSERT_VOTE_SQL,
+            (v.cohort_id, v.participant_id, dump_json(list(v.ranking)), dump_time(v.created_at)),
+        )
+        for v in votes
+    ]
+
+
+def solution_statements(solutions: Sequence[Solution]) -> list[Statement]:
+    """Insert the tables' proposed solutions (a solution is written once)."""
+    return [
+        (
+            INSERT_SOLUTION_SQL,
+            (
+                s.id,
+                s.cohort_id,
+                s.participant_id,
+                s.table_no,
+                s.challenge_id,
+                s.consequences,
+                s.text,
+                s.impact,
+                s.effort,
+                dump_time(s.created_at),
+            ),
+        )
+        for s in solutions
+    ]
+
+
+def broadcast_statements(broadcasts: Sequence[Broadcast]) -> list[Statement]:
+    """Insert or update broadcasts."""
+    return [(UPSERT_BROADCAST_SQL, broadcast_params(b)) for b in broadcasts]
+
+
+def invite_statements(invites: Sequence[Invite]) -> list[Statement]:
+    """Insert invites, or record who used one."""
+    return [
+        (
+            UPSERT_INVITE_SQL,
+            (
+                invite.code,
+                invite.cohort_id,
+                invite.created_by,
+                dump_time(invite.created_at),
+                invite.used_by,
+                dump_time(invite.used_at),
+            ),
+        )
+        for invite in invites
+    ]
+
+
+def scheduled_statements(scheduled: Sequence[Scheduled], now: datetime) -> list[Statement]:
+    """Insert scheduled starts (one with a dedupe key already queued is left alone)."""
+    stamp = dump_time(now)
+    return [
+        (
+            INSERT_SCHEDULED_SQL,
+            (
+                item.participant_id,
+                item.flow_id,
+                item.purpose,
+                dump_time(item.due_at),
+                item.dedupe_key,
+                stamp,
+            ),
+        )
+        for item in scheduled
+    ]
+
+
+def audit_statements(entries: Sequence[AuditEntry]) -> list[Statement]:
+    """Append facilitator actions to the audit log."""
+    return [
+        (INSERT_AUDIT_SQL, (dump_time(e.at), e.actor, e.action, dump_json(e.detail)))
+        for e in entries
+    ]
