@@ -17,15 +17,15 @@ from flows.machine import CompiledFlow
 from flows.model import END, Flow, Option, Step
 from flows.options import SOURCES
 from flows.plan import render_plan
-from flows.questions import (
+from flows.questions.base import (
     AskContext,
     Directory,
     Invalid,
     QuestionType,
     Reply,
-    option_label,
     question_type,
 )
+from flows.questions.matching import option_label
 from flows.registry import FlowRegistry
 from flows.transforms import TRANSFORMS
 from i18n import Translator, fold, translator
