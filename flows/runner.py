@@ -1,7 +1,7 @@
 """The flow runner, which is pure: it reads a run and a reply and returns a `Turn`.
 
-The turn holds the new run state, the answers to record, the messages to send and the events to
-apply; the runner itself writes and sends nothing.
+The turn (`flows/turn.py`) holds the new run state, the answers to record, the messages to send
+and the events to apply; the runner itself writes and sends nothing.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import string
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +18,6 @@ from flows.options import SOURCES
 from flows.plan import render_plan
 from flows.questions.base import (
     AskContext,
-    Directory,
     Invalid,
     QuestionType,
     Reply,
@@ -28,64 +26,14 @@ from flows.questions.base import (
 from flows.questions.matching import option_label
 from flows.registry import FlowRegistry
 from flows.transforms import TRANSFORMS
+from flows.turn import ActionRequested, Context, ProfileSet, Turn
 from i18n import Translator, fold, translator
-from storage import Answer, Choice, Outbound, Participant, Run
+from storage import Answer, Choice, Participant, Run
 
 BACK_WORDS = frozenset({"back", "/back", "atras", "volver", "voltar", "anterior"})
 MORE_WORDS = frozenset({"more", "mas", "mais", "+"})
 SKIP_WORDS = frozenset({"skip", "/skip", "saltar", "omitir", "pular", "-"})
 _MAX_STEPS_PER_TURN = 500
-
-
-@dataclass(frozen=True, slots=True)
-class ProfileSet:
-    """A step asked to store an answer on the participant (`set: participant.name`)."""
-
-    field: str
-    value: Any
-
-
-@dataclass(frozen=True, slots=True)
-class ActionRequested:
-    """A step asked the dispatcher to do something only it can (`action: erase`)."""
-
-    name: str
-    payload: Mapping[str, Any] = field(default_factory=dict)
-
-
-Event = ProfileSet | ActionRequested
-
-
-@dataclass(slots=True)
-class Turn:
-    """What one reply caused; the dispatcher commits it in one transaction."""
-
-    tr: Translator
-    run: Run | None = None
-    answers: list[Answer] = field(default_factory=list)
-    texts: list[str] = field(default_factory=list)
-    choices: tuple[Choice, ...] = ()
-    multi: bool = False
-    scale: bool = False
-    events: list[Event] = field(default_factory=list)
-    finished: bool = False
-
-    def messages(self) -> list[Outbound]:
-        """Merge the turn's texts into one message, so one exchange costs one platform call."""
-        if not self.texts:
-            return []
-        text = "\n\n".join(t for t in self.texts if t)
-        return [Outbound(text, self.choices, multi=self.multi, scale=self.scale)]
-
-
-@dataclass(frozen=True, slots=True)
-class Context:
-    """Who is answering, in which language, when, and the lookups a question may need."""
-
-    participant: Participant
-    tr: Translator
-    now: datetime
-    directory: Directory
 
 
 class FlowRuntimeError(Exception):
