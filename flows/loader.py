@@ -6,6 +6,7 @@ Every problem is collected and reported together, each naming the file and the s
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
@@ -97,6 +98,51 @@ def migrate(document: Any, source: str, errors: list[FlowError]) -> dict[str, An
 
 
 def _parse_flow(doc: dict[str, Any], source: str, errors: list[FlowError]) -> Flow | None:
+    header = _parse_header(doc, source, errors)
+    steps = _parse_steps(doc.get("steps"), source, errors)
+    if header is None or errors or not steps:
+        return None
+    start = doc.get("start", next(iter(steps)))
+    if start not in steps:
+        errors.append(FlowError(source, f"start step {start!r} does not exist"))
+        return None
+    menu = doc.get("menu", header.kind in MENU_KINDS)
+    params = doc.get("params", {})
+    if not isinstance(params, dict):
+        errors.append(FlowError(source, "'params' must be a mapping"))
+        return None
+    groups, dimensions = _parse_scoring(doc, source, errors)
+    if errors:
+        return None
+    return Flow(
+        id=header.id,
+        kind=header.kind,
+        version=header.version,
+        title=header.title,
+        start=start,
+        steps=steps,
+        source=source,
+        description=doc.get("description"),
+        menu=bool(menu),
+        params=params,
+        groups=groups,
+        dimensions=dimensions,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Header:
+    """What names a flow: its id, kind, version and title."""
+
+    id: str
+    kind: str
+    version: int
+    title: str
+
+
+def _parse_header(doc: dict[str, Any], source: str, errors: list[FlowError]) -> _Header | None:
+    """Check the flow's keys, id, kind, version and title; None when any is wrong."""
+    before = len(errors)
     for key in sorted(set(doc) - _FLOW_KEYS):
         errors.append(FlowError(source, f"unknown key {key!r}"))
     flow_id = doc.get("id")
@@ -111,10 +157,21 @@ def _parse_flow(doc: dict[str, Any], source: str, errors: list[FlowError]) -> Fl
     title = doc.get("title")
     if not isinstance(title, str) or not title.strip():
         errors.append(FlowError(source, "'title' is required"))
-    raw_steps = doc.get("steps")
+    if len(errors) > before:
+        return None
+    # The checks above appended an error for each of these; narrow the types for mypy.
+    assert isinstance(flow_id, str)
+    assert isinstance(kind, str)
+    assert isinstance(version, int)
+    assert isinstance(title, str)
+    return _Header(flow_id, kind, version, title)
+
+
+def _parse_steps(raw_steps: Any, source: str, errors: list[FlowError]) -> dict[str, Step]:
+    """Parse the steps by id, reporting a missing list, bad steps and duplicate ids."""
     if not isinstance(raw_steps, list) or not raw_steps:
         errors.append(FlowError(source, "'steps' must be a non-empty list"))
-        return None
+        return {}
     steps: dict[str, Step] = {}
     for index, raw in enumerate(raw_steps):
         step = _parse_step(raw, index, source, errors)
@@ -124,22 +181,13 @@ def _parse_flow(doc: dict[str, Any], source: str, errors: list[FlowError]) -> Fl
             errors.append(FlowError(source, "duplicate step id", step.id))
             continue
         steps[step.id] = step
-    if errors or not steps:
-        return None
-    start = doc.get("start", next(iter(steps)))
-    if start not in steps:
-        errors.append(FlowError(source, f"start step {start!r} does not exist"))
-        return None
-    menu = doc.get("menu", kind in MENU_KINDS)
-    params = doc.get("params", {})
-    if not isinstance(params, dict):
-        errors.append(FlowError(source, "'params' must be a mapping"))
-        return None
-    # The checks above appended an error for each of these; narrow the types for mypy.
-    assert isinstance(flow_id, str)
-    assert isinstance(kind, str)
-    assert isinstance(version, int)
-    assert isinstance(title, str)
+    return steps
+
+
+def _parse_scoring(
+    doc: dict[str, Any], source: str, errors: list[FlowError]
+) -> tuple[tuple[Group, ...], tuple[Dimension, ...]]:
+    """Parse an assessment's groups and dimensions (both empty in other flows)."""
     groups = tuple(
         Group(item["id"], item["label"])
         for item in _records(
@@ -157,22 +205,7 @@ def _parse_flow(doc: dict[str, Any], source: str, errors: list[FlowError]) -> Fl
             errors,
         )
     )
-    if errors:
-        return None
-    return Flow(
-        id=flow_id,
-        kind=kind,
-        version=version,
-        title=title,
-        start=start,
-        steps=steps,
-        source=source,
-        description=doc.get("description"),
-        menu=bool(menu),
-        params=params,
-        groups=groups,
-        dimensions=dimensions,
-    )
+    return groups, dimensions
 
 
 def _records(

@@ -1,7 +1,7 @@
 """The flow runner, which is pure: it reads a run and a reply and returns a `Turn`.
 
-The turn holds the new run state, the answers to record, the messages to send and the events to
-apply; the runner itself writes and sends nothing.
+The turn (`flows/turn.py`) holds the new run state, the answers to record, the messages to send
+and the events to apply; the runner itself writes and sends nothing.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import string
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,75 +17,24 @@ from flows.machine import CompiledFlow
 from flows.model import END, Flow, Option, Step
 from flows.options import SOURCES
 from flows.plan import render_plan
-from flows.questions import (
+from flows.questions.base import (
     AskContext,
-    Directory,
     Invalid,
     QuestionType,
     Reply,
-    option_label,
     question_type,
 )
+from flows.questions.matching import option_label
 from flows.registry import FlowRegistry
 from flows.transforms import TRANSFORMS
+from flows.turn import ActionRequested, Context, ProfileSet, Turn
 from i18n import Translator, fold, translator
-from storage import Answer, Choice, Outbound, Participant, Run
+from storage import Answer, Choice, Participant, Run
 
 BACK_WORDS = frozenset({"back", "/back", "atras", "volver", "voltar", "anterior"})
 MORE_WORDS = frozenset({"more", "mas", "mais", "+"})
 SKIP_WORDS = frozenset({"skip", "/skip", "saltar", "omitir", "pular", "-"})
 _MAX_STEPS_PER_TURN = 500
-
-
-@dataclass(frozen=True, slots=True)
-class ProfileSet:
-    """A step asked to store an answer on the participant (`set: participant.name`)."""
-
-    field: str
-    value: Any
-
-
-@dataclass(frozen=True, slots=True)
-class ActionRequested:
-    """A step asked the dispatcher to do something only it can (`action: erase`)."""
-
-    name: str
-    payload: Mapping[str, Any] = field(default_factory=dict)
-
-
-Event = ProfileSet | ActionRequested
-
-
-@dataclass(slots=True)
-class Turn:
-    """What one reply caused; the dispatcher commits it in one transaction."""
-
-    tr: Translator
-    run: Run | None = None
-    answers: list[Answer] = field(default_factory=list)
-    texts: list[str] = field(default_factory=list)
-    choices: tuple[Choice, ...] = ()
-    multi: bool = False
-    scale: bool = False
-    events: list[Event] = field(default_factory=list)
-    finished: bool = False
-
-    def messages(self) -> list[Outbound]:
-        """Merge the turn's texts into one message, so one exchange costs one platform call."""
-        if not self.texts:
-            return []
-        text = "\n\n".join(t for t in self.texts if t)
-        return [Outbound(text, self.choices, multi=self.multi, scale=self.scale)]
-
-
-@dataclass(frozen=True, slots=True)
-class Context:
-    """Who is answering, in which language, when, and the lookups a question may need."""
-
-    participant: Participant
-    tr: Translator
-    now: datetime
-    directory: Directory
 
 
 class FlowRuntimeError(Exception):
@@ -144,78 +93,77 @@ class FlowRunner:
         compiled = self.registry.for_run(run.flow_id, run.flow_version)
         if compiled is None:
             return self._vanished(run, ctx, Turn(tr=ctx.tr))
-        flow = compiled.flow
-        step = flow.steps.get(run.step)
+        step = compiled.flow.steps.get(run.step)
         if step is None or not step.is_question:
             return self.prompt(run, ctx)
-        kind = question_type(step.type or "")
-        assert kind is not None
-        options = resolve_options(step, kind, ctx.tr, run.data)
-        page, shown, has_more = _page(step, options, run.data.get("page", 0))
-        folded = fold(text) if text else ""
-
-        option: Option | None = None
-        skipped = False
-        if choice_id is not None:
-            ref, _, token = choice_id.rpartition(".")
-            if ref == run.data.get("answered_ref"):
-                # A second tap on the question just answered (a double tap, a slow network):
-                # it already counted, so nothing to do and nothing to say.
-                return Turn(tr=ctx.tr)
-            if ref != run.data.get("ref"):
-                return self.prompt(
-                    run,
-                    ctx,
-                    ctx.tr.gettext(
-                        "That button belongs to an earlier question. Here is the current one:"
-                    ),
-                )
-            if token == "more":
-                return self._turn_page(run, page + 1, ctx)
-            if token == "skip" and step.optional:
-                skipped = True
-            elif token.isdecimal() and int(token) < len(options):
-                option = options[int(token)]
-            else:
-                return self.prompt(
-                    run,
-                    ctx,
-                    ctx.tr.gettext(
-                        "That button belongs to an earlier question. Here is the current one:"
-                    ),
-                )
-        elif folded in BACK_WORDS:
-            return self._back(compiled, run, ctx)
-        elif has_more and (folded in MORE_WORDS or folded == str(len(shown) + 1)):
-            return self._turn_page(run, page + 1, ctx)
-        elif step.optional and folded in SKIP_WORDS:
-            skipped = True
-
-        if skipped:
-            value: Any = None
-            display = ctx.tr.gettext("(skipped)")
-        else:
-            reply = Reply(text=text, option=option)
-            result = await kind.parse(
-                step, reply, AskContext(ctx.tr, options, shown, ctx.directory)
-            )
-            if isinstance(result, Invalid):
-                notice = ctx.tr.gettext(step.invalid) if step.invalid else result.message
-                return self.prompt(run, ctx, notice)
-            value, display = result.value, result.display
-
-        turn = Turn(tr=ctx.tr)
+        asked = _asked(compiled, step, ctx.tr, run.data)
+        reading = (
+            self._read_button(asked, run, ctx, choice_id)
+            if choice_id is not None
+            else self._read_words(asked, run, ctx, text)
+        )
+        if isinstance(reading, Turn):
+            return reading
+        option, skipped = reading
+        parsed = await _parse(asked, ctx, text, option, skipped)
+        if isinstance(parsed, Invalid):
+            notice = ctx.tr.gettext(step.invalid) if step.invalid else parsed.message
+            return self.prompt(run, ctx, notice)
         raw = text if text is not None else (option_label(option, ctx.tr) if option else "")
+        return self._accept(asked, run, ctx, raw, *parsed)
+
+    # -- internals ------------------------------------------------------------------------------
+
+    def _read_button(
+        self, asked: _Asked, run: Run, ctx: Context, choice_id: str
+    ) -> tuple[Option | None, bool] | Turn:
+        """Read a tapped button as (option, skipped), or answer it at once: a page, a stale tap."""
+        ref, _, token = choice_id.rpartition(".")
+        if ref == run.data.get("answered_ref"):
+            # A second tap on the question just answered (a double tap, a slow network):
+            # it already counted, so nothing to do and nothing to say.
+            return Turn(tr=ctx.tr)
+        if ref != run.data.get("ref"):
+            return self._stale_button(run, ctx)
+        if token == "more":
+            return self._turn_page(run, asked.page + 1, ctx)
+        if token == "skip" and asked.step.optional:
+            return None, True
+        if token.isdecimal() and int(token) < len(asked.options):
+            return asked.options[int(token)], False
+        return self._stale_button(run, ctx)
+
+    def _read_words(
+        self, asked: _Asked, run: Run, ctx: Context, text: str | None
+    ) -> tuple[Option | None, bool] | Turn:
+        """Read typed text as (no option, skipped), or obey it at once: back, more options."""
+        folded = fold(text) if text else ""
+        if folded in BACK_WORDS:
+            return self._back(asked.compiled, run, ctx)
+        if asked.has_more and (folded in MORE_WORDS or folded == str(len(asked.shown) + 1)):
+            return self._turn_page(run, asked.page + 1, ctx)
+        return None, asked.step.optional and folded in SKIP_WORDS
+
+    def _stale_button(self, run: Run, ctx: Context) -> Turn:
+        notice = ctx.tr.gettext(
+            "That button belongs to an earlier question. Here is the current one:"
+        )
+        return self.prompt(run, ctx, notice)
+
+    def _accept(
+        self, asked: _Asked, run: Run, ctx: Context, raw: str, value: Any, display: str
+    ) -> Turn:
+        """Record an accepted answer and walk on to what follows it."""
+        step, compiled = asked.step, asked.compiled
+        turn = Turn(tr=ctx.tr)
         turn.answers.append(
-            Answer(run.id, run.participant_id, flow.id, step.id, raw, value, ctx.now)
+            Answer(run.id, run.participant_id, compiled.flow.id, step.id, raw, value, ctx.now)
         )
         run = _record(run, step, value, display, ctx.now)
         self._apply_set(step, value, ctx, turn)
         target = compiled.answer(step.id, value)
         self._enter(compiled, run, target, _with_tr(ctx, turn.tr), turn)
         return turn
-
-    # -- internals ------------------------------------------------------------------------------
 
     def _enter(
         self, compiled: CompiledFlow, run: Run, step_id: str, ctx: Context, turn: Turn
@@ -317,6 +265,42 @@ def resolve_options(
     if step.options_from:
         return SOURCES[step.options_from](tr, data or {})
     return kind.fixed_options(step)
+
+
+@dataclass(frozen=True, slots=True)
+class _Asked:
+    """The question a reply answers: its step and type, its options and the page shown."""
+
+    compiled: CompiledFlow
+    step: Step
+    kind: QuestionType
+    options: tuple[Option, ...]
+    page: int
+    shown: tuple[Option, ...]
+    has_more: bool
+
+
+def _asked(compiled: CompiledFlow, step: Step, tr: Translator, data: Mapping[str, Any]) -> _Asked:
+    kind = question_type(step.type or "")
+    assert kind is not None
+    options = resolve_options(step, kind, tr, data)
+    page, shown, has_more = _page(step, options, data.get("page", 0))
+    return _Asked(compiled, step, kind, options, page, shown, has_more)
+
+
+async def _parse(
+    asked: _Asked, ctx: Context, text: str | None, option: Option | None, skipped: bool
+) -> tuple[Any, str] | Invalid:
+    """Parse a reply into the value to store and how to show it; a skip stores None."""
+    if skipped:
+        return None, ctx.tr.gettext("(skipped)")
+    reply = Reply(text=text, option=option)
+    result = await asked.kind.parse(
+        asked.step, reply, AskContext(ctx.tr, asked.options, asked.shown, ctx.directory)
+    )
+    if isinstance(result, Invalid):
+        return result
+    return result.value, result.display
 
 
 def _page(

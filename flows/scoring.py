@@ -94,58 +94,13 @@ def render_results(
     cohort: CohortScores | None = None,
 ) -> str:
     """Write the result message: scores, change since last time, cohort average, a suggestion."""
-    show_cohort = cohort is not None and cohort.people >= MIN_GROUP_SIZE
-    lines = [
-        tr.gettext("Your results: {title}").format(title=tr.gettext(flow.title)),
-        tr.gettext("(0 = lowest, 100 = highest)"),
-    ]
-    if show_cohort and cohort is not None:
-        lines.append(
-            tr.ngettext(
-                "Your workshop's average, from {n} person, is shown beside yours.",
-                "Your workshop's average, from {n} people, is shown beside yours.",
-                cohort.people,
-            ).format(n=cohort.people)
-        )
+    shown_cohort = cohort if cohort is not None and cohort.people >= MIN_GROUP_SIZE else None
     labels = {d.id: tr.gettext(d.label) for d in flow.dimensions}
-    for group in flow.groups or (None,):
-        members = [d for d in flow.dimensions if (group and d.group == group.id) or not group]
-        if group is not None and group.id in scores.groups:
-            lines += ["", f"{tr.gettext(group.label)}: {tr.number(scores.groups[group.id])}"]
-        elif group is None:
-            lines.append("")
-        for dimension in members:
-            if dimension.id not in scores.dimensions:
-                continue
-            value = scores.dimensions[dimension.id]
-            line = f"• {labels[dimension.id]}: {tr.number(value)}"
-            if show_cohort and cohort is not None and dimension.id in cohort.dimensions:
-                line += " · " + tr.gettext("workshop {value}").format(
-                    value=tr.number(cohort.dimensions[dimension.id])
-                )
-            if previous is not None and dimension.id in previous.dimensions:
-                change = round(value - previous.dimensions[dimension.id], 1)
-                sign = "+" if change > 0 else ""
-                line += " · " + tr.gettext("change {change}").format(
-                    change=f"{sign}{tr.number(change)}"
-                )
-            lines.append(line)
-    ends = extremes(flow, scores)
-    if ends is not None:
-        strongest, weakest = ends
-        lines += [
-            "",
-            tr.gettext("Strongest: {name} ({value}).").format(
-                name=labels[strongest], value=tr.number(scores.dimensions[strongest])
-            ),
-            tr.gettext("Room to grow: {name} ({value}).").format(
-                name=labels[weakest], value=tr.number(scores.dimensions[weakest])
-            ),
-        ]
-        suggestion = next(d.suggestion for d in flow.dimensions if d.id == weakest)
-        lines.append(
-            tr.gettext("A first step: {suggestion}").format(suggestion=tr.gettext(suggestion))
-        )
+    lines = [
+        *_heading(flow, tr, shown_cohort),
+        *_score_lines(flow, scores, tr, labels, previous, shown_cohort),
+        *_strengths(flow, scores, tr, labels),
+    ]
     if previous is None:
         lines += [
             "",
@@ -154,3 +109,85 @@ def render_results(
             ),
         ]
     return "\n".join(lines)
+
+
+def _heading(flow: Flow, tr: Translator, cohort: CohortScores | None) -> list[str]:
+    """Write the title and the scale, and whose average is shown when a cohort's is."""
+    lines = [
+        tr.gettext("Your results: {title}").format(title=tr.gettext(flow.title)),
+        tr.gettext("(0 = lowest, 100 = highest)"),
+    ]
+    if cohort is not None:
+        lines.append(
+            tr.ngettext(
+                "Your workshop's average, from {n} person, is shown beside yours.",
+                "Your workshop's average, from {n} people, is shown beside yours.",
+                cohort.people,
+            ).format(n=cohort.people)
+        )
+    return lines
+
+
+def _score_lines(
+    flow: Flow,
+    scores: Scores,
+    tr: Translator,
+    labels: Mapping[str, str],
+    previous: Scores | None,
+    cohort: CohortScores | None,
+) -> list[str]:
+    """Write a line per dimension scored, under its group's score when the flow has groups."""
+    lines: list[str] = []
+    for group in flow.groups or (None,):
+        members = [d for d in flow.dimensions if (group and d.group == group.id) or not group]
+        if group is not None and group.id in scores.groups:
+            lines += ["", f"{tr.gettext(group.label)}: {tr.number(scores.groups[group.id])}"]
+        elif group is None:
+            lines.append("")
+        lines += [
+            _dimension_line(d.id, scores, tr, labels, previous, cohort)
+            for d in members
+            if d.id in scores.dimensions
+        ]
+    return lines
+
+
+def _dimension_line(
+    dimension_id: str,
+    scores: Scores,
+    tr: Translator,
+    labels: Mapping[str, str],
+    previous: Scores | None,
+    cohort: CohortScores | None,
+) -> str:
+    """Write a dimension's score, the cohort's average and the change since last time."""
+    value = scores.dimensions[dimension_id]
+    line = f"• {labels[dimension_id]}: {tr.number(value)}"
+    if cohort is not None and dimension_id in cohort.dimensions:
+        line += " · " + tr.gettext("workshop {value}").format(
+            value=tr.number(cohort.dimensions[dimension_id])
+        )
+    if previous is not None and dimension_id in previous.dimensions:
+        change = round(value - previous.dimensions[dimension_id], 1)
+        sign = "+" if change > 0 else ""
+        line += " · " + tr.gettext("change {change}").format(change=f"{sign}{tr.number(change)}")
+    return line
+
+
+def _strengths(flow: Flow, scores: Scores, tr: Translator, labels: Mapping[str, str]) -> list[str]:
+    """Name the strongest and the weakest dimension, and a first step for the weakest."""
+    ends = extremes(flow, scores)
+    if ends is None:
+        return []
+    strongest, weakest = ends
+    suggestion = next(d.suggestion for d in flow.dimensions if d.id == weakest)
+    return [
+        "",
+        tr.gettext("Strongest: {name} ({value}).").format(
+            name=labels[strongest], value=tr.number(scores.dimensions[strongest])
+        ),
+        tr.gettext("Room to grow: {name} ({value}).").format(
+            name=labels[weakest], value=tr.number(scores.dimensions[weakest])
+        ),
+        tr.gettext("A first step: {suggestion}").format(suggestion=tr.gettext(suggestion)),
+    ]

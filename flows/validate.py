@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from flows.errors import FlowError
 from flows.model import ACTIONS, END, PROFILE_FIELDS, Flow, Step
 from flows.options import SOURCES
-from flows.questions import question_type
+from flows.questions.base import question_type
 from i18n import TRANSLATED_LOCALES, translator
 
 

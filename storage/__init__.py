@@ -13,34 +13,35 @@ from storage.base import (
     StoreError,
 )
 from storage.messages import Choice, Outbound
-from storage.records import (
+from storage.records.changes import Changes
+from storage.records.followup import ActionProgress, Checkin, DueCheckin, PlanAction
+from storage.records.outbox import (
     PRIORITY_BULK,
     PRIORITY_REPLY,
-    ActionProgress,
+    Delivery,
+    NewOutbound,
+    OutboxRow,
+    StatusReport,
+)
+from storage.records.people import (
     Answer,
     AssessmentResult,
+    Conversation,
+    InboundMark,
+    Membership,
+    Participant,
+    ParticipantKey,
+    Run,
+)
+from storage.records.workshops import (
     AuditEntry,
     Broadcast,
     Challenge,
-    Changes,
-    Checkin,
     Cohort,
-    Conversation,
-    Delivery,
-    DueCheckin,
     DueStart,
-    InboundMark,
     Invite,
-    Membership,
-    NewOutbound,
-    OutboxRow,
-    Participant,
-    ParticipantKey,
-    PlanAction,
-    Run,
     Scheduled,
     Solution,
-    StatusReport,
     Vote,
 )
 

@@ -18,30 +18,26 @@ from importlib import resources
 from typing import Any
 
 from storage.messages import Outbound
-from storage.records import (
-    ActionProgress,
+from storage.records.changes import Changes
+from storage.records.followup import ActionProgress, Checkin, DueCheckin, PlanAction
+from storage.records.outbox import Delivery, NewOutbound, OutboxRow, StatusReport
+from storage.records.people import (
     Answer,
     AssessmentResult,
+    Conversation,
+    Membership,
+    Participant,
+    ParticipantKey,
+    Run,
+)
+from storage.records.workshops import (
     AuditEntry,
     Broadcast,
     Challenge,
-    Changes,
-    Checkin,
     Cohort,
-    Conversation,
-    Delivery,
-    DueCheckin,
     DueStart,
     Invite,
-    Membership,
-    NewOutbound,
-    OutboxRow,
-    Participant,
-    ParticipantKey,
-    PlanAction,
-    Run,
     Solution,
-    StatusReport,
     Vote,
 )
 

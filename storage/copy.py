@@ -8,17 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from storage.sql import (
-    ACTION_COLUMNS,
-    ACTION_UPDATE_COLUMNS,
-    ANSWER_COLUMNS,
+from storage.sql.followup import ACTION_COLUMNS, ACTION_UPDATE_COLUMNS, CHECKIN_COLUMNS
+from storage.sql.people import ANSWER_COLUMNS, PARTICIPANT_COLUMNS, RESULT_COLUMNS, RUN_COLUMNS
+from storage.sql.workshops import (
     BROADCAST_COLUMNS,
     CHALLENGE_COLUMNS,
-    CHECKIN_COLUMNS,
     COHORT_COLUMNS,
-    PARTICIPANT_COLUMNS,
-    RESULT_COLUMNS,
-    RUN_COLUMNS,
     SOLUTION_COLUMNS,
     VOTE_COLUMNS,
 )

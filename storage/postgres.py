@@ -1,6 +1,6 @@
 """PostgreSQL through asyncpg: the backend for several `minga serve` workers on one database.
 
-The queries are the shared SQL (`storage/sql.py`, `storage/sql_store.py`) with `?` rewritten to
+The queries are the shared SQL (`storage/sql/`, `storage/sql_store.py`) with `?` rewritten to
 `$n`. What differs from SQLite is how work is kept apart across processes:
 
 - a participant's messages are serialized by a transaction-scoped advisory lock taken before
@@ -12,7 +12,8 @@ The queries are the shared SQL (`storage/sql.py`, `storage/sql_store.py`) with `
 
 Inside a conversation every store call uses the conversation's own connection (a context
 variable), so a handler that reads more (a participant's actions, say) sees its own transaction
-and never waits for a second connection from the pool.
+and never waits for a second connection from the pool. The claims are in
+`storage/postgres_claims.py`.
 """
 
 from __future__ import annotations
@@ -20,76 +21,34 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import hashlib
-import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
-from functools import lru_cache
-from typing import Any, TypeAlias
+from datetime import datetime
+from typing import Any
 
 import asyncpg
-from asyncpg.pool import PoolConnectionProxy
 from typing_extensions import override
 
-from storage.base import ConversationSession, DuplicateError, MigrationError, migration_scripts
-from storage.codec import dump_time, need_time
-from storage.records import (
-    Changes,
-    Cohort,
-    Conversation,
-    Delivery,
-    DueCheckin,
-    DueStart,
-    OutboxRow,
-    ParticipantKey,
-    StatusReport,
-)
-from storage.sql import (
+from storage.base import ConversationSession, MigrationError, migration_scripts
+from storage.codec import dump_time
+from storage.postgres_claims import PostgresClaims
+from storage.postgres_sql import Conn, dollar
+from storage.records.changes import Changes
+from storage.records.people import Conversation, ParticipantKey
+from storage.sql.changes import change_statements, group_statements
+from storage.sql.common import Row, Statement
+from storage.sql.outbox import queues_messages
+from storage.sql.people import CONVERSATION_SQL, conversation_rows
+from storage.sql.schema import (
     APPLIED_MIGRATIONS_SQL,
-    CONVERSATION_SQL,
     CREATE_MIGRATIONS_SQL,
-    DUE_PLACE_SQL,
-    INSERT_COHORT_SQL,
-    MODERATE_CHALLENGE_SQL,
-    OUTBOX_LEASE_SECONDS,
     RECORD_MIGRATION_SQL,
-    RECORD_STATUS_SQL,
-    RELEASE_DUE_SQL,
     SCHEMA_VERSION_SQL,
-    SET_REACHABLE_SQL,
-    STATUS_ROW_SQL,
-    Row,
-    Statement,
-    change_statements,
-    claim_checkins_sql,
-    claim_due_sql,
-    claim_outbox_sql,
-    claimed_checkins_sql,
-    cohort_params,
-    conversation_rows,
-    delivery_statements,
-    due_checkin_from_row,
-    group_statements,
-    outbox_from_row,
-    queues_messages,
-    release_claims_sql,
 )
-from storage.sql_store import SQLStore
 
-SKIP_LOCKED = "FOR UPDATE SKIP LOCKED"
-# Every connection comes from the pool; the stubs type those as proxies.
-Conn: TypeAlias = "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
 _CURRENT: contextvars.ContextVar[Conn | None] = contextvars.ContextVar(
     "minga_pg_connection", default=None
 )
-_PLACEHOLDER = re.compile(r"\?")
-
-
-@lru_cache(maxsize=512)
-def dollar(sql: str) -> str:
-    """Rewrite `?` placeholders as `$1, $2, …` (our SQL keeps `?` out of string literals)."""
-    count = iter(range(1, 10_000))
-    return _PLACEHOLDER.sub(lambda _: f"${next(count)}", sql)
 
 
 def _waker(wake: Callable[[], None]) -> Callable[..., None]:
@@ -97,12 +56,6 @@ def _waker(wake: Callable[[], None]) -> Callable[..., None]:
         wake()
 
     return listener
-
-
-def _affected(status: str) -> int:
-    """Read the row count from an asyncpg command status ("UPDATE 3")."""
-    tail = status.rsplit(" ", 1)[-1]
-    return int(tail) if tail.isdecimal() else 0
 
 
 class _PostgresSession(ConversationSession):
@@ -147,7 +100,7 @@ def lock_key(text: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-class PostgresStore(SQLStore):
+class PostgresStore(PostgresClaims):
     """PostgreSQL backend: `PostgresStore.from_url("postgresql://…")`, then `await open()`."""
 
     dialect = "postgres"
@@ -204,6 +157,7 @@ class PostgresStore(SQLStore):
             raise RuntimeError("store is not open")
         return self._pool
 
+    @override
     @asynccontextmanager
     async def _connection(self, transaction: bool = False) -> AsyncIterator[Conn]:
         """Lend a pooled connection, in a transaction of its own if asked; or the conversation's.
@@ -259,13 +213,10 @@ class PostgresStore(SQLStore):
             conn = await self._leases()
             await conn.add_listener(self._channel, _waker(wake))
 
+    @override
     def _lock(self, name: str) -> int:
         """Return the advisory-lock key of `name` in this database and schema."""
         return lock_key(f"{self._scope}:{name}")
-
-    async def _execute(self, sql: str, *params: Any) -> int:
-        async with self._connection() as conn:
-            return _affected(await conn.execute(dollar(sql), *params))
 
     # -- schema ---------------------------------------------------------------------------------
 
@@ -323,114 +274,3 @@ class PostgresStore(SQLStore):
                 _CURRENT.reset(token)
                 if (session is None or not session.committed) and conn.is_in_transaction():
                     await conn.execute("ROLLBACK")
-
-    # -- outbox ---------------------------------------------------------------------------------
-
-    @override
-    async def claim_outbox(
-        self, channels: Sequence[str], now: datetime, limit: int, address: str | None = None
-    ) -> list[OutboxRow]:
-        stamp = dump_time(now)
-        lease = dump_time(now + timedelta(seconds=OUTBOX_LEASE_SECONDS))
-        release, claim = claim_outbox_sql(len(channels), address is not None, SKIP_LOCKED)
-        params: list[Any] = [lease, *channels]
-        if address is not None:
-            params.append(address)
-        params += [stamp, stamp, limit]
-        async with self._connection(transaction=True) as conn:
-            # One claimer per channel at a time: "nothing in flight for this address" must hold
-            # across workers, which row locks alone cannot promise for rows not yet claimed.
-            for channel in sorted(channels):
-                await conn.execute(
-                    "SELECT pg_advisory_xact_lock($1)", self._lock(f"outbox:{channel}")
-                )
-            await conn.execute(dollar(release), *channels, stamp)
-            rows = [outbox_from_row(tuple(r)) for r in await conn.fetch(dollar(claim), *params)]
-        return sorted(rows, key=lambda r: (r.priority, r.id))
-
-    @override
-    async def complete_outbox(self, deliveries: Sequence[Delivery], now: datetime) -> None:
-        if deliveries:
-            await self._write(delivery_statements(deliveries, now))
-
-    @override
-    async def release_claims(self, channels: Sequence[str], address: str | None = None) -> int:
-        params = [*channels, *([address] if address is not None else [])]
-        return await self._execute(release_claims_sql(len(channels), address is not None), *params)
-
-    # -- the rest that needs more than plain statements -----------------------------------------
-
-    @override
-    async def create_cohort(self, cohort: Cohort) -> None:
-        try:
-            await self._execute(INSERT_COHORT_SQL, *cohort_params(cohort))
-        except asyncpg.UniqueViolationError as exc:
-            raise DuplicateError(f"a cohort with code {cohort.code!r} exists") from exc
-
-    @override
-    async def set_reachable(self, key: ParticipantKey, reachable: bool) -> bool:
-        return (
-            await self._execute(SET_REACHABLE_SQL, int(not reachable), key.channel, key.address)
-            == 1
-        )
-
-    @override
-    async def moderate_challenge(
-        self, challenge_id: str, *, hidden: bool | None = None, merged_into: str | None = None
-    ) -> bool:
-        flag = None if hidden is None else int(hidden)
-        return await self._execute(MODERATE_CHALLENGE_SQL, flag, merged_into, challenge_id) == 1
-
-    @override
-    async def record_status(
-        self, channel: str, external_id: str, status: str, error: str | None, at: datetime
-    ) -> StatusReport | None:
-        async with self._connection(transaction=True) as conn:
-            row = await conn.fetchrow(dollar(STATUS_ROW_SQL), channel, external_id)
-            if row is None:
-                return None
-            claimed = outbox_from_row(tuple(row))
-            await conn.execute(dollar(RECORD_STATUS_SQL), status, error, dump_time(at), claimed.id)
-        return StatusReport(
-            claimed.id,
-            claimed.channel,
-            claimed.address,
-            claimed.participant_id,
-            claimed.message,
-            claimed.priority,
-        )
-
-    @override
-    async def claim_due(self, now: datetime, limit: int, lease_seconds: float) -> list[DueStart]:
-        stamp = dump_time(now)
-        lease = dump_time(now + timedelta(seconds=lease_seconds))
-        found: list[DueStart] = []
-        async with self._connection(transaction=True) as conn:
-            await conn.execute(dollar(RELEASE_DUE_SQL), stamp)
-            for row in await conn.fetch(dollar(claim_due_sql(SKIP_LOCKED)), lease, stamp, limit):
-                where = await conn.fetchrow(dollar(DUE_PLACE_SQL), row[1])
-                if where is not None:
-                    found.append(
-                        DueStart(
-                            row[0], row[1], where[0], where[1], row[2], row[3], need_time(row[4])
-                        )
-                    )
-        return sorted(found, key=lambda d: (d.due_at, d.id))
-
-    @override
-    async def claim_checkins(
-        self, now: datetime, limit: int, lease_seconds: float
-    ) -> list[DueCheckin]:
-        stamp = dump_time(now)
-        lease = dump_time(now + timedelta(seconds=lease_seconds))
-        async with self._connection(transaction=True) as conn:
-            ids = [
-                r[0]
-                for r in await conn.fetch(
-                    dollar(claim_checkins_sql(SKIP_LOCKED)), lease, stamp, stamp, limit
-                )
-            ]
-            if not ids:
-                return []
-            rows = await conn.fetch(dollar(claimed_checkins_sql(len(ids))), *ids)
-        return [due_checkin_from_row(tuple(r)) for r in rows]

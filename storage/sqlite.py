@@ -1,85 +1,45 @@
 """The embedded backend: SQLite through aiosqlite, in WAL mode, with group commit.
 
 Reads go through aiosqlite; writes go through a group writer with its own thread (see
-`_GroupWriter`). Writes from many participants that arrive while a transaction runs are committed
-together in the next one. A message's own rows (its state; results and memberships when an
-assessment ends) are read in place, on the event loop (see `SQLiteStore._fetch_few`), so a
-message costs no read hop and a share of one write hop.
+`storage/sqlite_writer.py`). Writes from many participants that arrive while a transaction runs
+are committed together in the next one. A message's own rows (its state; results and memberships
+when an assessment ends) are read in place, on the event loop (see `SQLiteStore._fetch_few`), so
+a message costs no read hop and a share of one write hop. Claims run as jobs of the writer
+(`storage/sqlite_jobs.py`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
-import sys
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager, suppress
-from datetime import datetime, timedelta
+from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import aiosqlite
 from typing_extensions import override
 
-from storage.base import (
-    ConversationSession,
-    DuplicateError,
-    MigrationError,
-    migration_scripts,
-)
-from storage.codec import dump_time, need_time
+from storage.base import ConversationSession, MigrationError, migration_scripts
+from storage.codec import dump_time
 from storage.locks import KeyedLock
 from storage.outbox_bell import OutboxBell
-from storage.records import (
-    Changes,
-    Cohort,
-    Conversation,
-    Delivery,
-    DueCheckin,
-    DueStart,
-    OutboxRow,
-    ParticipantKey,
-    StatusReport,
-)
-from storage.sql import (
+from storage.records.changes import Changes
+from storage.records.people import Conversation, ParticipantKey
+from storage.sql.changes import change_statements
+from storage.sql.common import Statement
+from storage.sql.people import CONVERSATION_SQL, conversation_rows
+from storage.sql.schema import (
     APPLIED_MIGRATIONS_SQL,
-    CONVERSATION_SQL,
     CREATE_MIGRATIONS_SQL,
-    DUE_PLACE_SQL,
-    INSERT_COHORT_SQL,
-    MODERATE_CHALLENGE_SQL,
-    OUTBOX_LEASE_SECONDS,
     RECORD_MIGRATION_SQL,
-    RECORD_STATUS_SQL,
-    RELEASE_DUE_SQL,
     SCHEMA_VERSION_SQL,
-    SET_REACHABLE_SQL,
-    STATUS_ROW_SQL,
-    Statement,
-    batch_statements,
-    change_statements,
-    claim_checkins_sql,
-    claim_due_sql,
-    claim_outbox_sql,
-    claimed_checkins_sql,
-    cohort_params,
-    conversation_rows,
-    delivery_statements,
-    due_checkin_from_row,
-    group_statements,
-    outbox_from_row,
-    queues_messages,
-    release_claims_sql,
 )
-from storage.sql_store import SQLStore
+from storage.sqlite_jobs import SQLiteJobs
+from storage.sqlite_writer import BUSY_TIMEOUT_MS, GroupWriter, connect_sync
 
-Job = Callable[[sqlite3.Connection], Any]
-T = TypeVar("T")
-_Queued = tuple[Job | None, list[Statement] | None, "asyncio.Future[Any]"]
-_BUSY_TIMEOUT_MS = 10_000
-_RELEASE_EVERY_SECONDS = 5.0
 _READERS = 2
 
 
@@ -94,124 +54,8 @@ def sqlite_path(url: str) -> str:
     return path
 
 
-class _GroupWriter:
-    """Run every write queued at a moment in one `BEGIN IMMEDIATE` transaction, in one hop.
-
-    aiosqlite makes each call a cross-thread hop (~250 µs here, mostly waking the event loop),
-    and a transaction of a handled message needs about eight calls; it has no public way to run
-    several statements in one hop. So writes get their own thread and stdlib connection, and a
-    whole batch — dozens of participants' units — costs one hop. Reads stay on aiosqlite.
-    """
-
-    def __init__(self, path: str, uri: bool, bell: OutboxBell) -> None:
-        self._path = path
-        self._uri = uri
-        self._bell = bell
-        self._conn: sqlite3.Connection | None = None
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="minga-sqlite-writer")
-        self._queue: list[_Queued] = []
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        loop = asyncio.get_running_loop()
-        self._conn = await loop.run_in_executor(self._thread, _connect_sync, self._path, self._uri)
-        self._task = asyncio.create_task(self._loop(), name="sqlite-writer")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-        for _, _, future in self._queue:
-            if not future.done():
-                future.set_exception(RuntimeError("store closed"))
-        self._queue.clear()
-        if self._conn is not None:
-            conn, self._conn = self._conn, None
-            await asyncio.get_running_loop().run_in_executor(self._thread, conn.close)
-        self._thread.shutdown(wait=True)
-
-    async def statements(self, statements: list[Statement]) -> None:
-        """Commit a unit of independent statements with whatever else is queued."""
-        await self._submit(None, statements)
-
-    async def job(self, job: Job) -> Any:
-        """Run a job (which may read what it writes) inside the next group transaction."""
-        return await self._submit(job, None)
-
-    async def _submit(self, job: Job | None, statements: list[Statement] | None) -> Any:
-        if self._task is None:
-            raise RuntimeError("store is not open")
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._queue.append((job, statements, future))
-        self._wake.set()
-        return await future
-
-    async def _loop(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            await self._wake.wait()
-            # One more turn of the loop lets every unit that is ready now join this transaction.
-            await asyncio.sleep(0)
-            self._wake.clear()
-            batch, self._queue = self._queue, []
-            if not batch:
-                continue
-            outcomes = await loop.run_in_executor(self._thread, self._run_batch, batch)
-            for (_, _, future), (ok, value) in zip(batch, outcomes, strict=True):
-                if future.done():
-                    continue
-                if ok:
-                    future.set_result(value)
-                else:
-                    future.set_exception(value)
-
-    def _run_batch(self, batch: list[_Queued]) -> list[tuple[bool, Any]]:
-        """Commit the batch together; if that fails, commit each unit alone (in this thread)."""
-        try:
-            return [(True, value) for value in self._transaction(batch)]
-        except Exception:
-            if len(batch) == 1:
-                return [(False, _last_error())]
-        # One bad unit must not fail its neighbours.
-        outcomes: list[tuple[bool, Any]] = []
-        for item in batch:
-            try:
-                (value,) = self._transaction([item])
-                outcomes.append((True, value))
-            except Exception as exc:
-                outcomes.append((False, exc))
-        return outcomes
-
-    def _transaction(self, batch: list[_Queued]) -> list[Any]:
-        conn = self._conn
-        assert conn is not None
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            units = [statements for _, statements, _ in batch if statements is not None]
-            queued = False
-            for sql, params in batch_statements(units):
-                conn.executemany(sql, params)
-                queued = queued or queues_messages(sql)
-            results = [None if job is None else job(conn) for job, _, _ in batch]
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        if queued:
-            self._bell.ring()  # after COMMIT: the woken sender must find the rows
-        return results
-
-
-def _last_error() -> BaseException:
-    error = sys.exc_info()[1]
-    return error if error is not None else RuntimeError("unknown write failure")
-
-
 class _SQLiteSession(ConversationSession):
-    def __init__(self, state: Conversation, writer: _GroupWriter, now: Callable[[], datetime]):
+    def __init__(self, state: Conversation, writer: GroupWriter, now: Callable[[], datetime]):
         self.state = state
         self._writer = writer
         self._now = now
@@ -222,7 +66,7 @@ class _SQLiteSession(ConversationSession):
             await self._writer.statements(change_statements(changes, self._now()))
 
 
-class SQLiteStore(SQLStore):
+class SQLiteStore(SQLiteJobs):
     """SQLite backend: `SQLiteStore.from_url("sqlite:///minga.db")`, then `await open()`."""
 
     dialect = "sqlite"
@@ -233,7 +77,7 @@ class SQLiteStore(SQLStore):
         self._readers: list[aiosqlite.Connection] = []
         self._next_reader = 0
         self._inline: sqlite3.Connection | None = None
-        self._writer: _GroupWriter | None = None
+        self._writer: GroupWriter | None = None
         self._locks = KeyedLock()
         self._next_release = 0.0
         self._bell = OutboxBell(path)
@@ -252,10 +96,10 @@ class SQLiteStore(SQLStore):
             path, uri = f"file:minga-{uuid.uuid4().hex}?mode=memory&cache=shared", True
         elif Path(path).parent != Path(""):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._writer = _GroupWriter(path, uri, self._bell)
+        self._writer = GroupWriter(path, uri, self._bell)
         await self._writer.start()
         self._readers = [await _connect(path, uri) for _ in range(_READERS)]
-        self._inline = _connect_sync(path, uri, busy_timeout_ms=0)
+        self._inline = connect_sync(path, uri, busy_timeout_ms=0)
 
     @override
     async def close(self) -> None:
@@ -300,7 +144,8 @@ class SQLiteStore(SQLStore):
         return self._readers[self._next_reader]
 
     @property
-    def _w(self) -> _GroupWriter:
+    @override
+    def _w(self) -> GroupWriter:
         if self._writer is None:
             raise RuntimeError("store is not open")
         return self._writer
@@ -382,181 +227,11 @@ class SQLiteStore(SQLStore):
             state = Conversation(key, participant, active, paused, seen)
             yield _SQLiteSession(state, self._w, self._now)
 
-    # -- outbox ---------------------------------------------------------------------------------
-
-    @override
-    async def claim_outbox(
-        self, channels: Sequence[str], now: datetime, limit: int, address: str | None = None
-    ) -> list[OutboxRow]:
-        stamp = dump_time(now)
-        lease = dump_time(now + timedelta(seconds=OUTBOX_LEASE_SECONDS))
-        release, sql = claim_outbox_sql(len(channels), address is not None, lock="")
-        params: list[Any] = [lease, *channels]
-        if address is not None:
-            params.append(address)
-        params += [stamp, stamp, limit]
-
-        release_due = now.timestamp() >= self._next_release
-        if release_due:
-            self._next_release = now.timestamp() + _RELEASE_EVERY_SECONDS
-
-        def claim(conn: sqlite3.Connection) -> list[OutboxRow]:
-            if release_due:
-                conn.execute(release, [*channels, stamp])
-            rows = [outbox_from_row(row) for row in conn.execute(sql, params).fetchall()]
-            rows.sort(key=lambda r: (r.priority, r.id))
-            return rows
-
-        claimed: list[OutboxRow] = await self._w.job(claim)
-        return claimed
-
-    @override
-    async def complete_outbox(self, deliveries: Sequence[Delivery], now: datetime) -> None:
-        if not deliveries:
-            return
-        statements = delivery_statements(deliveries, now)
-
-        def complete(conn: sqlite3.Connection) -> None:
-            for sql, many in group_statements(statements):
-                conn.executemany(sql, many)
-
-        await self._w.job(complete)
-
-    @override
-    async def release_claims(self, channels: Sequence[str], address: str | None = None) -> int:
-        sql = release_claims_sql(len(channels), address is not None)
-        params = [*channels, *([address] if address is not None else [])]
-
-        def release(conn: sqlite3.Connection) -> int:
-            return conn.execute(sql, params).rowcount
-
-        count: int = await self._w.job(release)
-        return count
-
-    # -- cohorts --------------------------------------------------------------------------------
-
-    @override
-    async def create_cohort(self, cohort: Cohort) -> None:
-        def insert(conn: sqlite3.Connection) -> None:
-            try:
-                conn.execute(INSERT_COHORT_SQL, cohort_params(cohort))
-            except sqlite3.IntegrityError as exc:
-                raise DuplicateError(f"a cohort with code {cohort.code!r} exists") from exc
-
-        await self._w.job(insert)
-
-    # -- participants ---------------------------------------------------------------------------
-
-    @override
-    async def set_reachable(self, key: ParticipantKey, reachable: bool) -> bool:
-        def update(conn: sqlite3.Connection) -> bool:
-            cursor = conn.execute(SET_REACHABLE_SQL, (int(not reachable), key.channel, key.address))
-            return cursor.rowcount == 1
-
-        known: bool = await self._w.job(update)
-        return known
-
-    # -- prioritization ---------------------------------------------------------------------------
-
-    @override
-    async def moderate_challenge(
-        self, challenge_id: str, *, hidden: bool | None = None, merged_into: str | None = None
-    ) -> bool:
-        def update(conn: sqlite3.Connection) -> bool:
-            cursor = conn.execute(
-                MODERATE_CHALLENGE_SQL,
-                (None if hidden is None else int(hidden), merged_into, challenge_id),
-            )
-            return cursor.rowcount == 1
-
-        found: bool = await self._w.job(update)
-        return found
-
-    @override
-    async def record_status(
-        self, channel: str, external_id: str, status: str, error: str | None, at: datetime
-    ) -> StatusReport | None:
-        def record(conn: sqlite3.Connection) -> StatusReport | None:
-            row = conn.execute(STATUS_ROW_SQL, (channel, external_id)).fetchone()
-            if row is None:
-                return None
-            conn.execute(RECORD_STATUS_SQL, (status, error, dump_time(at), row[0]))
-            claimed = outbox_from_row(row)
-            return StatusReport(
-                claimed.id,
-                claimed.channel,
-                claimed.address,
-                claimed.participant_id,
-                claimed.message,
-                claimed.priority,
-            )
-
-        report: StatusReport | None = await self._w.job(record)
-        return report
-
-    @override
-    async def claim_due(self, now: datetime, limit: int, lease_seconds: float) -> list[DueStart]:
-        stamp = dump_time(now)
-        lease = dump_time(now + timedelta(seconds=lease_seconds))
-
-        def claim(conn: sqlite3.Connection) -> list[DueStart]:
-            conn.execute(RELEASE_DUE_SQL, (stamp,))
-            rows = conn.execute(claim_due_sql(lock=""), (lease, stamp, limit)).fetchall()
-            found = []
-            for row in rows:
-                where = conn.execute(DUE_PLACE_SQL, (row[1],)).fetchone()
-                if where is not None:
-                    found.append(
-                        DueStart(
-                            row[0], row[1], where[0], where[1], row[2], row[3], need_time(row[4])
-                        )
-                    )
-            return sorted(found, key=lambda d: (d.due_at, d.id))
-
-        claimed: list[DueStart] = await self._w.job(claim)
-        return claimed
-
-    # -- check-ins ------------------------------------------------------------------------------
-
-    @override
-    async def claim_checkins(
-        self, now: datetime, limit: int, lease_seconds: float
-    ) -> list[DueCheckin]:
-        stamp = dump_time(now)
-        lease = dump_time(now + timedelta(seconds=lease_seconds))
-
-        def claim(conn: sqlite3.Connection) -> list[DueCheckin]:
-            claim = claim_checkins_sql(lock="")
-            ids = [row[0] for row in conn.execute(claim, (lease, stamp, stamp, limit)).fetchall()]
-            if not ids:
-                return []
-            rows = conn.execute(claimed_checkins_sql(len(ids)), ids).fetchall()
-            return [due_checkin_from_row(r) for r in rows]
-
-        claimed: list[DueCheckin] = await self._w.job(claim)
-        return claimed
-
 
 async def _connect(path: str, uri: bool) -> aiosqlite.Connection:
     conn = await aiosqlite.connect(path, uri=uri, isolation_level=None)
-    for pragma in (f"busy_timeout={_BUSY_TIMEOUT_MS}", "synchronous=NORMAL", "foreign_keys=ON"):
+    for pragma in (f"busy_timeout={BUSY_TIMEOUT_MS}", "synchronous=NORMAL", "foreign_keys=ON"):
         await _pragma(conn, pragma)
-    return conn
-
-
-def _connect_sync(
-    path: str, uri: bool, busy_timeout_ms: int = _BUSY_TIMEOUT_MS
-) -> sqlite3.Connection:
-    # The writer's connection is opened on its thread and used only there afterwards, hence
-    # check_same_thread=False; the in-place reader is used only on the event loop's thread.
-    conn = sqlite3.connect(path, uri=uri, isolation_level=None, check_same_thread=False)
-    for pragma in (
-        "journal_mode=WAL",
-        f"busy_timeout={busy_timeout_ms}",
-        "synchronous=NORMAL",
-        "foreign_keys=ON",
-    ):
-        conn.execute(f"PRAGMA {pragma}").fetchall()
     return conn
 
 

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from bot.conversation.commands import parse_command
 from flows.registry import FlowRegistry
-from flows.runner import BACK_WORDS, MORE_WORDS, SKIP_WORDS, Context, FlowRunner
+from flows.runner import BACK_WORDS, MORE_WORDS, SKIP_WORDS, FlowRunner
+from flows.turn import Context
 from i18n import fold, translator
 from storage import Cohort, Participant, ParticipantKey
 from tests.support import CHANNEL, harness

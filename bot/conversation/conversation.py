@@ -15,7 +15,8 @@ from bot.conversation.work import Work
 from flows.menu import Menu
 from flows.model import Flow
 from flows.registry import FlowRegistry
-from flows.runner import ActionRequested, Context, FlowRunner, ProfileSet, Turn
+from flows.runner import FlowRunner
+from flows.turn import ActionRequested, Context, ProfileSet, Turn
 from i18n import translator
 from storage import Cohort, Membership, Participant, ParticipantKey, Run, Store
 

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
-from flows.runner import ActionRequested
+from flows.turn import ActionRequested
 from storage import Run
 
 if TYPE_CHECKING:

@@ -18,7 +18,7 @@ from bot.conversation.router import Router
 from bot.conversation.work import Work
 from bot.facilitation.access import facilitator_command
 from bot.facilitation.requests import audit, find_request, need_code
-from flows.questions import yes_or_no
+from flows.questions.choices import yes_or_no
 from flows.registry import FlowRegistry
 from i18n import fold
 from storage import PRIORITY_BULK, Broadcast, Choice, NewOutbound, Outbound, Participant, Store

@@ -11,7 +11,7 @@ from bot.conversation.router import Router
 from bot.conversation.work import Work
 from bot.facilitation.access import facilitator_command
 from bot.facilitation.requests import audit, find_request, need_code
-from flows.questions import yes_or_no
+from flows.questions.choices import yes_or_no
 from storage import Choice, Invite, Membership, Outbound, Store
 
 ACCEPT = "fac.yes:"  # + the invite code, on the button that confirms becoming a facilitator

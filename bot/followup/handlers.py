@@ -14,7 +14,7 @@ from bot.followup.progress import (
     record_checkin,
     started,
 )
-from flows.runner import ActionRequested
+from flows.turn import ActionRequested
 from storage import Run
 
 router = Router("check-ins")

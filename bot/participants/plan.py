@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.conversation.router import Router
 from bot.conversation.work import Work
-from flows.runner import ActionRequested
+from flows.turn import ActionRequested
 from storage import PlanAction
 
 router = Router("action plan")

@@ -11,7 +11,7 @@ from bot.conversation.conversation import ONBOARDING
 from bot.conversation.filters import declined, in_activity, kind, not_onboarded
 from bot.conversation.router import Router
 from bot.conversation.work import Work
-from flows.runner import ActionRequested
+from flows.turn import ActionRequested
 from storage import Membership
 
 router = Router("replies")

@@ -17,7 +17,7 @@ from bot.rounds.results import round_results
 from bot.rounds.round import standing
 from flows.model import Flow
 from flows.prioritization import PHASES, visible
-from flows.runner import ActionRequested
+from flows.turn import ActionRequested
 from storage import Challenge, Solution, Vote
 
 MAX_BARRIERS = 3

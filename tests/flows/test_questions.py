@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from flows.model import Option, Step
-from flows.questions import AskContext, Invalid, Parsed, Reply, question_type
+from flows.questions.base import AskContext, Invalid, Parsed, Reply, question_type
 from flows.runner import resolve_options
 from i18n import translator
 from storage import Cohort

@@ -281,7 +281,8 @@ def test_hot_sqlite_statements_use_an_index(tmp_path: Path) -> None:
     import sqlite3
 
     from storage.base import migration_scripts
-    from storage.sql import CONVERSATION_SQL, ERASE_SENT_SQL
+    from storage.sql.outbox import ERASE_SENT_SQL
+    from storage.sql.people import CONVERSATION_SQL
     from storage.sqlite import _split_script
 
     conn = sqlite3.connect(tmp_path / "plan.db")
