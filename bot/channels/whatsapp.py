@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from aiohttp import ClientError
 from twilio.base.exceptions import TwilioRestException
@@ -22,6 +22,7 @@ from bot.channels.base import ChannelSender, SendOutcome
 from bot.channels.pacing import SendPacer
 from bot.channels.text import split_text
 from bot.channels.whatsapp_interactive import interactive
+from bot.channels.whatsapp_window import WINDOW
 from bot.conversation.inbound import Inbound
 from i18n import translator
 from storage import PRIORITY_REPLY, Outbound, Participant
@@ -29,7 +30,6 @@ from storage import PRIORITY_REPLY, Outbound, Participant
 CHANNEL = "whatsapp"
 PREFIX = "whatsapp:"
 MAX_BODY = 1600
-WINDOW = timedelta(hours=24)
 # The quick reply of every template carries this payload: "go on with what you held for me".
 CONTINUE_PAYLOAD = "minga.continue"
 OPT_OUT_WORDS = frozenset({"STOP", "BAJA", "PARAR", "SAIR", "CANCELAR", "UNSUBSCRIBE"})

@@ -64,7 +64,8 @@ class Conversation:
 
     def is_facilitator(self, person: Participant) -> bool:
         """Tell whether this person facilitates (listed in the settings, or invited)."""
-        return person.key in self.facilitators or person.facilitator
+        # Most people are not, and most installs list few: skip building the key for them.
+        return person.facilitator or (bool(self.facilitators) and person.key in self.facilitators)
 
     def context(self, work: Work) -> Context:
         """Return what the runner needs to know about this message."""
@@ -175,7 +176,7 @@ class Conversation:
         compiled = self.registry.for_run(finished.flow_id, finished.flow_version)
         finisher = self.router.finishers.get(compiled.flow.kind) if compiled else None
         if finisher is not None:
-            finisher(work, finished)
+            finisher(self, work, finished)
         else:
             self.go_on(finished, work)
 

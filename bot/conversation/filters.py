@@ -11,10 +11,18 @@ from bot.conversation.inbound import InboundKind
 from bot.conversation.router import Filter
 
 
-def command(*names: str) -> Filter:
+class command:
     """Pass a slash command (or its plain-word alias) named one of `names`."""
-    wanted = frozenset(names)
-    return lambda call: call.command is not None and call.command.name in wanted
+
+    __slots__ = ("names",)
+    needs_command = True  # the router skips this handler at once for any other message
+
+    def __init__(self, *names: str) -> None:
+        self.names = frozenset(names)
+
+    def __call__(self, call: Call) -> bool:
+        """Tell whether the message is one of these commands."""
+        return call.command is not None and call.command.name in self.names
 
 
 def any_command(call: Call) -> bool:
@@ -22,10 +30,20 @@ def any_command(call: Call) -> bool:
     return call.command is not None
 
 
-def kind(*kinds: InboundKind) -> Filter:
+any_command.needs_command = True  # type: ignore[attr-defined]
+
+
+class kind:
     """Pass inbound messages of these kinds (`text`, `media`, `launch`, `checkin`, …)."""
-    wanted = frozenset(kinds)
-    return lambda call: call.inbound.kind in wanted
+
+    __slots__ = ("kinds",)
+
+    def __init__(self, *kinds: InboundKind) -> None:
+        self.kinds: frozenset[str] = frozenset(kinds)
+
+    def __call__(self, call: Call) -> bool:
+        """Tell whether the message is of one of these kinds."""
+        return call.inbound.kind in self.kinds
 
 
 def choice_is(value: str) -> Filter:

@@ -22,6 +22,7 @@ from storage import Run
 
 if TYPE_CHECKING:
     from bot.conversation.call import Call
+    from bot.conversation.conversation import Conversation
     from bot.conversation.work import Work
     from flows.model import Flow
 
@@ -30,24 +31,60 @@ Filter = Callable[["Call"], bool | Awaitable[bool]]
 Callback = Callable[["Call"], Awaitable[None]]
 ActionCallback = Callable[[ActionRequested, "Work"], None]
 Opener = Callable[["Call", "Flow"], Awaitable[None]]
-Finisher = Callable[["Work", Run], None]
+Finisher = Callable[["Conversation", "Work", Run], None]
 Settler = Callable[["Call"], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
 class Handler:
-    """A callback and the filters that must all pass for it to handle a message."""
+    """A callback and the filters that must all pass for it to handle a message.
+
+    `needs_command` and `kinds` are read off the filters once, so that routing a message skips
+    at once the handlers it can never match (most handlers answer commands; most messages are
+    answers).
+    """
 
     name: str
-    filters: tuple[Filter, ...]
+    filters: tuple[tuple[Filter, bool], ...]  # each filter, and whether it must be awaited
     callback: Callback
+    needs_command: bool
+    kinds: frozenset[str] | None
+    sync: bool  # no filter must be awaited: matched without a coroutine of its own
+
+    @classmethod
+    def of(cls, name: str, filters: tuple[Filter, ...], callback: Callback) -> Handler:
+        """Build a handler, noting which filters are coroutines and what they require."""
+        kinds: frozenset[str] | None = None
+        for check in filters:
+            allowed = getattr(check, "kinds", None)
+            if allowed is not None:
+                kinds = allowed if kinds is None else kinds & allowed
+        checks = tuple((check, inspect.iscoroutinefunction(check)) for check in filters)
+        return cls(
+            name,
+            checks,
+            callback,
+            any(getattr(check, "needs_command", False) for check in filters),
+            kinds,
+            not any(awaited for _, awaited in checks),
+        )
+
+    def could_match(self, has_command: bool, kind: str) -> bool:
+        """Tell whether a message with or without a command, of this kind, can match at all."""
+        if self.needs_command and not has_command:
+            return False
+        return self.kinds is None or kind in self.kinds
+
+    def matches_now(self, call: Call) -> bool:
+        """Tell whether every filter passes, for a handler whose filters are all plain."""
+        return all(check(call) for check, _ in self.filters)
 
     async def matches(self, call: Call) -> bool:
         """Tell whether every filter passes; cheap filters first, so later ones may query."""
-        for check in self.filters:
+        for check, awaited in self.filters:
             verdict = check(call)
-            if inspect.isawaitable(verdict):
-                verdict = await verdict
+            if awaited:
+                verdict = await verdict  # type: ignore[misc]
             if not verdict:
                 return False
         return True
@@ -56,7 +93,7 @@ class Handler:
 class Router:
     """Handlers in registration order, plus the flow hooks; routers include other routers."""
 
-    __slots__ = ("actions", "finishers", "handlers", "name", "openers", "settlers")
+    __slots__ = ("_candidates", "actions", "finishers", "handlers", "name", "openers", "settlers")
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -65,13 +102,15 @@ class Router:
         self.openers: dict[str, Opener] = {}
         self.finishers: dict[str, Finisher] = {}
         self.settlers: list[Settler] = []
+        self._candidates: dict[tuple[bool, str], list[Handler]] = {}
 
     def message(self, *filters: Filter) -> Callable[[Callback], Callback]:
         """Register the decorated coroutine for messages that pass every filter."""
 
         def register(callback: Callback) -> Callback:
             name = f"{self.name}: {callback.__name__}"
-            self.handlers.append(Handler(name, filters, callback))
+            self.handlers.append(Handler.of(name, filters, callback))
+            self._candidates.clear()
             return callback
 
         return register
@@ -116,6 +155,7 @@ class Router:
         """Add other routers' handlers and hooks after this one's, in the order given."""
         for router in routers:
             self.handlers.extend(router.handlers)
+            self._candidates.clear()
             self._merge(self.actions, router.actions, "action")
             self._merge(self.openers, router.openers, "opener")
             self._merge(self.finishers, router.finishers, "finisher")
@@ -123,8 +163,13 @@ class Router:
 
     async def route(self, call: Call) -> bool:
         """Run the first handler that matches; return False when none did."""
-        for handler in self.handlers:
-            if await handler.matches(call):
+        gate = (call.command is not None, call.inbound.kind)
+        candidates = self._candidates.get(gate)
+        if candidates is None:
+            candidates = [h for h in self.handlers if h.could_match(*gate)]
+            self._candidates[gate] = candidates
+        for handler in candidates:
+            if handler.matches_now(call) if handler.sync else await handler.matches(call):
                 await handler.callback(call)
                 return True
         return False

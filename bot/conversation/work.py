@@ -32,6 +32,8 @@ class Work:
     checkin_done: Run | None = None
     # What a filter found for its handler (the broadcast draft it read), by name.
     notes: dict[str, object] = field(default_factory=dict)
+    # The active run, worked out once until a run is saved (filters and handlers both ask).
+    _active: tuple[Run | None] | None = field(default=None, repr=False)
 
     def say(self, message: Outbound) -> None:
         """Queue a reply; text joins the previous reply when that one offers no choices.
@@ -67,13 +69,16 @@ class Work:
     def save(self, run: Run) -> None:
         """Remember a run's new state for the commit."""
         self.runs[run.id] = run
+        self._active = None
 
     def active(self) -> Run | None:
         """Return the run that is active after what this message changed."""
-        runs = {r.id: r for r in (self.state.active, *self.state.paused) if r is not None}
-        runs.update(self.runs)
-        current = [r for r in runs.values() if r.status == "active"]
-        return max(current, key=lambda r: r.updated_at) if current else None
+        if self._active is None:
+            runs = {r.id: r for r in (self.state.active, *self.state.paused) if r is not None}
+            runs.update(self.runs)
+            current = [r for r in runs.values() if r.status == "active"]
+            self._active = (max(current, key=lambda r: r.updated_at) if current else None,)
+        return self._active[0]
 
     def paused(self) -> list[Run]:
         """Return paused runs after what this message changed, newest first."""

@@ -29,6 +29,9 @@ def _refused(call: Call) -> bool:
     return command_ is not None and command_.name in FACILITATOR_COMMANDS and not call.facilitator
 
 
+_refused.needs_command = True  # type: ignore[attr-defined]
+
+
 @router.message(_refused)
 async def refuse(call: Call) -> None:
     """Tell a participant that a facilitator command is not theirs; change nothing."""

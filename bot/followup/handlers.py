@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.conversation.call import Call
+from bot.conversation.conversation import Conversation
 from bot.conversation.filters import kind
 from bot.conversation.router import Router
 from bot.conversation.work import Work
@@ -58,7 +59,7 @@ def finish_checkin(event: ActionRequested, work: Work) -> None:
 
 
 @router.finisher(CHECKIN)
-def checkin_finished(work: Work, finished: Run) -> None:
+def checkin_finished(conversation: Conversation, work: Work, finished: Run) -> None:
     """Leave the finished check-in to the settler below, which reads the store."""
     work.checkin_done = finished
 

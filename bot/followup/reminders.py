@@ -13,7 +13,7 @@ import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from bot.channels.whatsapp import WINDOW
+from bot.channels.whatsapp_window import WINDOW
 from bot.conversation.call import Call
 from bot.conversation.filters import kind
 from bot.conversation.inbound import Inbound

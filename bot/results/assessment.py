@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.conversation.call import Call
+from bot.conversation.conversation import Conversation
 from bot.conversation.router import Router
 from bot.conversation.work import Work
 from bot.drawing.charts import recipe
@@ -27,7 +28,7 @@ router = Router("assessment results")
 
 
 @router.finisher(ASSESSMENT)
-def assessment_finished(work: Work, finished: Run) -> None:
+def assessment_finished(conversation: Conversation, work: Work, finished: Run) -> None:
     """Results need the store: they are written, then the menu shown, by the settler below."""
     work.scored.append(finished)
     work.menu_after = True
