@@ -11,6 +11,9 @@ from bot.conversation.router import Router
 from bot.facilitation import access, broadcasts, invites, launches, results, status
 from bot.followup import handlers as checkins
 from bot.followup import reminders
+from bot.live import answers as live_answers
+from bot.live import commands as live_commands
+from bot.live import delivery as live_delivery
 from bot.participants import commands, plan, replies, retention
 from bot.results import assessment
 from bot.rounds import commands as round_commands
@@ -26,6 +29,7 @@ def build_router() -> Router:
         round_flow.router,
         plan.router,
         assessment.router,
+        live_answers.router,
         # Commands: a facilitator command from anyone else gets a polite no and does nothing;
         # then the facilitators' own; then invites, which anyone may use.
         access.router,
@@ -34,12 +38,14 @@ def build_router() -> Router:
         results.router,
         status.router,
         round_commands.router,
+        live_commands.router,
         invites.router,
         commands.router,  # the participants' commands, and "I do not know /xyz"
         # A facilitator writing a broadcast: their next message is its text or their yes/no.
         broadcasts.drafts,
         # Minga's own starts: a launch, a check-in coming due, retention, a reminder.
         launches.starts,
+        live_delivery.router,
         checkins.router,
         retention.router,
         reminders.router,

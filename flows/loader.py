@@ -251,6 +251,7 @@ def _parse_step(raw: Any, index: int, source: str, errors: list[FlowError]) -> S
     for key in (
         "say",
         "ask",
+        "ask_from",
         "hint",
         "invalid",
         "type",

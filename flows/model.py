@@ -17,6 +17,7 @@ FLOW_KINDS: tuple[str, ...] = (
     "action_plan",
     "checkin",
     "settings",
+    "live",  # questions to the room: started for every member, never from the menu
 )
 # Kinds a participant picks from the menu; the others are started by the bot or by a command.
 MENU_KINDS = frozenset({"assessment", "activity", "prioritization", "action_plan"})
@@ -32,6 +33,10 @@ ACTIONS = frozenset(
         "update_action",
         "commit_plan",
         "submit_challenges",
+        "answer_prompt",
+        "ask_the_stage",
+        "upvote",
+        "create_prompt",
         "cast_vote",
         "propose_solution",
         "show_ranking",
@@ -99,6 +104,8 @@ class Step:
     id: str
     say: str | None = None
     ask: str | None = None
+    # The question is a run variable already in the reader's language (a question to the room).
+    ask_from: str | None = None
     type: str | None = None
     hint: str | None = None
     invalid: str | None = None

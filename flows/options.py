@@ -7,6 +7,7 @@ from functools import cache
 from typing import Any
 
 from flows.checkin import action_statuses
+from flows.live import prompt_ballot, prompt_options, prompt_scale
 from flows.model import Option
 from flows.plan import plan_actions, sdgs
 from flows.prioritization import ballot_options, top_options
@@ -59,4 +60,7 @@ SOURCES: dict[str, OptionSource] = {
     "ballot": ballot_options,
     "top_challenges": top_options,
     "action_statuses": action_statuses,
+    "prompt_options": prompt_options,
+    "prompt_scale": prompt_scale,
+    "prompt_ballot": prompt_ballot,
 }

@@ -96,6 +96,6 @@ def render_ranking(ranking: Sequence[Ranked], tr: Translator, limit: int = 10) -
         lines.append(
             tr.ngettext(
                 "{place}. {text} — {points} point", "{place}. {text} — {points} points", item.points
-            ).format(place=place, text=item.challenge.text, points=item.points)
+            ).format(place=place, text=item.challenge.label, points=item.points)
         )
     return "\n".join(lines)

@@ -206,8 +206,11 @@ class FlowRunner:
         tr = turn.tr
         options = resolve_options(step, kind, tr, run.data)
         _, shown, has_more = _page(step, options, run.data.get("page", 0))
-        question = tr.gettext(step.ask) if step.ask else ""
-        lines = [fill(question, run, ctx.participant, tr)]
+        if step.ask_from is not None:
+            # Someone's own words (a facilitator's question): shown as written, never a template.
+            lines = [str(run.data.get("vars", {}).get(step.ask_from) or "")]
+        else:
+            lines = [fill(tr.gettext(step.ask) if step.ask else "", run, ctx.participant, tr)]
         hint = tr.gettext(step.hint) if step.hint else kind.hint(step, tr)
         if hint:
             lines.append(hint)
@@ -351,6 +354,8 @@ def fill(text: str, run: Run, participant: Participant, tr: Translator) -> str:
         name=participant.name or "",
         municipality=participant.municipality or "",
     )
+    # Texts the bot put in the run (a workshop's audience, "83 participants"), then answers.
+    fields.update((k, v) for k, v in run.data.get("vars", {}).items() if isinstance(v, str))
     fields.update(run.data.get("shown", {}))
     if "{plan}" in text:
         fields["plan"] = render_plan(run.data.get("vars", {}).get("actions", []), tr)

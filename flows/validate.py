@@ -29,16 +29,19 @@ def validate_flow(flow: Flow, *, check_translations: bool = True) -> list[FlowEr
 
 
 def _step_problems(flow: Flow, step: Step) -> Iterator[str]:
-    if step.say is None and step.ask is None and step.type != "route" and step.action is None:
+    asks = step.ask is not None or step.ask_from is not None
+    if step.say is None and not asks and step.type != "route" and step.action is None:
         yield "a step needs 'say', 'ask' or 'action'"
-    if step.ask is not None and step.type is None:
+    if asks and step.type is None:
         yield "'ask' needs a 'type'"
+    if step.ask is not None and step.ask_from is not None:
+        yield "a question has 'ask' or 'ask_from', not both"
     if step.type is not None:
         kind = question_type(step.type)
         if kind is None:
             yield f"unknown question type {step.type!r}"
         else:
-            if step.ask is None and kind.name != "route":
+            if not asks and kind.name != "route":
                 yield "a question needs 'ask'"
             if (step.options or step.options_from) and not kind.has_options:
                 yield f"a {step.type} question takes no options"

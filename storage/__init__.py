@@ -15,6 +15,16 @@ from storage.base import (
 from storage.messages import Choice, Outbound
 from storage.records.changes import Changes
 from storage.records.followup import ActionProgress, Checkin, DueCheckin, PlanAction
+from storage.records.live import (
+    PROMPT_KINDS,
+    LiveLink,
+    Prompt,
+    PromptAnswer,
+    PromptKind,
+    QaEntry,
+    QaVote,
+    Screen,
+)
 from storage.records.outbox import (
     PRIORITY_BULK,
     PRIORITY_REPLY,
@@ -48,6 +58,7 @@ from storage.records.workshops import (
 __all__ = [
     "PRIORITY_BULK",
     "PRIORITY_REPLY",
+    "PROMPT_KINDS",
     "ActionProgress",
     "Answer",
     "AssessmentResult",
@@ -66,6 +77,7 @@ __all__ = [
     "DuplicateError",
     "InboundMark",
     "Invite",
+    "LiveLink",
     "Membership",
     "MigrationError",
     "NewOutbound",
@@ -74,8 +86,14 @@ __all__ = [
     "Participant",
     "ParticipantKey",
     "PlanAction",
+    "Prompt",
+    "PromptAnswer",
+    "PromptKind",
+    "QaEntry",
+    "QaVote",
     "Run",
     "Scheduled",
+    "Screen",
     "Solution",
     "StatusReport",
     "Store",

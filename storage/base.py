@@ -17,6 +17,7 @@ from datetime import date, datetime
 from importlib import resources
 from typing import Any
 
+from storage.live_base import LiveStore
 from storage.messages import Outbound
 from storage.records.changes import Changes
 from storage.records.followup import ActionProgress, Checkin, DueCheckin, PlanAction
@@ -64,12 +65,16 @@ class ConversationSession(ABC):
         """Write everything the handled message changed in one transaction."""
 
 
-class Store(ABC):
+class Store(LiveStore, ABC):
     """Persistence for participants, runs, answers, cohorts and the outbox."""
 
     @abstractmethod
     async def close(self) -> None:
         """Release connections; safe to call twice."""
+
+    @abstractmethod
+    async def commit(self, changes: Changes) -> None:
+        """Commit changes made outside a conversation (the facilitator's console, the CLI)."""
 
     @abstractmethod
     async def migrate(self) -> list[int]:
@@ -173,9 +178,14 @@ class Store(ABC):
 
     @abstractmethod
     async def moderate_challenge(
-        self, challenge_id: str, *, hidden: bool | None = None, merged_into: str | None = None
+        self,
+        challenge_id: str,
+        *,
+        hidden: bool | None = None,
+        merged_into: str | None = None,
+        wording: str | None = None,
     ) -> bool:
-        """Hide or merge a challenge; return False when there is no such challenge."""
+        """Hide, merge or reword a challenge; return False when there is no such challenge."""
 
     @abstractmethod
     async def votes(self, cohort_id: str) -> list[Vote]:

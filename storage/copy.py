@@ -9,6 +9,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from storage.sql.followup import ACTION_COLUMNS, ACTION_UPDATE_COLUMNS, CHECKIN_COLUMNS
+from storage.sql.live import (
+    LIVE_LINK_COLUMNS,
+    PROMPT_ANSWER_COLUMNS,
+    PROMPT_COLUMNS,
+    QA_ENTRY_COLUMNS,
+    QA_VOTE_COLUMNS,
+    SCREEN_COLUMNS,
+)
 from storage.sql.people import ANSWER_COLUMNS, PARTICIPANT_COLUMNS, RESULT_COLUMNS, RUN_COLUMNS
 from storage.sql.workshops import (
     BROADCAST_COLUMNS,
@@ -52,6 +60,12 @@ TABLES: tuple[tuple[str, str], ...] = (
     ),
     ("checkins", f"{CHECKIN_COLUMNS}, lease_until"),
     ("action_updates", f"id, {ACTION_UPDATE_COLUMNS}"),
+    ("prompts", PROMPT_COLUMNS),
+    ("prompt_answers", PROMPT_ANSWER_COLUMNS),
+    ("qa_entries", QA_ENTRY_COLUMNS),
+    ("qa_votes", QA_VOTE_COLUMNS),
+    ("live_screens", SCREEN_COLUMNS),
+    ("live_links", LIVE_LINK_COLUMNS),
 )
 # Tables whose integer ids come from a sequence in PostgreSQL, moved past the copied ids.
 SERIAL_TABLES = ("answers", "outbox", "audit_log", "scheduled", "action_updates")

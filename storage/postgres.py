@@ -58,25 +58,33 @@ def _waker(wake: Callable[[], None]) -> Callable[..., None]:
     return listener
 
 
+def _told(changed: Callable[[str], None]) -> Callable[..., None]:
+    def listener(connection: object, pid: int, channel: str, payload: str) -> None:
+        changed(payload)
+
+    return listener
+
+
 class _PostgresSession(ConversationSession):
-    def __init__(
-        self, state: Conversation, conn: Conn, now: Callable[[], datetime], notify: str
-    ) -> None:
+    def __init__(self, state: Conversation, conn: Conn, store: PostgresStore) -> None:
         self.state = state
         self._conn = conn
-        self._now = now
-        self._notify = notify
+        self._store = store
         self.committed = False
 
     @override
     async def commit(self, changes: Changes) -> None:
+        store = self._store
         queued = False
         if not changes.is_empty():
-            queued = await _statements(self._conn, change_statements(changes, self._now()))
+            queued = await _statements(self._conn, change_statements(changes, store._now()))
         # One round trip; COMMIT also lets go of the participant's advisory lock, and a NOTIFY
         # is delivered only when the transaction commits.
-        await self._conn.execute(f"{self._notify}; COMMIT" if queued else "COMMIT")
+        notify = store._notify + "; " if queued else ""
+        notify += "".join(f"{store.live_notify(cohort_id)}; " for cohort_id in changes.live)
+        await self._conn.execute(f"{notify}COMMIT")
         self.committed = True
+        await store._live_committed(changes.live, rung=True)
 
 
 async def _statements(conn: Conn, statements: Sequence[Statement]) -> bool:
@@ -119,6 +127,8 @@ class PostgresStore(PostgresClaims):
         self._scope = ""
         self._channel = "minga_outbox"
         self._notify = f"NOTIFY {self._channel}"
+        self._live_channel = "minga_live"
+        self._live_watchers = []
 
     @classmethod
     def from_url(cls, url: str, now: Callable[[], datetime]) -> PostgresStore:
@@ -140,6 +150,7 @@ class PostgresStore(PostgresClaims):
         # NOTIFY channels are shared by the whole database too: scoped the same way.
         self._channel = f"minga_outbox_{self._lock('outbox') & 0xFFFF_FFFF_FFFF_FFFF:x}"
         self._notify = f"NOTIFY {self._channel}"
+        self._live_channel = f"minga_live_{self._lock('live') & 0xFFFF_FFFF_FFFF_FFFF:x}"
 
     @override
     async def close(self) -> None:
@@ -194,6 +205,8 @@ class PostgresStore(PostgresClaims):
             self._lease_conn = await asyncpg.connect(self.dsn)
             for wake in self._watchers:
                 await self._lease_conn.add_listener(self._channel, _waker(wake))
+            for changed in self._live_watchers:
+                await self._lease_conn.add_listener(self._live_channel, _told(changed))
         return self._lease_conn
 
     @override
@@ -212,6 +225,24 @@ class PostgresStore(PostgresClaims):
             self._watchers.append(wake)
             conn = await self._leases()
             await conn.add_listener(self._channel, _waker(wake))
+
+    def live_notify(self, cohort_id: str) -> str:
+        """Return the NOTIFY that tells other workers a workshop's room changed."""
+        return f"NOTIFY {self._live_channel}, '{cohort_id.replace(chr(39), chr(39) * 2)}'"
+
+    @override
+    async def watch_live(self, changed: Callable[[str], None]) -> None:
+        """Hear this worker's commits at once, and the other workers' through LISTEN."""
+        async with self._lease_lock:
+            await super().watch_live(changed)
+            conn = await self._leases()
+            if changed not in self._live_watchers[:-1]:
+                await conn.add_listener(self._live_channel, _told(changed))
+
+    @override
+    async def _ring_live(self, cohort_ids: set[str]) -> None:
+        async with self._connection() as conn:
+            await conn.execute("; ".join(self.live_notify(c) for c in sorted(cohort_ids)))
 
     @override
     def _lock(self, name: str) -> int:
@@ -268,7 +299,7 @@ class PostgresStore(PostgresClaims):
                 active = next((r for r in runs if r.status == "active"), None)
                 paused = tuple(r for r in runs if r.status == "paused")
                 state = Conversation(key, participant, active, paused, seen)
-                session = _PostgresSession(state, conn, self._now, self._notify)
+                session = _PostgresSession(state, conn, self)
                 yield session
             finally:
                 _CURRENT.reset(token)

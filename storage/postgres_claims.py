@@ -175,7 +175,15 @@ class PostgresClaims(SQLStore):
 
     @override
     async def moderate_challenge(
-        self, challenge_id: str, *, hidden: bool | None = None, merged_into: str | None = None
+        self,
+        challenge_id: str,
+        *,
+        hidden: bool | None = None,
+        merged_into: str | None = None,
+        wording: str | None = None,
     ) -> bool:
         flag = None if hidden is None else int(hidden)
-        return await self._execute(MODERATE_CHALLENGE_SQL, flag, merged_into, challenge_id) == 1
+        changed = await self._execute(
+            MODERATE_CHALLENGE_SQL, flag, merged_into, wording, challenge_id
+        )
+        return changed == 1

@@ -15,12 +15,13 @@ from typing_extensions import override
 
 from storage.base import migration_scripts
 from storage.queries.followup import FollowupQueries
+from storage.queries.live import LiveQueries
 from storage.queries.outbox import OutboxQueries
 from storage.queries.people import PeopleQueries
 from storage.queries.workshops import WorkshopQueries
 
 
-class SQLStore(PeopleQueries, WorkshopQueries, FollowupQueries, OutboxQueries):
+class SQLStore(PeopleQueries, WorkshopQueries, FollowupQueries, OutboxQueries, LiveQueries):
     """The queries both SQL backends run the same way."""
 
     dialect: ClassVar[str]  # the folder of its migrations: "sqlite" or "postgres"

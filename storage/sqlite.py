@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
@@ -25,7 +25,7 @@ from typing_extensions import override
 from storage.base import ConversationSession, MigrationError, migration_scripts
 from storage.codec import dump_time
 from storage.locks import KeyedLock
-from storage.outbox_bell import OutboxBell
+from storage.outbox_bell import LiveBell, OutboxBell
 from storage.records.changes import Changes
 from storage.records.people import Conversation, ParticipantKey
 from storage.sql.changes import change_statements
@@ -55,15 +55,24 @@ def sqlite_path(url: str) -> str:
 
 
 class _SQLiteSession(ConversationSession):
-    def __init__(self, state: Conversation, writer: GroupWriter, now: Callable[[], datetime]):
+    def __init__(
+        self,
+        state: Conversation,
+        writer: GroupWriter,
+        now: Callable[[], datetime],
+        announce: Callable[[set[str]], Awaitable[None]],
+    ):
         self.state = state
         self._writer = writer
         self._now = now
+        self._announce = announce
 
     @override
     async def commit(self, changes: Changes) -> None:
         if not changes.is_empty():
             await self._writer.statements(change_statements(changes, self._now()))
+        if changes.live:
+            await self._announce(changes.live)
 
 
 class SQLiteStore(SQLiteJobs):
@@ -81,6 +90,8 @@ class SQLiteStore(SQLiteJobs):
         self._locks = KeyedLock()
         self._next_release = 0.0
         self._bell = OutboxBell(path)
+        self._live_bell = LiveBell(path)
+        self._live_watchers = []
 
     @classmethod
     def from_url(cls, url: str, now: Callable[[], datetime]) -> SQLiteStore:
@@ -104,6 +115,7 @@ class SQLiteStore(SQLiteJobs):
     @override
     async def close(self) -> None:
         self._bell.close()
+        self._live_bell.close()
         if self._writer is not None:
             await self._writer.stop()
             self._writer = None
@@ -118,6 +130,17 @@ class SQLiteStore(SQLiteJobs):
     async def watch_outbox(self, wake: Callable[[], None]) -> None:
         """Wake on every commit that queued messages, in any process using this file."""
         self._bell.listen(wake)
+
+    @override
+    async def watch_live(self, changed: Callable[[str], None]) -> None:
+        """Hear this process's commits, and other processes' through the bell (one listens)."""
+        await super().watch_live(changed)
+        self._live_bell.listen(changed)
+
+    @override
+    async def _ring_live(self, cohort_ids: set[str]) -> None:
+        if not self._live_bell.listening:  # this process heard its own commit already
+            self._live_bell.ring(cohort_ids)
 
     async def backup(self, target: str) -> None:
         """Write a consistent copy of the database to `target` while it is in use."""
@@ -225,7 +248,7 @@ class SQLiteStore(SQLiteJobs):
             active = next((r for r in runs if r.status == "active"), None)
             paused = tuple(r for r in runs if r.status == "paused")
             state = Conversation(key, participant, active, paused, seen)
-            yield _SQLiteSession(state, self._w, self._now)
+            yield _SQLiteSession(state, self._w, self._now, self._live_committed)
 
 
 async def _connect(path: str, uri: bool) -> aiosqlite.Connection:

@@ -195,12 +195,17 @@ class SQLiteJobs(SQLStore):
 
     @override
     async def moderate_challenge(
-        self, challenge_id: str, *, hidden: bool | None = None, merged_into: str | None = None
+        self,
+        challenge_id: str,
+        *,
+        hidden: bool | None = None,
+        merged_into: str | None = None,
+        wording: str | None = None,
     ) -> bool:
         def update(conn: sqlite3.Connection) -> bool:
             cursor = conn.execute(
                 MODERATE_CHALLENGE_SQL,
-                (None if hidden is None else int(hidden), merged_into, challenge_id),
+                (None if hidden is None else int(hidden), merged_into, wording, challenge_id),
             )
             return cursor.rowcount == 1
 

@@ -3,6 +3,7 @@ in Spanish and in Portuguese."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -167,7 +168,7 @@ def _minga(*args: str, stdin: str = "") -> str:
 def test_every_shipped_flow_is_covered() -> None:
     from flows.registry import FlowRegistry
 
-    assert {f.id for f in FlowRegistry.load()} == {*FLOWS, "onboarding"}
+    assert {f.id for f in FlowRegistry.load()} == {*FLOWS, "onboarding", *LIVE_FLOWS}
 
 
 @pytest.mark.parametrize(("flow", "lang"), CASES, ids=[f"{f}-{lang}" for f, lang in CASES])
@@ -189,3 +190,56 @@ def test_flow_through_the_console(tmp_path: Path, flow: str, lang: str) -> None:
     onboarded = "¡Todo listo, Lucía!" if lang == "es" else "Tudo pronto, Lúcia!"
     assert onboarded in out
     assert expected in out, out[-1500:]
+
+
+# The live room's flows start from a facilitator's question or from free text, not the menu.
+LIVE = {
+    "es": {
+        "question": "¿Qué le preocupa más?",
+        "thanks": "¡Gracias! Su respuesta quedó registrada.",
+        "ask": ["/ask", "1", "En una palabra: ¿el mayor reto?", "sí", "presupuesto", "no"],
+        "asked": "Listo: la pregunta está abierta.",
+        "free": ["¿A qué hora es el almuerzo?", "sí"],
+        "sent": "Enviada: su pregunta está en la lista de quienes facilitan.",
+    },
+    "pt": {
+        "question": "O que mais preocupa você?",
+        "thanks": "Obrigada! Sua resposta foi registrada.",
+        "ask": ["/ask", "1", "Em uma palavra: o maior desafio?", "sim", "orçamento", "não"],
+        "asked": "Pronto: a pergunta está aberta.",
+        "free": ["Que horas é o almoço?", "sim"],
+        "sent": "Enviada: sua pergunta está na lista de quem facilita.",
+    },
+}
+LIVE_FLOWS = {"live_prompt", "ask_room", "send_question"}
+
+
+def _chat(db: str, lang: str, lines: list[str], *extra: str) -> str:
+    stdin = "".join(f"{line}\n" for line in lines)
+    return _minga("chat", "--db", db, "--as", "lucia", "--lang", lang, *extra, stdin=stdin)
+
+
+@pytest.mark.parametrize("lang", ["es", "pt"])
+def test_the_live_room_through_the_console(tmp_path: Path, lang: str) -> None:
+    db = str(tmp_path / "console.db")
+    words = LIVE[lang]
+    _minga("cohort", "create", "--db", db, "--name", "Aula", "--code", "AULA1")
+    _chat(db, lang, ONBOARD[lang])
+    # A question to the room, opened from the command line, reaches her at her next message.
+    prompt = _minga(
+        "prompt", "create", "AULA1", "--db", db, "--kind", "choice", "--open",
+        "--text", f"{lang}:{words['question']}", "--option", "A", "--option", "B",
+    ).strip()  # fmt: skip
+    answered = _chat(db, lang, ["2"])
+    assert words["question"] in answered
+    assert words["thanks"] in answered
+    summary = json.loads(_minga("prompt", "show", prompt, "--db", db, "--json"))
+    assert summary["respondents"] == 1
+    assert summary["tallies"][1] == {"label": "B", "count": 1}
+    # A facilitator asks the room from the console, and answers it too (she is a member).
+    asked = _chat(db, lang, words["ask"], "--facilitator")
+    assert words["asked"] in asked
+    assert words["thanks"] not in asked or words["ask"][2] in asked
+    # Free text outside any activity becomes a question for the facilitators.
+    sent = _chat(db, lang, words["free"])
+    assert words["sent"] in sent

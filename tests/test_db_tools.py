@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.participants.retention import apply_retention
 from bot.web.app import create_app
 from storage import ParticipantKey
+from storage.base import migration_scripts
 from tests.fakes.telegram_api import serve_asgi
 from tests.support import CHANNEL, FakeClock, Harness, harness
 
@@ -85,12 +86,15 @@ async def test_healthz_says_when_a_migration_is_missing_or_a_loop_stopped(tmp_pa
         ok = await http.get("/healthz")
         assert ok.status_code == 200
         assert ok.json()["pending_migrations"] == 0
-        await web.state.app.store._write([("DELETE FROM schema_migrations WHERE version = 10", ())])
+        newest = len(migration_scripts("sqlite"))
+        await web.state.app.store._write(
+            [("DELETE FROM schema_migrations WHERE version = ?", (newest,))]
+        )
         missing = await http.get("/healthz")
         assert missing.status_code == 503
         assert missing.json()["status"] == "migrations pending"
         await web.state.app.store._write(
-            [("INSERT INTO schema_migrations (version, applied_at) VALUES (10, 'x')", ())]
+            [("INSERT INTO schema_migrations (version, applied_at) VALUES (?, 'x')", (newest,))]
         )
         web.state.loops[0].cancel()
         for _ in range(50):

@@ -11,7 +11,7 @@ from contextlib import suppress
 from pathlib import Path
 from typing import TextIO
 
-from bot.app import open_app
+from bot.app import App, open_app
 from bot.channels.console import CHANNEL, ConsoleSender
 from bot.cli.groups import Subparsers
 from bot.config import Settings
@@ -49,6 +49,13 @@ def _chat(args: argparse.Namespace, settings: Settings, url: str) -> int:
             facilitators=facilitators,
         )
     )
+
+
+async def _catch_up(app: App, interactive: bool) -> None:
+    """Start what came due (piped input has no scheduler running), then print the replies."""
+    if not interactive:
+        await app.scheduler.run_once()
+    await app.sender.drain()
 
 
 def _read_lines(
@@ -89,7 +96,10 @@ async def run_chat(
         # Replies a previous run committed but never printed go out first, exactly once.
         await app.sender.recover()
         await app.sender.drain()
-        background = asyncio.create_task(app.sender.run()) if interactive else None
+        # Launches and questions to the room come due through the scheduler: a console
+        # workshop needs no server for them (piped, a pass before each line is enough).
+        loops = [app.sender.run(), app.scheduler.run()] if interactive else []
+        background = [asyncio.create_task(loop) for loop in loops]
         queue: asyncio.Queue[str | None] = asyncio.Queue()
         reader = threading.Thread(
             target=_read_lines, args=(stdin, asyncio.get_running_loop(), queue), daemon=True
@@ -99,7 +109,7 @@ async def run_chat(
             await app.dispatcher.handle(
                 Inbound(CHANNEL, name, "open", clock.now(), language_hint=language)
             )
-            await app.sender.drain()
+            await _catch_up(app, interactive)
             while True:
                 if interactive:
                     stdout.write("> ")
@@ -113,10 +123,10 @@ async def run_chat(
                 await app.dispatcher.handle(
                     Inbound(CHANNEL, name, "text", clock.now(), text=line, language_hint=language)
                 )
-                await app.sender.drain()
+                await _catch_up(app, interactive)
         finally:
-            if background is not None:
-                background.cancel()
+            for task in background:
+                task.cancel()
                 with suppress(asyncio.CancelledError):
-                    await background
+                    await task
     return 0

@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 
 # Minga's own messages (a facilitator's /launch, a reminder) go at bulk priority with their
 # purpose, so WhatsApp can use a template outside the 24-hour window.
-_PURPOSES = {"launch": "flow", "remind": "reminder", "checkin": "checkin"}
+_PURPOSES = {"launch": "flow", "remind": "reminder", "checkin": "checkin", "prompt": "broadcast"}
 
 
 class Dispatcher:

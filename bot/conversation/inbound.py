@@ -11,11 +11,12 @@ from typing import Literal
 # "launch": a facilitator started a flow (`choice` names it) for this member.
 # "checkin": a check-in's next step came due (`choice` is the check-in's id).
 # "expire": the retention period of all their workshops is over; their data is erased.
+# "prompt": a facilitator opened a question to the room (`choice` is the prompt's id).
 InboundKind = Literal[
-    "text", "choice", "media", "open", "resume", "remind", "launch", "checkin", "expire"
+    "text", "choice", "media", "open", "resume", "remind", "launch", "checkin", "expire", "prompt"
 ]
 SILENT_KINDS = frozenset(
-    {"open", "remind", "launch", "checkin", "expire"}
+    {"open", "remind", "launch", "checkin", "expire", "prompt"}
 )  # nothing the person sent: no window, no release
 
 

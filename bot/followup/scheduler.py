@@ -16,7 +16,7 @@ from contextlib import suppress
 from datetime import datetime, timedelta
 
 from bot.conversation.dispatcher import Dispatcher
-from bot.conversation.inbound import Inbound
+from bot.conversation.inbound import Inbound, InboundKind
 from bot.followup.checkins import plan_new_members, triage
 from bot.followup.send_window import SchedulePolicy
 from storage import Checkin, Store
@@ -105,10 +105,12 @@ class Scheduler:
                 if now - start.due_at > self.policy.max_late:
                     missed.append(start.id)
                     continue
+                # A question to the room keeps its prompt's id where a launch keeps its flow's.
+                kind: InboundKind = "prompt" if start.purpose == "prompt" else "launch"
                 inbound = Inbound(
                     start.channel,
                     start.address,
-                    "launch",
+                    kind,
                     now,
                     choice=start.flow_id,
                     external_id=f"scheduled:{start.id}",

@@ -14,7 +14,16 @@ from bot.conversation.work import Work
 from flows.turn import ActionRequested
 from storage import Membership
 
+SEND_QUESTION = "send_question"
+QUESTION_LENGTH = 280
+
 router = Router("replies")
+
+
+def _free_text(text: str | None) -> bool:
+    """Tell whether a message reads like something said, not a menu pick (a number, "ok")."""
+    words = (text or "").split()
+    return "?" in (text or "") or (len(words) >= 2 and any(c.isalpha() for c in text or ""))
 
 
 @router.message(kind("resume"))
@@ -82,6 +91,15 @@ async def menu_choice(call: Call) -> None:
     work, conversation = call.work, call.conversation
     inbound = call.inbound
     flow = conversation.menu.pick(work.tr, inbound.text, inbound.choice, work.paused())
+    if (
+        flow is None
+        and _free_text(inbound.text)
+        and await call.store.memberships(work.participant.id)
+    ):
+        # Not a dead end: it may be a question for the people running the workshop.
+        text = " ".join((inbound.text or "").split())[:QUESTION_LENGTH]
+        conversation.start(SEND_QUESTION, work, {"text": text})
+        return
     if flow is None:
         notice = work.tr.gettext("I did not understand that. Please choose from the menu.")
         if inbound.choice is not None:

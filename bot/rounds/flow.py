@@ -66,8 +66,8 @@ async def open_round(call: Call, flow: Flow) -> None:
         now = await standing(call.store, cohort_id)
         shown = visible(now.challenges)
         ranked = [r.challenge for r in now.ranking]
-        preset["challenges"] = [{"id": c.id, "text": c.text} for c in shown]
-        preset["top"] = [{"id": c.id, "text": c.text} for c in ranked[:5]]
+        preset["challenges"] = [{"id": c.id, "text": c.label} for c in shown]
+        preset["top"] = [{"id": c.id, "text": c.label} for c in ranked[:5]]
         if len(shown) < 2:
             preset["no_second"] = ""
         if len(shown) < 3:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager, suppress
+from typing import Any
 
 from starlette.applications import Starlette
 
@@ -18,12 +19,16 @@ from bot.channels.pacing import SendPacer
 from bot.channels.whatsapp import CHANNEL as WHATSAPP
 from bot.config import Settings
 from bot.followup.reminders import run_reminders
+from bot.live.hub import LiveHub
+from bot.live.screens import build_screen
 from bot.participants.retention import run_retention
 from bot.plumbing.clock import Clock, SystemClock
 from bot.sending.process import SenderProcess
 from bot.sending.senders import channel_senders, open_telegram_bot
 from bot.web.dashboard import dashboard_routes
 from bot.web.health import health_routes
+from bot.web.live import live_routes
+from bot.web.room import room_routes
 from bot.web.telegram import telegram_routes
 from bot.web.whatsapp import whatsapp_routes
 
@@ -55,6 +60,8 @@ def create_app(
             *whatsapp_routes(settings),
             *health_routes(settings),
             *(dashboard_routes(settings) if settings.dashboard else []),
+            *(room_routes(settings) if settings.dashboard else []),
+            *(live_routes(settings) if settings.dashboard else []),
         ],
         lifespan=lifespan,
     )
@@ -96,15 +103,29 @@ def _lifespan(
             tasks = await _start_loops(app, settings, child)
             web.state.app, web.state.bot, web.state.loops = app, bot, tasks
             web.state.sender_process = child
+            web.state.live = await _live_hub(app)
             try:
                 yield
             finally:
+                await web.state.live.close()
                 for task in tasks:
                     task.cancel()
                     with suppress(asyncio.CancelledError):
                         await task
 
     return lifespan
+
+
+async def _live_hub(app: App) -> LiveHub:
+    """Build the projectors' hub, fed by every commit that changes a workshop's room."""
+
+    async def screen(cohort_id: str) -> dict[str, Any] | None:
+        cohort = await app.store.cohort_by_id(cohort_id)
+        return None if cohort is None else await build_screen(app.store, app.registry, cohort)
+
+    hub = LiveHub(screen)
+    await app.store.watch_live(hub.changed)
+    return hub
 
 
 async def _start_loops(

@@ -189,7 +189,7 @@ async def cohort_context(app: App, cohort: Cohort, tr: Translator) -> dict[str, 
     members = await store.audience(cohort.id)
     done = await store.completed(cohort.id)
     now = await standing(store, cohort.id)
-    ranking = [(n, r.challenge.text, r.points) for n, r in enumerate(now.ranking[:10], start=1)]
+    ranking = [(n, r.challenge.label, r.points) for n, r in enumerate(now.ranking[:10], start=1)]
     # One query for every member's plan (was one per member: 150 reads a refresh at 150).
     plans = await store.cohort_actions(cohort.id)
     statuses = Counter(status_label(a.status, tr) for a in plans)

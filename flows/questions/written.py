@@ -174,3 +174,36 @@ class LinkType(QuestionType):
             )
         link = text if re.match(r"^https?://", text, re.IGNORECASE) else f"https://{text}"
         return Parsed(link, link)
+
+
+class ListType(QuestionType):
+    """Several short items written at once, one per line or separated by semicolons.
+
+    `min`/`max` bound how many; `params.length` bounds each one (a facilitator's options).
+    """
+
+    name = "list"
+
+    @override
+    async def parse(self, step: Step, reply: Reply, ctx: AskContext) -> Parsed | Invalid:
+        text = (reply.text or "").strip()
+        lines = text.splitlines() if "\n" in text else text.split(";")
+        items = [" ".join(line.strip(" \t-•*").split()) for line in lines]
+        items = [item for item in items if item]
+        low, high = int(step.min or 1), int(step.max or 10)
+        length = int(step.params.get("length", 100))
+        too_long = next((item for item in items if len(item) > length), None)
+        if too_long is not None:
+            return Invalid(
+                ctx.tr.gettext(
+                    "“{item}” is a bit long: please keep each one under {limit} characters."
+                ).format(item=too_long[:40] + "…", limit=length)
+            )
+        if not low <= len(items) <= high or len(set(map(fold, items))) < len(items):
+            return Invalid(
+                ctx.tr.gettext(
+                    "Please write from {low} to {high} different items, one per line or "
+                    "separated by semicolons."
+                ).format(low=low, high=high)
+            )
+        return Parsed(items, "; ".join(items))

@@ -8,6 +8,8 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from storage.base import Store
+from storage.records.changes import Changes
+from storage.sql.changes import change_statements
 from storage.sql.common import Row, Statement
 
 T = TypeVar("T")
@@ -25,6 +27,12 @@ class SQLAccess(Store):
     @abstractmethod
     async def _write(self, statements: list[Statement]) -> None:
         """Commit independent statements together (with whatever else is queued)."""
+
+    async def commit(self, changes: Changes) -> None:
+        """Commit changes made outside a conversation (the facilitator's console, the CLI)."""
+        if not changes.is_empty():
+            await self._write(change_statements(changes, self._now()))
+        await self._live_committed(changes.live)
 
     async def _fetch_few(self, sql: str, params: Sequence[Any] = ()) -> Sequence[Row]:
         """Run a read of a few indexed rows on the path of a message (a backend may shortcut)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from storage.records.followup import ActionProgress, Checkin, PlanAction
+from storage.records.live import LiveLink, Prompt, PromptAnswer, QaEntry, QaVote, Screen
 from storage.records.outbox import NewOutbound
 from storage.records.people import (
     Answer,
@@ -52,6 +53,15 @@ class Changes:
     progress: list[ActionProgress] = field(default_factory=list)
     # A check-in nudge replaces the check-in messages held for this person (WhatsApp window).
     drop_held: bool = False
+    # The live room: questions to the room and their answers, Q&A, the projector.
+    prompts: list[Prompt] = field(default_factory=list)
+    prompt_answers: list[PromptAnswer] = field(default_factory=list)
+    qa_entries: list[QaEntry] = field(default_factory=list)
+    qa_votes: list[QaVote] = field(default_factory=list)
+    screens: list[tuple[str, Screen]] = field(default_factory=list)
+    live_links: list[LiveLink] = field(default_factory=list)
+    # Workshops whose projectors should show what this commit changed.
+    live: set[str] = field(default_factory=set)
 
     def is_empty(self) -> bool:
         """Tell whether committing would change nothing."""
@@ -76,4 +86,11 @@ class Changes:
             or self.forget_participant_id
             or self.erase_participant_id
             or self.outbox
+            or self.prompts
+            or self.prompt_answers
+            or self.qa_entries
+            or self.qa_votes
+            or self.screens
+            or self.live_links
+            or self.live
         )

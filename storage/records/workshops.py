@@ -103,6 +103,12 @@ class Challenge:
     participant_id: str | None = None
     hidden: bool = False
     merged_into: str | None = None
+    wording: str | None = None  # a facilitator's wording after a merge; `text` stays as sent
+
+    @property
+    def label(self) -> str:
+        """What the room reads: the facilitator's wording if there is one, else the text sent."""
+        return self.wording or self.text
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from storage.codec import dump_time
 from storage.records.changes import Changes
 from storage.sql.common import Statement
 from storage.sql.followup import (
@@ -15,6 +16,18 @@ from storage.sql.followup import (
     action_statements,
     checkin_statements,
     progress_statements,
+)
+from storage.sql.live import (
+    INSERT_QA_VOTE_SQL,
+    UPSERT_LIVE_LINK_SQL,
+    UPSERT_PROMPT_ANSWER_SQL,
+    UPSERT_PROMPT_SQL,
+    UPSERT_QA_ENTRY_SQL,
+    UPSERT_SCREEN_SQL,
+    prompt_answer_statements,
+    prompt_statements,
+    qa_statements,
+    screen_statements,
 )
 from storage.sql.outbox import (
     INSERT_OUTBOX_SQL,
@@ -74,6 +87,10 @@ def change_statements(changes: Changes, now: datetime) -> list[Statement]:
         *challenge_statements(changes.challenges),
         *vote_statements(changes.votes),
         *solution_statements(changes.solutions),
+        *prompt_statements(changes.prompts),
+        *prompt_answer_statements(changes.prompt_answers),
+        *qa_statements(changes.qa_entries, changes.qa_votes),
+        *screen_statements(changes.screens, changes.live_links, _stamp(changes, now)),
         *forget_statements(changes.forget_participant_id),
         *erase_statements(changes.erase_participant_id, now),
         *broadcast_statements(changes.broadcasts),
@@ -85,6 +102,10 @@ def change_statements(changes: Changes, now: datetime) -> list[Statement]:
         *audit_statements(changes.audit),
         *outbox_statements(changes.outbox, now),
     ]
+
+
+def _stamp(changes: Changes, now: datetime) -> str | None:
+    return dump_time(now) if changes.screens else None
 
 
 def group_statements(statements: Sequence[Statement]) -> list[tuple[str, list[tuple[Any, ...]]]]:
@@ -127,6 +148,12 @@ _STATEMENT_ORDER = (
     INSERT_CHALLENGE_SQL,
     UPSERT_VOTE_SQL,
     INSERT_SOLUTION_SQL,
+    UPSERT_PROMPT_SQL,
+    UPSERT_PROMPT_ANSWER_SQL,
+    UPSERT_QA_ENTRY_SQL,
+    INSERT_QA_VOTE_SQL,
+    UPSERT_SCREEN_SQL,
+    UPSERT_LIVE_LINK_SQL,
     INSERT_ACTION_UPDATE_SQL,
     PROGRESS_ACTION_SQL,
     *FORGET_SQL,

@@ -101,6 +101,8 @@ FORGET_SQL = (
 # Erasing removes the outbox history too: sent texts echo the person's own answers.
 ERASE_SQL = (
     "DELETE FROM outbox WHERE participant_id = ?",
+    # Questions they sent to the stage may name people: they go (upvotes cascade with them).
+    "DELETE FROM qa_entries WHERE participant_id = ?",
     "DELETE FROM participants WHERE id = ?",
 )
 
@@ -115,6 +117,10 @@ PLACEHOLDER_SQL = (
 ANONYMIZE_SQL = (
     "UPDATE votes SET participant_id = ? WHERE participant_id = ?",
     "UPDATE assessment_results SET participant_id = ? WHERE participant_id = ?",
+    # Choices and scale points shown to the room stay counted; written words go with the person.
+    "UPDATE prompt_answers SET participant_id = ? WHERE participant_id = ? AND prompt_id IN "
+    "(SELECT id FROM prompts WHERE kind <> 'open')",
+    "UPDATE qa_votes SET participant_id = ? WHERE participant_id = ?",
 )
 
 SET_REACHABLE_SQL = "UPDATE participants SET unreachable = ? WHERE channel = ? AND address = ?"

@@ -26,16 +26,16 @@ COHORT_COLUMNS = "id, code, name, locale, created_at, starts, ends, timezone, ch
 
 INSERT_COHORT_SQL = f"INSERT INTO cohorts ({COHORT_COLUMNS}) VALUES ({', '.join('?' * 9)})"
 
-CHALLENGE_COLUMNS = "id, cohort_id, text, created_at, participant_id, hidden, merged_into"
+CHALLENGE_COLUMNS = "id, cohort_id, text, created_at, participant_id, hidden, merged_into, wording"
 
 INSERT_CHALLENGE_SQL = (
-    f"INSERT INTO challenges ({CHALLENGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?) "
+    f"INSERT INTO challenges ({CHALLENGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (id) DO NOTHING"
 )
 
 MODERATE_CHALLENGE_SQL = (
-    "UPDATE challenges SET hidden = COALESCE(?, hidden), merged_into = COALESCE(?, merged_into) "
-    "WHERE id = ?"
+    "UPDATE challenges SET hidden = COALESCE(?, hidden), merged_into = COALESCE(?, merged_into), "
+    "wording = COALESCE(?, wording) WHERE id = ?"
 )
 
 VOTE_COLUMNS = "cohort_id, participant_id, ranking, created_at"
@@ -121,7 +121,9 @@ def cohort_params(c: Cohort) -> tuple[Any, ...]:
 
 def challenge_from_row(row: Row) -> Challenge:
     """Decode the challenge columns, in `CHALLENGE_COLUMNS` order."""
-    return Challenge(row[0], row[1], row[2], need_time(row[3]), row[4], bool(row[5]), row[6])
+    return Challenge(
+        row[0], row[1], row[2], need_time(row[3]), row[4], bool(row[5]), row[6], row[7]
+    )
 
 
 def vote_from_row(row: Row) -> Vote:
@@ -205,6 +207,7 @@ def challenge_statements(challenges: Sequence[Challenge]) -> list[Statement]:
                 c.participant_id,
                 int(c.hidden),
                 c.merged_into,
+                c.wording,
             ),
         )
         for c in challenges
