@@ -168,7 +168,11 @@ async def _results(
 
 def matrix_points(solutions: Sequence[Solution]) -> list[dict[str, Any]]:
     """Give the tables' proposals numbers in order, nudging apart points that share a cell."""
-    offsets = ((0, 0), (0.28, 0.2), (-0.28, 0.2), (0.28, -0.2), (-0.28, -0.2), (0, 0.34))
+    # A point and its six neighbours on a hexagon, far enough apart that no two circles touch
+    # and close enough that all stay in their cell.
+    offsets = (
+        (0, 0), (0.42, 0), (-0.42, 0), (0.21, 0.36), (-0.21, 0.36), (0.21, -0.36), (-0.21, -0.36),
+    )  # fmt: skip
     seen: dict[tuple[int, int], int] = {}
     points = []
     for n, s in enumerate(solutions, start=1):

@@ -29,6 +29,7 @@ from i18n import translator
 from storage import Cohort
 
 PING_SECONDS = 15  # keeps proxies from closing a quiet stream
+RETRY_MS = 1000
 
 
 def live_routes(settings: Settings) -> list[Route | Mount]:
@@ -104,9 +105,10 @@ async def live_events(request: Request) -> Response:
     _, cohort = found
     hub: LiveHub = request.app.state.live
 
-    async def screens() -> AsyncIterator[dict[str, str]]:
+    async def screens() -> AsyncIterator[dict[str, str | int]]:
         async for payload in hub.watch(cohort.id):
-            yield {"data": payload}
+            # A browser that loses the stream (serve restarting) tries again after a second.
+            yield {"data": payload, "retry": RETRY_MS}
 
     return EventSourceResponse(screens(), ping=PING_SECONDS, headers={"Cache-Control": "no-store"})
 

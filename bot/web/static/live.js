@@ -55,7 +55,7 @@
     if (!words.length || !width || !height) return;
     const top = words[0].count, bottom = words[words.length - 1].count;
     const biggest = Math.min(height / 3.2, width / Math.max(4, words[0].text.length * 0.62));
-    const smallest = Math.max(18, biggest / 5);
+    const smallest = Math.min(biggest, Math.max(22, biggest / 3.2));
     const placed = [];
     const colors = ["#0b6b4f", "#1c4e80", "#a23b00", "#5b2a86", "#7a5c00", "#2f4f4f"];
     words.forEach((word, index) => {
@@ -96,7 +96,7 @@
     const box = el("div", { class: "matrix" });
     const ns = "http://www.w3.org/2000/svg";
     const svg = document.createElementNS(ns, "svg");
-    svg.setAttribute("viewBox", "0 0 100 100");
+    svg.setAttribute("viewBox", "0 0 100 110");
     svg.setAttribute("role", "img");
     const add = (tag, attrs, text) => {
       const node = document.createElementNS(ns, tag);
@@ -105,19 +105,21 @@
       svg.append(node);
       return node;
     };
-    const x = (effort) => 12 + (effort - 1) * 21, y = (impact) => 88 - (impact - 1) * 21;
-    add("rect", { x: 12, y: 4, width: 84, height: 84, fill: "#fafafa", stroke: "#999", "stroke-width": 0.3 });
-    add("line", { x1: 54, y1: 4, x2: 54, y2: 88, stroke: "#999", "stroke-width": 0.3 });
-    add("line", { x1: 12, y1: 46, x2: 96, y2: 46, stroke: "#999", "stroke-width": 0.3 });
+    // The box spans 12–96 across and 10–94 down; points sit inside it (1–5 at cell centres),
+    // the quadrants' names above and below it, so no point ever covers a name.
+    const x = (effort) => 12 + (effort - 0.5) * 16.8, y = (impact) => 94 - (impact - 0.5) * 16.8;
+    add("rect", { x: 12, y: 10, width: 84, height: 84, fill: "#fafafa", stroke: "#999", "stroke-width": 0.3 });
+    add("line", { x1: 54, y1: 10, x2: 54, y2: 94, stroke: "#999", "stroke-width": 0.3 });
+    add("line", { x1: 12, y1: 52, x2: 96, y2: 52, stroke: "#999", "stroke-width": 0.3 });
     const q = screen.labels;
-    add("text", { x: 14, y: 9, "font-size": 3.2, fill: "#0b6b4f" }, q.quick_wins);
-    add("text", { x: 94, y: 9, "font-size": 3.2, fill: "#1c4e80", "text-anchor": "end" }, q.big_bets);
-    add("text", { x: 14, y: 86, "font-size": 3.2, fill: "#666" }, q.fill_ins);
-    add("text", { x: 94, y: 86, "font-size": 3.2, fill: "#a23b00", "text-anchor": "end" }, q.thankless);
-    add("text", { x: 54, y: 96, "font-size": 3.6, "text-anchor": "middle" }, q.effort + " →");
-    add("text", { x: 5, y: 46, "font-size": 3.6, "text-anchor": "middle", transform: "rotate(-90 5 46)" }, q.impact + " →");
+    add("text", { x: 13, y: 8, "font-size": 3.6, fill: "#0b6b4f", "font-weight": 700 }, q.quick_wins);
+    add("text", { x: 95, y: 8, "font-size": 3.6, fill: "#1c4e80", "text-anchor": "end", "font-weight": 700 }, q.big_bets);
+    add("text", { x: 13, y: 98.5, "font-size": 3.6, fill: "#555", "font-weight": 700 }, q.fill_ins);
+    add("text", { x: 95, y: 98.5, "font-size": 3.6, fill: "#a23b00", "text-anchor": "end", "font-weight": 700 }, q.thankless);
+    add("text", { x: 54, y: 106, "font-size": 4, "text-anchor": "middle" }, q.effort + " →");
+    add("text", { x: 6, y: 52, "font-size": 4, "text-anchor": "middle", transform: "rotate(-90 6 52)" }, q.impact + " →");
     for (const point of screen.points) {
-      add("circle", { cx: x(point.effort + point.dx), cy: y(point.impact + point.dy), r: 3.3, fill: "#0b6b4f" });
+      add("circle", { cx: x(point.effort + point.dx), cy: y(point.impact + point.dy), r: 3.4, fill: "#0b6b4f" });
       add("text", { x: x(point.effort + point.dx), y: y(point.impact + point.dy) + 1.3, "font-size": 3.4,
         "text-anchor": "middle", fill: "#fff", "font-weight": 700 }, String(point.n));
     }
