@@ -97,11 +97,12 @@ async def room_context(app: App, cohort: Cohort, tr: Translator, base: str) -> d
                 "kind": _kind_label(prompt, tr),
                 "state": _state_label(prompt, tr),
                 "revealed": prompt.revealed,
-                "respondents": len({a.participant_id for a in answers if not a.hidden}),
+                "answered": _answered(len({a.participant_id for a in answers if not a.hidden}), tr),
             }
         )
     screen = await store.live_screen(cohort.id) or {"kind": "idle"}
     return {
+        "screen": screen,
         "prompts": rows,
         "reachable": sum(1 for p in members if p.open_to_messages),
         "kinds": _kinds(tr),
@@ -120,6 +121,10 @@ async def room_context(app: App, cohort: Cohort, tr: Translator, base: str) -> d
         "qa": await _qa_rows(app, cohort, tr),
         **await _round_context(app, cohort, tr),
     }
+
+
+def _answered(n: int, tr: Translator) -> str:
+    return tr.ngettext("{n} person answered", "{n} people answered", n).format(n=n)
 
 
 def _kinds(tr: Translator) -> list[tuple[str, str]]:

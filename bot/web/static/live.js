@@ -37,6 +37,9 @@
 
   function ranked(items, extra) {
     const list = el("ol", { class: "ranked" });
+    // Few items: larger text, so a short list fills the screen as a long one does.
+    const fit = results.clientHeight / (Math.max(items.length, 4) * 2.1);
+    list.style.fontSize = Math.max(18, Math.min(window.innerWidth * 0.034, fit)).toFixed(0) + "px";
     items.forEach((item, n) => {
       const li = el("li", item.answered ? { class: "answered" } : {});
       li.append(el("span", { class: "place" }, String(item.place || n + 1) + "."));
