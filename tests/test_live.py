@@ -229,3 +229,17 @@ async def test_a_facilitator_asks_the_room_in_the_chat(h: Harness) -> None:
     assert "ya están en la pantalla" in await fac.send("/reveal")
     (entry,) = [e for e in await h.app.store.audit_log() if e.action == "prompt opened"]
     assert entry.detail["members"] == 3
+
+
+async def test_the_question_reaches_everyone_before_answers_are_acknowledged(h: Harness) -> None:
+    (ana, beto) = await _members(h, 2)
+    await _open(h, "choice", "¿A o B?", ["A", "B"])
+    _delivered(h, ana), _delivered(h, beto)
+    await ana.send("1")
+    rows = await h.rows("SELECT priority FROM outbox WHERE address = 'p0' ORDER BY id DESC LIMIT 1")
+    assert rows == [(10,)]  # bulk, behind the question still going out to the room
+    menu = await ana.send("/menu")
+    assert "¿Qué le gustaría hacer?" in menu
+    assert await h.rows(
+        "SELECT priority FROM outbox WHERE address = 'p0' ORDER BY id DESC LIMIT 1"
+    ) == [(0,)]

@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from tests.fakes.telegram_api import FakeTelegram, serve_fake
-from tests.support import seed_cohort, serve_process
+from tests.support import TEST_DASHBOARD_TOKEN, seed_cohort, serve_process
 
 pytestmark = pytest.mark.slow
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -165,6 +165,14 @@ async def test_the_projector_updates_live_and_survives_a_restart(
                 await page.wait_for_function(
                     "document.querySelector('#count b').textContent === '6'", timeout=15000
                 )
+                console = await browser.new_context(
+                    viewport={"width": 1366, "height": 900},
+                    extra_http_headers={"Authorization": f"Bearer {TEST_DASHBOARD_TOKEN}"},
+                )
+                room = await console.new_page()
+                await room.goto(f"http://127.0.0.1:{port}/dashboard/SALA1/room")
+                assert "En una palabra" in await room.inner_text("#prompt-list")
+                await room.screenshot(path=str(DOCS / "room-console.png"))
                 phone = await browser.new_page(viewport={"width": 390, "height": 844})
                 await phone.goto(f"http://127.0.0.1:{port}/live/SALA1?key={token}")
                 await phone.wait_for_selector("#cloud span")

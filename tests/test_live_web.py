@@ -185,3 +185,29 @@ async def test_the_console_opens_closes_reveals_and_projects(room: Room) -> None
     assert ranking["screen"]["heading"] == "Barreras para la implementación"
     done = await room.http.get("/dashboard/ODS2026/room", headers=BEARER)
     assert re.search(r'id="on-screen">Ranking de barreras<', done.text)
+
+
+@pytest.mark.postgres
+async def test_an_answer_on_one_worker_reaches_viewers_of_another(postgres_url: str) -> None:
+    async with harness(Path("unused.db"), url=postgres_url) as h:
+        await h.create_cohort("ODS2026", "Taller ODS")
+        await h.person("p0").onboard("ODS2026", name="Persona 0")
+    settings = Settings(dashboard_token=TOKEN)
+    one, two = create_app(settings, postgres_url), create_app(settings, postgres_url)
+    async with (
+        serve_asgi(one, lifespan="on") as url_one,
+        serve_asgi(two, lifespan="on") as url_two,
+        httpx.AsyncClient(base_url=url_one, timeout=20) as http_one,
+        httpx.AsyncClient(base_url=url_two, timeout=20) as http_two,
+    ):
+        first = Room(url_one, http_one, one, settings)
+        second = Room(url_two, http_two, two, settings)
+        await _create(first, kind="open", text_es="¿Una palabra?")
+        await first.app.scheduler.run_once()
+        watching = asyncio.create_task(_events(second, "/live/ODS2026/events", want=2))
+        await asyncio.sleep(0.3)
+        began = time.perf_counter()
+        await first.say("p0", "Transparencia")  # handled by the first worker
+        events = await asyncio.wait_for(watching, 5)
+        assert time.perf_counter() - began < 1.0
+        assert events[-1]["screen"]["words"] == [{"text": "transparencia", "count": 1}]

@@ -179,7 +179,7 @@ class Dispatcher:
                 p.address,
                 None if work.erase else p.id,
                 replace(message, locale=work.tr.locale, purpose=purpose),
-                PRIORITY_REPLY if purpose is None else PRIORITY_BULK,
+                PRIORITY_REPLY if purpose is None and not work.bulk else PRIORITY_BULK,
                 dedupe_key=_outbox_key(inbound, p, n),
                 erase_after_send=work.erase,
             )

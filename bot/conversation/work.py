@@ -30,6 +30,8 @@ class Work:
     menu_after: bool = False
     checkin_report: Mapping[str, Any] | None = None  # a finished check-in's answers, to store
     checkin_done: Run | None = None
+    # The replies can wait behind bulk sends (a question to the room reaches everyone first).
+    bulk: bool = False
     # What a filter found for its handler (the broadcast draft it read), by name.
     notes: dict[str, object] = field(default_factory=dict)
     # The active run, worked out once until a run is saved (filters and handlers both ask).

@@ -83,6 +83,18 @@ def _notes(work: Work, name: str) -> list[Any]:
 
 
 @router.settler
+async def after_the_room(call: Call) -> None:
+    """Let answers to a question to the room be acknowledged after it has reached everyone.
+
+    The question goes to the whole room at the platform's full rate (about 30 messages a second
+    on Telegram); an answer's "thank you" and the activity it resumes wait behind it.
+    """
+    before = call.work.state.active
+    if before is not None and before.flow_id == LIVE_PROMPT and call.inbound.kind != "prompt":
+        call.work.bulk = True
+
+
+@router.settler
 async def record(call: Call) -> None:
     """Store what the member answered, asked or upvoted, unless the question closed meanwhile."""
     work = call.work
