@@ -12,6 +12,7 @@ from bot.facilitation import access, broadcasts, invites, launches, results, sta
 from bot.followup import handlers as checkins
 from bot.followup import reminders
 from bot.live import answers as live_answers
+from bot.live import changes as live_changes
 from bot.live import commands as live_commands
 from bot.live import delivery as live_delivery
 from bot.participants import commands, plan, replies, retention
@@ -49,6 +50,8 @@ def build_router() -> Router:
         checkins.router,
         retention.router,
         reminders.router,
+        # A tap on the buttons of a question to the room already answered: a changed answer.
+        live_changes.router,
         # Whatever is left: media, a console greeting, an answer, onboarding, the menu.
         replies.router,
     )

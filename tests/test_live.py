@@ -243,3 +243,28 @@ async def test_the_question_reaches_everyone_before_answers_are_acknowledged(h: 
     assert await h.rows(
         "SELECT priority FROM outbox WHERE address = 'p0' ORDER BY id DESC LIMIT 1"
     ) == [(0,)]
+
+
+async def test_tapping_another_option_later_changes_the_answer(h: Harness) -> None:
+    (ana,) = await _members(h, 1)
+    single = await _open(h, "choice", "¿A o B?", ["A", "B"])
+    _delivered(h, ana)
+    first, second = ana.choice_id("A"), ana.choice_id("B")
+    await ana.send(choice=first)
+    changed = await ana.send(choice=second)  # the question is answered: a later tap on it
+    assert "Cambiado: su respuesta ahora es «B»." in changed
+    assert [t["count"] for t in (await _summary(h, single))["tallies"]] == [0, 1]
+    several = await _open(h, "choice", "¿Cuáles?", ["X", "Y", "Z"], multi=True)
+    _delivered(h, ana)
+    x, z = ana.choice_id("X"), ana.choice_id("Z")
+    await ana.send(choice=x)
+    assert "«X, Z»" in await ana.send(choice=z)  # several options: a tap adds…
+    assert "«Z»" in await ana.send(choice=x)  # …or takes away
+    assert [t["count"] for t in (await _summary(h, several))["tallies"]] == [0, 0, 1]
+    changes = Changes()
+    found = await h.app.store.prompt(single.id)
+    assert found is not None
+    close_prompt(found, h.clock.now(), changes)
+    await h.app.store.commit(changes)
+    assert "Esta pregunta ya se cerró" in await ana.send(choice=first)
+    assert [t["count"] for t in (await _summary(h, single))["tallies"]] == [0, 1]
