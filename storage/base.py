@@ -159,6 +159,10 @@ class Store(LiveStore, ABC):
         """Return each cohort member's latest result of one assessment."""
 
     @abstractmethod
+    async def cohort_answers(self, cohort_id: str, flow_id: str) -> list[tuple[Answer, int | None]]:
+        """Return every member's answers to one flow, oldest first, each with their table."""
+
+    @abstractmethod
     async def actions(self, participant_id: str) -> list[PlanAction]:
         """Return a participant's action plan, in plan order."""
 

@@ -8,12 +8,20 @@ from bot.conversation.work import Work
 from bot.drawing.charts import recipe
 from bot.facilitation.access import facilitator_command
 from bot.facilitation.export import export_cohort
+from bot.facilitation.outputs import (
+    CHALLENGES_FLOW,
+    Proposal,
+    challenge_senders,
+    table_challenges,
+    table_proposals,
+)
 from bot.facilitation.requests import audit, find_request, need_code, usage
 from bot.followup.report import cohort_report, report_chart, report_text
 from bot.rounds.round import standing
 from flows.model import Flow
 from flows.prioritization import render_ranking
 from flows.scoring import MIN_GROUP_SIZE, Scores, cohort_average
+from i18n import Translator
 from storage import Cohort, Outbound
 
 router = Router("results")
@@ -34,22 +42,73 @@ async def results(call: Call) -> None:
         await _round_results(call, flow, cohort)
     elif flow.kind == "checkin":
         await _checkin_results(call, cohort)
+    elif flow.id == CHALLENGES_FLOW:
+        await _table_challenges(call, flow, cohort)
     else:
         await _averages(call, flow, cohort)
 
 
 async def _round_results(call: Call, flow: Flow, cohort: Cohort) -> None:
+    """Show the whole ranking with points, then each table's proposal."""
     work = call.work
     now = await standing(call.store, cohort.id)
-    work.text(
+    lines = [
         work.tr.ngettext(
             "“{flow}” in {workshop}: {n} vote.",
             "“{flow}” in {workshop}: {n} votes.",
             now.voters,
-        ).format(flow=work.tr.gettext(flow.title), workshop=cohort.name, n=now.voters)
-        + "\n\n"
-        + render_ranking(now.ranking, work.tr)
+        ).format(flow=work.tr.gettext(flow.title), workshop=cohort.name, n=now.voters),
+        "",
+        render_ranking(now.ranking, work.tr, limit=len(now.ranking)),
+    ]
+    proposals = await table_proposals(call.store, cohort.id)
+    if proposals:
+        lines += ["", work.tr.gettext("The tables' proposals:")]
+        lines += [proposal_text(p, work.tr) for p in proposals]
+    work.text("\n".join(lines))
+
+
+def proposal_text(proposal: Proposal, tr: Translator) -> str:
+    """Write one table's proposal in a few lines."""
+    table = (
+        tr.gettext("Table {n}").format(n=proposal.table)
+        if proposal.table is not None
+        else tr.gettext("No table given")
     )
+    return tr.gettext(
+        "{number}. {table} — challenge: {challenge}\nWhat if it is not addressed: "
+        "{consequences}\nProposal: {solution} (impact {impact}, effort {effort})"
+    ).format(
+        number=proposal.number,
+        table=table,
+        challenge=proposal.challenge or "—",
+        consequences=proposal.consequences or "—",
+        solution=proposal.solution,
+        impact=proposal.impact,
+        effort=proposal.effort,
+    )
+
+
+async def _table_challenges(call: Call, flow: Flow, cohort: Cohort) -> None:
+    """Session 2: how many tables sent challenges, and each table's, in their words."""
+    work, tr = call.work, call.work.tr
+    groups = await table_challenges(call.store, cohort.id)
+    people = await challenge_senders(call.store, cohort.id)
+    lines = [
+        tr.ngettext(
+            "“{flow}” in {workshop}: {n} person sent challenges.",
+            "“{flow}” in {workshop}: {n} people sent challenges.",
+            people,
+        ).format(flow=tr.gettext(flow.title), workshop=cohort.name, n=people)
+    ]
+    for group in groups:
+        title = (
+            tr.gettext("Table {n}").format(n=group.table)
+            if group.table is not None
+            else tr.gettext("No table given")
+        )
+        lines += ["", f"{title}:"] + [f"• {text}" for text in group.challenges]
+    work.text("\n".join(lines))
 
 
 async def _averages(call: Call, flow: Flow, cohort: Cohort) -> None:

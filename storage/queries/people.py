@@ -78,6 +78,18 @@ class PeopleQueries(SQLAccess):
         return _latest_per_participant(results)
 
     @override
+    async def cohort_answers(self, cohort_id: str, flow_id: str) -> list[tuple[Answer, int | None]]:
+        columns = ", ".join(f"a.{c.strip()}" for c in ANSWER_COLUMNS.split(","))
+        rows = await self._fetchall(
+            f"SELECT {columns}, m.table_no FROM answers a JOIN memberships m "
+            "ON m.participant_id = a.participant_id AND m.cohort_id = ? "
+            "WHERE a.flow_id = ? ORDER BY a.created_at, a.id",
+            (cohort_id, flow_id),
+        )
+        width = len(ANSWER_COLUMNS.split(","))
+        return [(answer_from_row(row[:width]), row[width]) for row in rows]
+
+    @override
     async def memberships(self, participant_id: str) -> list[Membership]:
         return await self._decoded(
             membership_from_row,

@@ -373,3 +373,37 @@ async def test_a_write_inside_a_conversation_keeps_the_lock(store: Store, clock:
         await session.commit(Changes(participant=p))
     await asyncio.wait_for(waiting, 5)
     assert await store.round_phase(cohort.id) == "voting"
+
+
+async def test_cohort_answers_come_with_each_members_table(store: Store, clock: FakeClock) -> None:
+    cohort = Cohort(uuid.uuid4().hex, "T1", "Taller", "es", clock.now())
+    await store.create_cohort(cohort)
+    other = Cohort(uuid.uuid4().hex, "T2", "Otro", "es", clock.now())
+    await store.create_cohort(other)
+    people = [_participant(clock, f"p{n}") for n in range(3)]
+    for n, person in enumerate(people):
+        run = _run(person, clock)
+        workshop = other if n == 2 else cohort
+        answer = Answer(
+            run.id,
+            person.id,
+            "mindset_challenges",
+            "challenge_1",
+            f"reto {n}",
+            f"reto {n}",
+            clock.now(),
+        )
+        await _commit(
+            store,
+            person.key,
+            Changes(
+                participant=person,
+                memberships=[Membership(person.id, workshop.id, clock.now(), table_no=n + 1)],
+                runs=[run],
+                answers=[answer],
+            ),
+        )
+        clock.advance(seconds=1)
+    found = await store.cohort_answers(cohort.id, "mindset_challenges")
+    assert [(a.value, table) for a, table in found] == [("reto 0", 1), ("reto 1", 2)]
+    assert await store.cohort_answers(cohort.id, "onboarding") == []
