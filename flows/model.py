@@ -23,7 +23,17 @@ FLOW_KINDS: tuple[str, ...] = (
 MENU_KINDS = frozenset({"assessment", "activity", "prioritization", "action_plan"})
 END = "end"
 PROFILE_FIELDS = frozenset(
-    {"locale", "name", "municipality", "country", "role", "consent", "cohort", "table"}
+    {
+        "locale",
+        "name",
+        "municipality",
+        "country",
+        "role",
+        "consent",
+        "cohort",
+        "table",
+        "share_progress",
+    }
 )
 ACTIONS = frozenset(
     {

@@ -292,6 +292,10 @@ class Store(LiveStore, ABC):
         """Return the progress reports of a cohort's members or of one participant, oldest first."""
 
     @abstractmethod
+    async def rounds_to_report(self) -> list[tuple[str, int]]:
+        """Return check-in rounds (cohort id, day) that are over and not reported yet."""
+
+    @abstractmethod
     async def cohort_actions(self, cohort_id: str) -> list[PlanAction]:
         """Return the actions of every member of a cohort, by member then plan order."""
 

@@ -66,6 +66,7 @@ TABLES: tuple[tuple[str, str], ...] = (
     ("qa_votes", QA_VOTE_COLUMNS),
     ("live_screens", SCREEN_COLUMNS),
     ("live_links", LIVE_LINK_COLUMNS),
+    ("checkin_rounds_done", "cohort_id, offset_days, done_at"),
 )
 # Tables whose integer ids come from a sequence in PostgreSQL, moved past the copied ids.
 SERIAL_TABLES = ("answers", "outbox", "audit_log", "scheduled", "action_updates")

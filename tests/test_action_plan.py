@@ -50,7 +50,9 @@ async def test_build_review_edit_and_confirm_a_plan_in_spanish(h: Harness) -> No
     review = await ana.send("ODS 9")
     assert "Cambiado." in review
     assert "ODS 9: Industria, innovación e infraestructura" in review
-    done = await ana.send("Confirmar mi plan")
+    share = await ana.send("Confirmar mi plan")
+    assert "¿puedo contarle al resto de su taller cómo avanzan sus acciones?" in share
+    done = await ana.send("sí")
     assert "Su plan quedó guardado" in done
     p = await h.app.store.participant(ParticipantKey(CHANNEL, "ana"))
     assert p is not None
@@ -60,6 +62,7 @@ async def test_build_review_edit_and_confirm_a_plan_in_spanish(h: Harness) -> No
         (1, "Laboratorio de innovación", 9, "2027-03"),
     ]
     assert all(a.status == "not_started" for a in actions)
+    assert p.share_progress  # she agreed that her workshop may hear how her actions go
     roadmap = await ana.send("/roadmap")
     assert "Su plan de acción:" in roadmap
     assert "2. Laboratorio de innovación" in roadmap
@@ -102,5 +105,6 @@ async def test_plan_in_portuguese(h: Harness) -> None:
     review = await joao.send("não")
     assert "Este é o seu plano:" in review
     assert "Prazo: junho de 2027" in review
-    assert "Seu plano foi salvo" in await joao.send("1")
+    assert "posso contar para o resto da sua oficina" in await joao.send("1")
+    assert "Seu plano foi salvo" in await joao.send("não")
     assert "Seu plano de ação:" in await joao.send("/roadmap")

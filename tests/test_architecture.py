@@ -62,7 +62,15 @@ def test_only_the_machine_module_touches_transitions() -> None:
 
 
 # Inside bot/: which packages each kind of package may import (its own always).
-FEATURES = ("participants", "facilitation", "rounds", "followup", "results")
+FEATURES = (
+    "participants",
+    "facilitation",
+    "rounds",
+    "followup",
+    "results",
+    "live",
+    "reporting",
+)
 BOT_ALLOWED = {
     # Channels speak to platforms and know nothing of what the bot does with a message.
     "channels": {"channels", "config", "conversation.inbound", "plumbing"},

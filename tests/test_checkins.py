@@ -116,10 +116,18 @@ async def test_a_checkin_walks_each_action_and_updates_the_roadmap(h: Harness) -
         ("completed", "Ya funciona en línea", "https://municipio.gob.ec/ventanilla"),
         ("blocked", "Falta el acuerdo del concejo", None),
     ]
-    # Nothing more comes: no nudge for an answered check-in.
+    # Nothing more comes but the round's digest: no nudge for an answered check-in.
     h.clock.advance(days=30)
     await due_now(h)
-    assert h.sender.take("ana") == []
+    later = [m.text for m in h.sender.take("ana")]
+    for _ in range(72):  # the digest waits for working hours in her time zone
+        if later:
+            break
+        h.clock.advance(hours=1)
+        await due_now(h)
+        later = [m.text for m in h.sender.take("ana")]
+    assert len(later) == 1
+    assert "Cómo avanzan las acciones de «Taller ODS» (seguimiento del día 14)" in later[0]
 
 
 async def join(h: Harness, address: str, country: str, name: str) -> Person:
@@ -133,6 +141,7 @@ async def join(h: Harness, address: str, country: str, name: str) -> Person:
 
 ZONES = {"México": ZoneInfo("America/Mexico_City"), "Brasil": ZoneInfo("America/Sao_Paulo")}
 START, NUDGE, LAST = "Es momento de un breve seguimiento", "sigue esperando", "último recordatorio"
+DIGEST = "Cómo avanzan las acciones"
 
 
 def inside_window(at: datetime, zone: ZoneInfo) -> bool:
@@ -156,6 +165,7 @@ async def test_two_hundred_days_of_checkins_for_fifty_people_in_two_time_zones(
         people[person.address] = (person, country, kind)
     h.sender.take_all()
     started: dict[str, list[tuple[datetime, str]]] = {a: [] for a in people}
+    digests = dict.fromkeys(people, 0)
     end = h.clock.now() + timedelta(days=200)
     while h.clock.now() < end:
         h.clock.advance(minutes=53)  # odd steps: the scheduler wakes at no particular minute
@@ -164,6 +174,10 @@ async def test_two_hundred_days_of_checkins_for_fifty_people_in_two_time_zones(
             person, country, kind = people[address]
             for message in messages:
                 text = message.text
+                assert inside_window(h.clock.now(), ZONES[country]), (address, h.clock.now())
+                if DIGEST in text:  # a round is over: how the workshop's actions are going
+                    digests[address] += 1
+                    continue
                 what = START if START in text else NUDGE if NUDGE in text else LAST
                 assert what in text, text
                 started[address].append((h.clock.now(), what))
@@ -176,7 +190,9 @@ async def test_two_hundred_days_of_checkins_for_fifty_people_in_two_time_zones(
         kinds = [what for _, what in events]
         if kind == "stopped":
             assert events == []
+            assert digests[address] == 0
             continue
+        assert digests[address] == 4, (address, kind)  # one per round
         assert kinds.count(START) == 4, (address, kinds)
         expected = {"prompt": [START], "late": [START, NUDGE], "silent": [START, NUDGE, LAST]}
         assert kinds == expected[kind] * 4, (address, kinds)

@@ -28,6 +28,7 @@ PLAN = {
         "Tiempo de respuesta",
         "no",
         "Confirmar mi plan",
+        "sí",
     ],
     "pt": [
         "Meu plano de ação",
@@ -39,6 +40,7 @@ PLAN = {
         "Tempo de resposta",
         "não",
         "Confirmar meu plano",
+        "sim",
     ],
 }
 FLOWS: dict[str, dict[str, tuple[list[str], str]]] = {

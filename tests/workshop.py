@@ -100,8 +100,11 @@ def _scores(collaborative: float, experimental: float) -> dict[str, object]:
     }
 
 
-async def seed_workshop(store: Store, now: datetime) -> Workshop:
-    """Write the 30-person workshop into an empty store (either backend)."""
+async def seed_workshop(store: Store, now: datetime, people_count: int = PEOPLE) -> Workshop:
+    """Write the 30-person workshop into an empty store (either backend).
+
+    A larger `people_count` (benchmarks) repeats the pattern: the first 30 are as documented.
+    """
     cohort = Cohort(uuid.uuid4().hex, CODE, "Taller de 30", "es", now, ends=now.date())
     await store.create_cohort(cohort)
     people = [
@@ -113,22 +116,22 @@ async def seed_workshop(store: Store, now: datetime) -> Workshop:
             now,
             name=f"Persona {n}",
             municipality=f"Municipio {n}",
-            country=COUNTRIES[n],
+            country=COUNTRIES[n % PEOPLE],
             role=ROLES[n % len(ROLES)],
             consent=True,
             consent_at=now,
             onboarded=True,
         )
-        for n in range(PEOPLE)
+        for n in range(people_count)
     ]
     for n, person in enumerate(people):
         changes = Changes(
             participant=person,
             memberships=[Membership(person.id, cohort.id, now, table_no=1 + n // 6)],
         )
-        changes.results += _results(person, n, cohort, now)
-        changes.answers += _session2(person, n, now)
-        changes.actions += _actions(person, n, now)
+        changes.results += _results(person, n % PEOPLE, cohort, now)
+        changes.answers += _session2(person, n % PEOPLE, now)
+        changes.actions += _actions(person, n % PEOPLE, now)
         # Answers and actions name the run they came from; results name theirs too.
         changes.runs += [_run(person, run_id, now) for run_id in _run_ids(changes)]
         async with store.conversation(person.key, None) as session:
@@ -226,11 +229,14 @@ async def _checkins(store: Store, cohort: Cohort, people: list[Participant], now
     statuses = ["completed", "completed", "substantial", "substantial", "blocked", "blocked"]
     notes = {4: "Falta de presupuesto", 5: "Cambio de gestión"}
     checkins, progress = [], []
-    for n in range(PLANNERS):
+    for index, person in enumerate(people):
+        n = index % PEOPLE
+        if n >= PLANNERS:
+            continue
         answered = n < len(statuses)
         checkin = Checkin(
             id=uuid.uuid4().hex,
-            participant_id=people[n].id,
+            participant_id=person.id,
             cohort_id=cohort.id,
             offset_days=CHECKIN_DAY,
             due_at=now,
@@ -240,9 +246,9 @@ async def _checkins(store: Store, cohort: Cohort, people: list[Participant], now
         )
         checkins.append(checkin)
         if answered:
-            actions = await store.actions(people[n].id)
+            actions = await store.actions(person.id)
             progress.append(
-                ActionProgress(actions[0].id, people[n].id, statuses[n], now, checkin.id,
+                ActionProgress(actions[0].id, person.id, statuses[n], now, checkin.id,
                                note=notes.get(n))
             )  # fmt: skip
     planned = [c.with_changes(status="planned", sent_at=None, answered_at=None) for c in checkins]

@@ -6,13 +6,24 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bot.cli import chat, cohort, db, export, flows, platforms, prioritization, prompt, serving
+from bot.cli import (
+    chat,
+    cohort,
+    db,
+    export,
+    flows,
+    platforms,
+    prioritization,
+    prompt,
+    report,
+    serving,
+)
 from bot.config import ConfigError, Settings, database_url
 from flows.errors import FlowErrors
 from i18n import CatalogError
 
 # The order `minga --help` lists them in.
-GROUPS = (chat, serving, platforms, db, flows, cohort, export, prioritization, prompt)
+GROUPS = (chat, serving, platforms, db, flows, cohort, export, report, prioritization, prompt)
 
 
 def build_parser() -> argparse.ArgumentParser:

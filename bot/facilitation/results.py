@@ -175,6 +175,30 @@ async def export(call: Call) -> None:
     work.say(Outbound(caption, document=data.csv_zip, document_name=f"minga-{cohort.code}.zip"))
 
 
+@facilitator_command(router, "report")
+async def report(call: Call) -> None:
+    """Send the workshop report as a PDF (the console saves it; WhatsApp gets a pointer)."""
+    from bot.reporting.render import build_report  # only this command needs WeasyPrint
+
+    work = call.work
+    cohort = (await find_request(call)).cohort
+    if cohort is None:
+        need_code(work, "report")
+        return
+    if work.participant.channel not in call.conversation.document_channels:
+        work.text(
+            work.tr.gettext(
+                "Files cannot be sent here. Download the report from the workshop's page on "
+                "the dashboard, or run minga report {code} on the server."
+            ).format(code=cohort.code)
+        )
+        return
+    made = await build_report(call.store, call.registry, cohort, work.tr.locale, work.now)
+    audit(work, "report", cohort=cohort.code)
+    caption = work.tr.gettext("Report of “{workshop}”.").format(workshop=cohort.name)
+    work.say(Outbound(caption, document=made.pdf, document_name=f"{made.name}.pdf"))
+
+
 def _no_files_here(work: Work, cohort: Cohort) -> None:
     work.text(
         work.tr.gettext(

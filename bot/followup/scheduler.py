@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from bot.conversation.dispatcher import Dispatcher
 from bot.conversation.inbound import Inbound, InboundKind
 from bot.followup.checkins import plan_new_members, triage
+from bot.followup.round_reports import Audience, report_finished_rounds
 from bot.followup.send_window import SchedulePolicy
 from storage import Checkin, Store
 
@@ -61,6 +62,7 @@ class Scheduler:
         # Finding members without check-ins scans the memberships: once a minute is plenty.
         if self._planned_at is None or now - self._planned_at >= PLAN_EVERY:
             await plan_new_members(self.store, policy)
+            await self._report_rounds(now)
             self._planned_at = now
         handled = 0
         while True:
@@ -91,6 +93,14 @@ class Scheduler:
             await asyncio.gather(*(self.dispatcher.handle(inbound) for inbound in ready))
             await self.store.update_checkins(waiting)
             handled += len(due)
+
+    async def _report_rounds(self, now: datetime) -> None:
+        """Send the report and the digest of every check-in round that is over."""
+        dispatcher = self.dispatcher
+        conversation = dispatcher.conversation
+        audience = Audience(conversation.facilitators, conversation.document_channels, self.policy)
+        if await report_finished_rounds(self.store, dispatcher.registry, audience, now):
+            dispatcher.on_commit()  # the sender: messages are waiting
 
     async def launches_once(self) -> int:
         """Start every scheduled flow due now; return how many starts were handled."""

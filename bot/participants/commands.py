@@ -100,8 +100,8 @@ def help_text(call: Call) -> str:
         lines.append(
             tr.gettext(
                 "For facilitators: /broadcast, /launch, /results, /status, /export, "
-                "/voting, /phase, /invite, /ask, /close, /reveal, /show — each followed by the "
-                "workshop code."
+                "/voting, /phase, /invite, /ask, /close, /reveal, /show, /report — each followed "
+                "by the workshop code."
             )
         )
     return "\n".join(lines)

@@ -24,12 +24,13 @@ from bot.facilitation.cohorts import poster_for
 from bot.facilitation.export import export_cohort
 from bot.followup.checkins import parse_days, plan_cohort, plan_days
 from bot.followup.report import cohort_report, report_chart
+from bot.reporting.render import build_report
 from bot.rounds.round import standing
 from bot.web.auth import authorised, login_form, login_routes
 from bot.web.pages import page
 from flows.checkin import status_label
 from flows.scoring import MIN_GROUP_SIZE, Scores, cohort_average
-from i18n import Translator, translator
+from i18n import SHIPPED_LOCALES, Translator, translator
 from storage import Cohort, Store
 
 REFRESH_SECONDS = 15
@@ -44,6 +45,7 @@ def dashboard_routes(settings: Settings) -> list[Route]:
         Route("/dashboard/{code}", cohort_page, methods=["GET"]),
         Route("/dashboard/{code}/poster.png", poster, methods=["GET"]),
         Route("/dashboard/{code}/export.{kind:str}", export, methods=["GET"]),
+        Route("/dashboard/{code}/report.{kind:str}", report, methods=["GET"]),
         Route("/dashboard/{code}/checkins.png", checkin_chart, methods=["GET"]),
         Route("/dashboard/{code}/checkins", checkin_form, methods=["GET"]),
         Route("/dashboard/{code}/checkins", checkin_plan, methods=["POST"]),
@@ -124,6 +126,29 @@ async def export(request: Request) -> Response:
         body,
         media_type=media,
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+async def report(request: Request) -> Response:
+    """Send the workshop report as a PDF, or the same page as HTML (`?lang=pt` to change)."""
+    found = await workshop(request)
+    if isinstance(found, Response):
+        return found
+    app, cohort = found
+    kind = request.path_params["kind"]
+    locale = request.query_params.get("lang", cohort.locale)
+    if kind not in ("pdf", "html") or locale not in SHIPPED_LOCALES:
+        return HTMLResponse("not found", status_code=404)
+    made = await build_report(app.store, app.registry, cohort, locale, app.clock.now())
+    if kind == "html":
+        return HTMLResponse(made.html, headers={"Cache-Control": "no-store"})
+    return Response(
+        made.pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{made.name}.pdf"',
+            "Cache-Control": "no-store",
+        },
     )
 
 

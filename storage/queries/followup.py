@@ -17,6 +17,7 @@ from storage.sql.followup import (
     ACTION_UPDATE_COLUMNS,
     CHECKIN_COLUMNS,
     PLAN_CHECKIN_SQL,
+    ROUNDS_TO_REPORT_SQL,
     action_from_row,
     action_update_from_row,
     checkin_from_row,
@@ -84,6 +85,11 @@ class FollowupQueries(SQLAccess):
             "ORDER BY offset_days, due_at, id",
             (value,),
         )
+
+    @override
+    async def rounds_to_report(self) -> list[tuple[str, int]]:
+        rows = await self._fetchall(ROUNDS_TO_REPORT_SQL)
+        return [(str(row[0]), int(row[1])) for row in rows]
 
     @override
     async def oldest_due(self) -> datetime | None:

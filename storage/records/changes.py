@@ -60,6 +60,8 @@ class Changes:
     qa_votes: list[QaVote] = field(default_factory=list)
     screens: list[tuple[str, Screen]] = field(default_factory=list)
     live_links: list[LiveLink] = field(default_factory=list)
+    # Check-in rounds whose report and digest this commit queues: (cohort id, day).
+    rounds_reported: list[tuple[str, int]] = field(default_factory=list)
     # Workshops whose projectors should show what this commit changed.
     live: set[str] = field(default_factory=set)
 
@@ -93,4 +95,5 @@ class Changes:
             or self.screens
             or self.live_links
             or self.live
+            or self.rounds_reported
         )

@@ -41,6 +41,8 @@ class Participant:
     last_inbound_at: datetime | None = None
     consent_wording: str | None = None  # which text they agreed to: flow@version#step:locale
     facilitator: bool = False  # became a co-facilitator by confirming an invite
+    # Agreed, when making their plan, that their workshop may hear how their actions go.
+    share_progress: bool = False
 
     @property
     def key(self) -> ParticipantKey:

@@ -16,6 +16,7 @@ from storage.sql.followup import (
     action_statements,
     checkin_statements,
     progress_statements,
+    round_reported_statements,
 )
 from storage.sql.live import (
     INSERT_QA_VOTE_SQL,
@@ -99,6 +100,7 @@ def change_statements(changes: Changes, now: datetime) -> list[Statement]:
         *checkin_statements(changes.checkins),
         *progress_statements(changes.progress, now),
         *drop_held_statements(changes.drop_held, changes.participant),
+        *round_reported_statements(changes.rounds_reported, now),
         *audit_statements(changes.audit),
         *outbox_statements(changes.outbox, now),
     ]

@@ -29,6 +29,20 @@ UPDATE_CHECKIN_SQL = (
     "answered_at = ?, lease_until = NULL WHERE id = ?"
 )
 
+# Rounds whose people have all answered or been given up on, not reported yet (at least one
+# person got the round: a round nobody received has nothing to report).
+ROUNDS_TO_REPORT_SQL = (
+    "SELECT c.cohort_id, c.offset_days FROM checkins c WHERE NOT EXISTS ("
+    "SELECT 1 FROM checkin_rounds_done d WHERE d.cohort_id = c.cohort_id "
+    "AND d.offset_days = c.offset_days) GROUP BY c.cohort_id, c.offset_days "
+    "HAVING SUM(CASE WHEN c.status IN ('planned', 'sent') THEN 1 ELSE 0 END) = 0 "
+    "AND SUM(CASE WHEN c.status IN ('answered', 'unanswered') THEN 1 ELSE 0 END) > 0"
+)
+ROUND_REPORTED_SQL = (
+    "INSERT INTO checkin_rounds_done (cohort_id, offset_days, done_at) VALUES (?, ?, ?) "
+    "ON CONFLICT DO NOTHING"
+)
+
 ACTION_COLUMNS = (
     "id, participant_id, run_id, position, title, sdg, office, first_step, target_month, "
     "indicator, status, created_at, updated_at"
@@ -216,3 +230,9 @@ def progress_statements(progress: Sequence[ActionProgress], now: datetime) -> li
         out.append((INSERT_ACTION_UPDATE_SQL, params))
         out.append((PROGRESS_ACTION_SQL, (u.status, u.target_month, stamp, u.action_id)))
     return out
+
+
+def round_reported_statements(rounds: Sequence[tuple[str, int]], now: datetime) -> list[Statement]:
+    """Mark check-in rounds as reported (their report and digest queued in the same commit)."""
+    stamp = dump_time(now)
+    return [(ROUND_REPORTED_SQL, (cohort_id, days, stamp)) for cohort_id, days in rounds]

@@ -29,7 +29,7 @@ from storage.sql.common import Row, Statement, prefixed
 PARTICIPANT_COLUMNS = (
     "id, channel, address, locale, created_at, name, municipality, country, role, consent, "
     "consent_at, onboarded, opted_out, unreachable, last_inbound_at, consent_wording, "
-    "facilitator"
+    "facilitator, share_progress"
 )
 
 RUN_COLUMNS = (
@@ -60,13 +60,14 @@ INSERT_MARK_SQL = (
 )
 
 UPSERT_PARTICIPANT_SQL = (
-    f"INSERT INTO participants ({PARTICIPANT_COLUMNS}) VALUES ({', '.join('?' * 17)}) "
+    f"INSERT INTO participants ({PARTICIPANT_COLUMNS}) VALUES ({', '.join('?' * 18)}) "
     "ON CONFLICT (id) DO UPDATE SET locale = excluded.locale, name = excluded.name, "
     "municipality = excluded.municipality, country = excluded.country, role = excluded.role, "
     "consent = excluded.consent, consent_at = excluded.consent_at, "
     "onboarded = excluded.onboarded, opted_out = excluded.opted_out, "
     "unreachable = excluded.unreachable, last_inbound_at = excluded.last_inbound_at, "
-    "consent_wording = excluded.consent_wording, facilitator = excluded.facilitator"
+    "consent_wording = excluded.consent_wording, facilitator = excluded.facilitator, "
+    "share_progress = excluded.share_progress"
 )
 
 UPSERT_MEMBERSHIP_SQL = (
@@ -146,6 +147,7 @@ def participant_from_row(row: Row) -> Participant:
         last_inbound_at=load_time(row[14]),
         consent_wording=row[15],
         facilitator=bool(row[16]),
+        share_progress=bool(row[17]),
     )
 
 
@@ -227,6 +229,7 @@ def participant_params(p: Participant) -> tuple[Any, ...]:
         dump_time(p.last_inbound_at),
         p.consent_wording,
         int(p.facilitator),
+        int(p.share_progress),
     )
 
 
