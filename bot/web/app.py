@@ -13,6 +13,7 @@ from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontext
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 
 from bot.app import App, open_app
 from bot.channels.pacing import SendPacer
@@ -26,7 +27,9 @@ from bot.plumbing.clock import Clock, SystemClock
 from bot.sending.process import SenderProcess
 from bot.sending.senders import channel_senders, open_telegram_bot
 from bot.web.dashboard import dashboard_routes
+from bot.web.headers import SecurityHeaders
 from bot.web.health import health_routes
+from bot.web.limits import BodyLimit
 from bot.web.live import live_routes
 from bot.web.room import room_routes
 from bot.web.telegram import telegram_routes
@@ -64,6 +67,8 @@ def create_app(
             *(live_routes(settings) if settings.dashboard else []),
         ],
         lifespan=lifespan,
+        # Outermost first: bodies are capped before anything reads them.
+        middleware=[Middleware(BodyLimit), Middleware(SecurityHeaders)],
     )
     web.state.settings = settings
     return web
