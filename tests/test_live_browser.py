@@ -143,17 +143,13 @@ async def test_the_projector_updates_live_and_survives_a_restart(
                 assert size >= 48  # readable from the back of the room
                 began = time.perf_counter()
                 await _answer(fake, http, port, 0, "Presupuesto")
-                await page.wait_for_function(
-                    "document.querySelector('#count b').textContent === '1'", timeout=1000
-                )
+                await page.wait_for_selector("#count b >> text='1'", timeout=1000)
                 assert time.perf_counter() - began < 1.0
                 for n, word in enumerate(
                     ["presupuesto", "Corrupción", "Personal capacitado", "presupuesto"], start=1
                 ):
                     await _answer(fake, http, port, n, word)
-                await page.wait_for_function(
-                    "document.querySelector('#count b').textContent === '5'", timeout=2000
-                )
+                await page.wait_for_selector("#count b >> text='5'", timeout=2000)
                 await page.wait_for_selector("#cloud span")
                 assert "presupuesto" in await page.inner_text("#cloud")
                 DOCS.mkdir(exist_ok=True)
@@ -162,9 +158,7 @@ async def test_the_projector_updates_live_and_survives_a_restart(
                 await _stop(server)
                 server = await _serve(db, api, port, http)
                 await _answer(fake, http, port, 5, "Datos abiertos")
-                await page.wait_for_function(
-                    "document.querySelector('#count b').textContent === '6'", timeout=15000
-                )
+                await page.wait_for_selector("#count b >> text='6'", timeout=15000)
                 console = await browser.new_context(
                     viewport={"width": 1366, "height": 900},
                     extra_http_headers={"Authorization": f"Bearer {TEST_DASHBOARD_TOKEN}"},
