@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot.channels.base import ChannelSender
 from bot.conversation.dispatcher import Dispatcher
+from bot.conversation.limits import PERSON_BURST, BurstLimit
 from bot.followup.scheduler import Scheduler
 from bot.followup.send_window import SchedulePolicy
 from bot.handlers import build_router
@@ -44,6 +45,7 @@ async def open_app(
     facilitators: frozenset[ParticipantKey] = frozenset(),
     outbox_batch: int = 200,
     schedule: SchedulePolicy | None = None,
+    burst: BurstLimit | None = PERSON_BURST,
 ) -> AsyncIterator[App]:
     """Open the store (migrating it), load the flows and build the dispatcher and sender."""
     clock = clock or SystemClock()
@@ -60,6 +62,7 @@ async def open_app(
             default_locale=default_locale,
             on_commit=sender.wake,
             facilitators=facilitators,
+            burst=burst,
         )
         scheduler = Scheduler(store, dispatcher, policy=schedule)
         dispatcher.on_scheduled = scheduler.wake

@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.conversation.limits import BurstLimit
 from bot.followup.send_window import SchedulePolicy, parse_window, zone_named
 from i18n import SHIPPED_LOCALES
 from storage import ParticipantKey
@@ -76,6 +77,10 @@ class Settings(BaseSettings):
     # aggregates stay, anonymously). Unset: kept until they /delete.
     retention_months: int | None = None
     facilitators: str = ""
+    # One person's messages handled in a window of burst_seconds; the rest of a flood is
+    # dropped after one "please slow down". 0 turns the limit off (a load test's robots).
+    burst_messages: int = 20
+    burst_seconds: float = 10.0
     # `minga serve` serves the dashboard (and the projector view, exports, /metrics behind it)
     # unless this is off; served, it needs a token of at least DASHBOARD_TOKEN_MIN characters.
     dashboard: bool = True
@@ -137,6 +142,12 @@ class Settings(BaseSettings):
                 f"MINGA_DASHBOARD_TOKEN {state}: generate one with `openssl rand -hex 24`, "
                 "or set MINGA_DASHBOARD=off to serve no dashboard"
             )
+
+    def burst_limit(self) -> BurstLimit | None:
+        """Return the per-person message limit, or None when it is off."""
+        if self.burst_messages <= 0:
+            return None
+        return BurstLimit(self.burst_messages, timedelta(seconds=self.burst_seconds))
 
     def facilitator_keys(self) -> frozenset[ParticipantKey]:
         """Return the `channel:address` entries of `MINGA_FACILITATORS` as participant keys."""

@@ -54,8 +54,10 @@ from storage.records.workshops import (
     Solution,
     Vote,
 )
+from storage.sql.outbox import OUTBOX_LEASE_SECONDS
 
 __all__ = [
+    "OUTBOX_LEASE_SECONDS",
     "PRIORITY_BULK",
     "PRIORITY_REPLY",
     "PROMPT_KINDS",

@@ -312,6 +312,10 @@ class Store(LiveStore, ABC):
         """Return a facilitator invite by its code (any case)."""
 
     @abstractmethod
+    async def facilitated_cohorts(self, participant_id: str) -> list[str]:
+        """Return the ids of the workshops a person co-facilitates by invite, oldest first."""
+
+    @abstractmethod
     async def audit_log(self, limit: int = 100) -> list[AuditEntry]:
         """Return the latest facilitator actions, newest first."""
 

@@ -104,6 +104,8 @@ class Person:
             language_hint=self.hint,
         )
         await self.h.app.dispatcher.handle(inbound)
+        # A person takes a moment over each message (and stays under the burst limit).
+        self.h.clock.advance(seconds=1)
         await self.h.app.sender.drain()
         self.last = self.h.sender.take(self.address)
         return "\n\n".join(render(m) for m in self.last)

@@ -173,7 +173,7 @@ async def test_an_invite_makes_a_co_facilitator_once_after_confirmation(h: Harne
     fac = h.person("fac")
     await fac.onboard("ODS2026", name="Facilitadora")
     given = await fac.send("/invite ODS2026")
-    code = next(w for w in given.split() if w.startswith("F") and len(w) == 8)
+    code = next(w for w in given.split() if w.startswith("F") and len(w) == 12)
     bea = h.person("bea")
     await bea.onboard(name="Bea")
     assert "solo para quienes facilitan" in await bea.send("/status ODS2026")
@@ -187,6 +187,94 @@ async def test_an_invite_makes_a_co_facilitator_once_after_confirmation(h: Harne
     assert "solo para quienes facilitan" in await carl.send("/status ODS2026")
     actions = [e.action for e in await h.app.store.audit_log()]
     assert actions[:2] == ["facilitator added", "invite"]
+
+
+async def _invited(h: Harness, fac: Person, workshop: str, name: str) -> Person:
+    """Someone who joined `workshop`'s facilitation through an invite and its button."""
+    given = await fac.send(f"/invite {workshop}")
+    code = next(w for w in given.split() if w.startswith("F") and len(w) == 12)
+    person = h.person(name.lower())
+    await person.onboard(name=name)
+    await person.send(f"/facilitate {code}")
+    await person.send(choice=person.choice_id("Sí, acepto"))
+    return person
+
+
+async def test_an_invite_button_works_for_one_person_only(h: Harness) -> None:
+    fac = h.person("fac")
+    await fac.onboard("ODS2026", name="Facilitadora")
+    given = await fac.send("/invite ODS2026")
+    code = next(w for w in given.split() if w.startswith("F") and len(w) == 12)
+    bea, carl = h.person("bea"), h.person("carl")
+    await bea.onboard(name="Bea")
+    await carl.onboard(name="Carl")
+    await bea.send(f"/facilitate {code}")
+    await carl.send(f"/facilitate {code}")  # both were shown the offer and its button
+    assert "cofacilita “Taller ODS”" in await bea.send(choice=bea.choice_id("Sí, acepto"))
+    assert "no es válido" in await carl.send(choice=carl.choice_id("Sí, acepto"))
+    assert "solo para quienes facilitan" in await carl.send("/status ODS2026")
+    assert await _rows(h, "SELECT COUNT(*) FROM participants WHERE facilitator = 1") == [(1,)]
+
+
+async def test_an_invite_expires_after_48_hours(h: Harness) -> None:
+    fac = h.person("fac")
+    await fac.onboard("ODS2026", name="Facilitadora")
+    given = await fac.send("/invite ODS2026")
+    code = next(w for w in given.split() if w.startswith("F") and len(w) == 12)
+    h.clock.advance(hours=49)
+    bea = h.person("bea")
+    await bea.onboard(name="Bea")
+    assert "venció" in await bea.send(f"/facilitate {code} sí")
+    assert "solo para quienes facilitan" in await bea.send("/status ODS2026")
+
+
+async def test_wrong_invite_codes_are_limited_per_person(h: Harness) -> None:
+    fac = h.person("fac")
+    await fac.onboard("ODS2026", name="Facilitadora")
+    given = await fac.send("/invite ODS2026")
+    code = next(w for w in given.split() if w.startswith("F") and len(w) == 12)
+    eve = h.person("eve")
+    await eve.onboard(name="Eve")
+    for n in range(5):
+        assert "no es válido" in await eve.send(f"/facilitate FWRONG{n}")
+    # The sixth try is refused before any lookup, even with the right code.
+    assert "demasiados códigos" in await eve.send(f"/facilitate {code} sí")
+    assert "demasiados códigos" in await eve.send("/start NOPE")
+    h.clock.advance(hours=1)
+    assert "cofacilita “Taller ODS”" in await eve.send(f"/facilitate {code} sí")
+
+
+async def test_wrong_workshop_codes_are_limited_in_onboarding_too(h: Harness) -> None:
+    ana = h.person("ana")
+    await ana.open()
+    for text in ("1", "sí", "Ana", "Cuenca", "Ecuador", "3"):
+        await ana.send(text)
+    for n in range(5):
+        assert "No encontré ningún taller con el código" in await ana.send(f"MAL{n}")
+    reply = await ana.send("ODS2026")  # right, but the allowance is spent
+    assert "demasiados códigos" in reply
+    assert await _rows(h, "SELECT COUNT(*) FROM memberships") == [(0,)]
+    h.clock.advance(hours=1)
+    assert "Todo listo, Ana" in await ana.send("ODS2026")
+    assert await _rows(h, "SELECT COUNT(*) FROM memberships") == [(1,)]
+
+
+async def test_a_co_facilitator_acts_only_on_the_workshops_they_were_invited_to(
+    h: Harness,
+) -> None:
+    await h.create_cohort("OTRO2026", "Otro taller")
+    fac = h.person("fac")
+    await fac.onboard("ODS2026", name="Facilitadora")
+    bea = await _invited(h, fac, "ODS2026", "Bea")
+    for command in ("/status OTRO2026", "/broadcast OTRO2026", "/launch principles OTRO2026"):
+        assert "solo puede cofacilitar los talleres" in (await bea.send(command)).lower()
+    assert await _rows(h, "SELECT COUNT(*) FROM broadcasts") == [(0,)]
+    # Her own workshop, by code or by default, works.
+    assert "Taller ODS: " in await bea.send("/status ODS2026")
+    assert "Taller ODS: " in await bea.send("/status")
+    # A facilitator listed in MINGA_FACILITATORS acts on every workshop.
+    assert "Otro taller: " in await fac.send("/status OTRO2026")
+    assert "Taller ODS: " in await fac.send("/status ODS2026")
 
 
 async def test_a_participant_picks_their_table(h: Harness) -> None:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from pathlib import Path
+from typing import Any
 
 from typing_extensions import override
 
 from bot.channels.base import ChannelSender, SendOutcome
 from bot.drawing.charts import recipe
 from bot.sending.outbox import OutboxSender, backoff
-from storage import Changes, NewOutbound, Outbound, Participant, open_store
+from storage import Changes, NewOutbound, Outbound, OutboxRow, Participant, open_store
+from storage.sql_store import SQLStore
 from tests.support import FakeClock
 
 
@@ -23,9 +25,11 @@ class ScriptedSender(ChannelSender):
     def __init__(self, *outcomes: SendOutcome) -> None:
         self.outcomes = deque(outcomes)
         self.delivered: list[tuple[str, str]] = []
+        self.tries = 0
 
     @override
     async def send(self, address: str, message: Outbound, priority: int = 0) -> SendOutcome:
+        self.tries += 1
         outcome = self.outcomes.popleft() if self.outcomes else SendOutcome.sent()
         if outcome.state == "sent":
             self.delivered.append((address, message.text))
@@ -75,6 +79,46 @@ async def test_retry_waits_and_holds_back_later_rows(
         clock.advance(seconds=25)
         await outbox.drain()
         assert sender.delivered == [("a", "first"), ("a", "second")]
+        # "second" waited behind "first" without being tried: that is not an attempt.
+        assert isinstance(store, SQLStore)
+        attempts = await store._fetchall("SELECT attempts FROM outbox ORDER BY id", ())
+        assert [row[0] for row in attempts] == [2, 1]
+    finally:
+        await store.close()
+
+
+async def test_rows_are_not_started_when_their_claim_is_about_to_lapse(
+    database_url: str, tmp_path: Path, clock: FakeClock
+) -> None:
+    class Slow(ScriptedSender):
+        @override
+        async def send(self, address: str, message: Outbound, priority: int = 0) -> SendOutcome:
+            clock.advance(seconds=100)  # a long 429 pause on the first row
+            return await super().send(address, message, priority)
+
+    store = await open_store(database_url, clock.now)
+    try:
+        await _queue(store, clock, "a", "one", "two", "three")
+        sender = Slow()
+        outbox = OutboxSender(store, {"test": sender}, clock)
+        claimed: list[list[str]] = []
+        real_claim = store.claim_outbox
+
+        async def claim(*args: Any, **kwargs: Any) -> list[OutboxRow]:
+            rows = await real_claim(*args, **kwargs)
+            claimed.append([row.message.text for row in rows])
+            return rows
+
+        store.claim_outbox = claim  # type: ignore[method-assign]
+        await outbox.drain()
+        # The claim lasts 120 s; each send takes 100: the rows after it go back, are claimed
+        # afresh, and each goes out once, in order.
+        assert claimed == [["one", "two", "three"], ["two", "three"], ["three"], []]
+        assert sender.delivered == [("a", "one"), ("a", "two"), ("a", "three")]
+        assert isinstance(store, SQLStore)
+        attempts = await store._fetchall("SELECT attempts FROM outbox ORDER BY id", ())
+        assert [row[0] for row in attempts] == [1, 1, 1]
+        assert sender.tries == 3  # handed back untried: no attempt was spent on them
     finally:
         await store.close()
 
@@ -91,6 +135,7 @@ async def test_gives_up_after_max_attempts(
             await outbox.drain()
             clock.advance(seconds=600)
         assert (await store.outbox_counts()) == {"failed": 1}
+        assert sender.tries == 3
     finally:
         await store.close()
 

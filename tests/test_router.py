@@ -87,9 +87,10 @@ def test_included_routers_keep_their_order_and_a_second_hook_is_refused() -> Non
 
 def test_the_order_of_handlers_reads_in_one_place() -> None:
     order = build_router().describe()
-    # A participant's facilitator command is refused before any facilitator handler sees it,
-    # commands come before the broadcast draft, and the menu is the last resort.
-    assert order[0] == "facilitator access: refuse"
+    # A co-facilitator's command about another workshop, and a participant's facilitator
+    # command, are refused before any facilitator handler sees them; commands come before the
+    # broadcast draft, and the menu is the last resort.
+    assert order[:2] == ["facilitator access: refuse_other_workshop", "facilitator access: refuse"]
     assert order.index("participant commands: unknown") < order.index(
         "broadcast drafts: draft_answer"
     )

@@ -58,8 +58,12 @@ async def telegram(
 ) -> AsyncIterator[tuple[FakeTelegram, Deliver]]:
     db = database_url
     async with serve_fake() as (fake, api):
+        # The script answers at machine speed, far over a person's burst limit (test_flood.py).
         settings = Settings(
-            telegram_token="1:a", telegram_api_url=api, telegram_webhook_secret=SECRET
+            telegram_token="1:a",
+            telegram_api_url=api,
+            telegram_webhook_secret=SECRET,
+            burst_messages=0,
         )
         if request.param == "polling":
             stop = asyncio.Event()

@@ -120,7 +120,7 @@ async def serve_whatsapp(database_url: str, **settings: Any) -> AsyncIterator[Wh
             whatsapp_from="whatsapp:+14155238886",
             twilio_api_url=api,
             public_url=PUBLIC,
-            **settings,
+            **{"burst_messages": 0, **settings},  # a script answers at machine speed
         )
         web = create_app(configured, database_url, clock=clock)
         async with (

@@ -63,7 +63,8 @@ async def run_script(path: Path) -> ScriptResult:
     hint = script.get("locale")
     with tempfile.TemporaryDirectory(prefix="minga-script-") as folder:
         url = f"sqlite:///{folder}/script.db"
-        async with open_app(url, {CHANNEL: sender}, clock=clock) as app:
+        # A script answers at machine speed: no burst limit for it.
+        async with open_app(url, {CHANNEL: sender}, clock=clock, burst=None) as app:
             for cohort in script.get("cohorts", []):
                 await app.store.create_cohort(
                     Cohort(

@@ -50,6 +50,7 @@ async def run_poll(
             facilitators=settings.facilitator_keys(),
             outbox_batch=settings.outbox_batch,
             schedule=settings.schedule_policy(),
+            burst=settings.burst_limit(),
         ) as app:
             await _poll(app, bot, stop, poll_timeout, settings.retention_months)
     return 0

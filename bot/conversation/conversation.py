@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from bot.conversation.limits import guesses_left, guesses_spent, wrong_guess
 from bot.conversation.router import Router
 from bot.conversation.work import Work
 from flows.menu import Menu
@@ -29,14 +30,27 @@ ONBOARDING = "onboarding"
 
 
 class StoreDirectory:
-    """The runner's read-only lookups, answered by the store."""
+    """The runner's lookups for one message, answered by the store.
 
-    def __init__(self, store: Store) -> None:
+    Workshop codes are guessed against a per-person hourly allowance (`limits`): once it is
+    spent, no code is looked up and the person is told why.
+    """
+
+    def __init__(self, store: Store, work: Work) -> None:
         self.store = store
+        self.work = work
 
     async def cohort_by_code(self, code: str) -> Cohort | None:
-        """Find a workshop by code."""
-        return await self.store.cohort_by_code(code)
+        """Find a workshop by code, counting a wrong one against the person's allowance."""
+        if not guesses_left(self.work):
+            if not self.work.notes.get("told_guesses"):
+                self.work.notes["told_guesses"] = True
+                self.work.text(guesses_spent(self.work.tr))
+            return None
+        cohort = await self.store.cohort_by_code(code)
+        if cohort is None:
+            wrong_guess(self.work)
+        return cohort
 
 
 class Conversation:
@@ -60,16 +74,22 @@ class Conversation:
         self.document_channels = document_channels
         self.runner = FlowRunner(registry)
         self.menu = Menu(registry)
-        self.directory = StoreDirectory(store)
 
     def is_facilitator(self, person: Participant) -> bool:
         """Tell whether this person facilitates (listed in the settings, or invited)."""
+        return person.facilitator or self.facilitates_all(person)
+
+    def facilitates_all(self, person: Participant) -> bool:
+        """Tell whether this person is listed in MINGA_FACILITATORS (every workshop is theirs).
+
+        One who joined by invite acts only on the workshops they were invited to.
+        """
         # Most people are not, and most installs list few: skip building the key for them.
-        return person.facilitator or (bool(self.facilitators) and person.key in self.facilitators)
+        return bool(self.facilitators) and person.key in self.facilitators
 
     def context(self, work: Work) -> Context:
         """Return what the runner needs to know about this message."""
-        return Context(work.participant, work.tr, work.now, self.directory)
+        return Context(work.participant, work.tr, work.now, StoreDirectory(self.store, work))
 
     # -- runs -----------------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from bot.conversation.call import Call
 from bot.conversation.commands import parse_command
 from bot.conversation.conversation import Conversation
 from bot.conversation.inbound import SILENT_KINDS, Inbound
+from bot.conversation.limits import PERSON_BURST, BurstLimit, admit
 from bot.conversation.router import Router
 from bot.conversation.work import Work
 from bot.plumbing import failpoints, metrics
@@ -64,7 +65,10 @@ class Dispatcher:
         facilitators: frozenset[ParticipantKey] = frozenset(),
         # Channels that deliver files (/mydata's full record; a facilitator's export).
         document_channels: frozenset[str] = frozenset({"telegram", "console"}),
+        # How many messages of one person are handled in a window; None for no limit.
+        burst: BurstLimit | None = PERSON_BURST,
     ) -> None:
+        self.burst = burst
         self.store = store
         self.registry = registry
         self.clock = clock
@@ -101,7 +105,8 @@ class Dispatcher:
             began = time.perf_counter()
             work = self._begin(session.state, inbound)
             try:
-                await self._route(inbound, work)
+                if admit(work, inbound.kind, self.burst):
+                    await self._route(inbound, work)
             except FlowRuntimeError:
                 log.exception("flow error for a %s participant", inbound.channel)
                 work.messages.clear()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import replace
+from datetime import timedelta
 
 from bot.conversation.call import Call
 from bot.conversation.filters import choice_is, choice_starts, command
+from bot.conversation.limits import guesses_left, guesses_spent, wrong_guess
 from bot.conversation.router import Router
 from bot.conversation.work import Work
 from bot.facilitation.access import facilitator_command
@@ -17,6 +19,9 @@ from storage import Choice, Invite, Membership, Outbound, Store
 ACCEPT = "fac.yes:"  # + the invite code, on the button that confirms becoming a facilitator
 DECLINE = "fac.no"
 _INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # nothing to misread (0/O, 1/I)
+# 11 letters of 32: 55 bits, with five wrong tries an hour per person, and 48 hours to use it.
+INVITE_LENGTH = 11
+INVITE_LIFETIME = timedelta(hours=48)
 
 router = Router("invites")
 
@@ -29,13 +34,13 @@ async def invite(call: Call) -> None:
     if cohort is None:
         need_code(work, "invite")
         return
-    code = "F" + "".join(secrets.choice(_INVITE_ALPHABET) for _ in range(7))
+    code = "F" + "".join(secrets.choice(_INVITE_ALPHABET) for _ in range(INVITE_LENGTH))
     work.changes.invites.append(Invite(code, cohort.id, work.participant.id, work.now))
     audit(work, "invite", cohort=cohort.code)
     work.text(
         work.tr.gettext(
             "Give this to your co-facilitator: they write /facilitate {code} to me and "
-            "confirm. It works once."
+            "confirm. It works once, within 48 hours."
         ).format(code=code)
     )
 
@@ -45,9 +50,8 @@ async def facilitate(call: Call) -> None:
     """Offer, or with "yes" complete, becoming a facilitator through an invite code."""
     work = call.work
     words = call.command.argument.split() if call.command else []
-    found = await call.store.invite(words[0]) if words else None
-    if found is None or found.used_by is not None:
-        work.text(work.tr.gettext("That invite code is not valid (or was already used)."))
+    found = await _usable_invite(call.store, words[0] if words else "", work)
+    if found is None:
         return
     cohort = await call.store.cohort_by_id(found.cohort_id)
     if cohort is None:
@@ -61,6 +65,27 @@ async def facilitate(call: Call) -> None:
     ).format(workshop=cohort.name)
     yes, no = work.tr.gettext("Yes, I accept"), work.tr.gettext("No, thanks")
     work.say(Outbound(question, (Choice(ACCEPT + found.code, yes), Choice(DECLINE, no))))
+
+
+async def _usable_invite(store: Store, code: str, work: Work) -> Invite | None:
+    """Return the invite if it can still be used; else say why, counting a wrong code."""
+    if not guesses_left(work):
+        work.text(guesses_spent(work.tr))
+        return None
+    found = await store.invite(code) if code else None
+    if found is not None and found.used_by is None:
+        if work.now - found.created_at <= INVITE_LIFETIME:
+            return found
+        work.text(
+            work.tr.gettext(
+                "That invite code has expired (they last 48 hours). Ask the facilitator who "
+                "gave it to you for a new one."
+            )
+        )
+        return None
+    wrong_guess(work)
+    work.text(work.tr.gettext("That invite code is not valid (or was already used)."))
+    return None
 
 
 @router.message(choice_starts(ACCEPT))
@@ -78,9 +103,8 @@ async def decline(call: Call) -> None:
 
 async def _accept(store: Store, code: str, work: Work) -> None:
     """Make the person a facilitator (and a member) of the invite's workshop, once."""
-    found = await store.invite(code)
-    if found is None or found.used_by is not None:
-        work.text(work.tr.gettext("That invite code is not valid (or was already used)."))
+    found = await _usable_invite(store, code, work)
+    if found is None:
         return
     cohort = await store.cohort_by_id(found.cohort_id)
     p = work.participant

@@ -27,9 +27,23 @@ async def find_request(call: Call) -> Request:
         cohort = await store.cohort_by_code(word)
         if cohort is not None:
             return Request(cohort, words[:index] + words[index + 1 :])
-    memberships = await store.memberships(call.work.participant.id)
-    cohort = await store.cohort_by_id(memberships[-1].cohort_id) if memberships else None
-    return Request(cohort, words)
+    person = call.work.participant
+    if call.conversation.facilitates_all(person):
+        memberships = await store.memberships(person.id)
+        latest = memberships[-1].cohort_id if memberships else None
+    else:
+        invited = await store.facilitated_cohorts(person.id)
+        latest = invited[-1] if invited else None
+    return Request(await store.cohort_by_id(latest) if latest else None, words)
+
+
+async def outside_scope(call: Call) -> bool:
+    """Tell whether a co-facilitator names a workshop they were not invited to."""
+    person = call.work.participant
+    if call.conversation.facilitates_all(person):
+        return False
+    cohort = (await find_request(call)).cohort
+    return cohort is not None and cohort.id not in await call.store.facilitated_cohorts(person.id)
 
 
 def audit(work: Work, action: str, **detail: Any) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.conversation.call import Call
 from bot.conversation.conversation import ONBOARDING
 from bot.conversation.filters import any_command, command
+from bot.conversation.limits import guesses_left, guesses_spent, wrong_guess
 from bot.conversation.router import Router
 from bot.followup.progress import CHECKIN, checkin_preset, roadmap_text
 from i18n import Translator
@@ -27,9 +28,12 @@ async def start(call: Call) -> None:
         notices.append(work.tr.gettext("You will receive workshop messages again."))
     argument = call.command.argument if call.command else ""
     cohort = None
-    if argument:
+    if argument and not guesses_left(work):
+        notices.append(guesses_spent(work.tr))
+    elif argument:
         cohort = await call.store.cohort_by_code(argument.split()[0])
         if cohort is None:
+            wrong_guess(work)
             notices.append(
                 work.tr.gettext("I could not find a workshop with the code {code}.").format(
                     code=argument.split()[0][:32].upper()

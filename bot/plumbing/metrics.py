@@ -21,6 +21,11 @@ HANDLED = Counter(
 REDELIVERED = Counter(
     "minga_inbound_redelivered_total", "Redelivered inbound messages dropped", ["channel"]
 )
+FLOODED = Counter(
+    "minga_inbound_flooded_total",
+    "Messages dropped because their sender was over the burst limit",
+    ["channel"],
+)
 HANDLING = Histogram(
     "minga_inbound_handling_seconds",
     "Time from taking a participant's lock to the commit",

@@ -14,14 +14,14 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.channels.base import ChannelSender, SendOutcome
 from bot.drawing import charts
 from bot.plumbing import failpoints, metrics
 from bot.plumbing.clock import Clock
-from storage import PRIORITY_BULK, Delivery, OutboxRow, Store
+from storage import OUTBOX_LEASE_SECONDS, PRIORITY_BULK, Delivery, OutboxRow, Store
 
 log = logging.getLogger(__name__)
 _DRAWING = ThreadPoolExecutor(1, thread_name_prefix="minga-charts")  # see OutboxSender._draw
@@ -30,6 +30,9 @@ MAX_ATTEMPTS = 8
 # How long a chart waits for the replies in flight to go first (a room finishing together).
 CHART_PATIENCE_SECONDS = 2.0
 MAX_BACKOFF_SECONDS = 300.0
+# A claimed row is not started this close to the end of its claim: another sender may take it
+# once the claim lapses, and one message must never go out from two.
+LEASE_MARGIN_SECONDS = 30.0
 
 
 def backoff(attempts: int) -> float:
@@ -106,10 +109,11 @@ class OutboxSender:
         """Send everything due now and return how many rows were handled."""
         handled = 0
         while True:
+            deadline = self._deadline()
             rows = await self._claim(self.batch)
             if not rows:
                 break
-            await asyncio.gather(*(self._send_group(g) for g in _by_address(rows)))
+            await asyncio.gather(*(self._send_group(g, deadline) for g in _by_address(rows)))
             handled += len(rows)
             await self._flush()
         return handled
@@ -142,6 +146,7 @@ class OutboxSender:
 
     async def _cycle(self) -> list[OutboxRow]:
         room = self.batch - len(self._inflight) + self._drawing
+        deadline = self._deadline()
         done, self._done = self._done, []
         try:
             # Submitted together, the outcomes and the next claim share one transaction.
@@ -152,10 +157,14 @@ class OutboxSender:
             self._done[:0] = done  # keep the outcomes for the next try
             raise
         for group in _by_address(rows):
-            task = asyncio.create_task(self._send_group(group))
+            task = asyncio.create_task(self._send_group(group, deadline))
             self._inflight.add(task)
             task.add_done_callback(self._finished)
         return rows
+
+    def _deadline(self) -> datetime:
+        """When rows claimed now must no longer be started (see LEASE_MARGIN_SECONDS)."""
+        return self.clock.now() + timedelta(seconds=OUTBOX_LEASE_SECONDS - LEASE_MARGIN_SECONDS)
 
     async def _complete(self, done: list[Delivery]) -> None:
         if done:
@@ -196,9 +205,15 @@ class OutboxSender:
             self._done[:0] = done
             raise
 
-    async def _send_group(self, rows: list[OutboxRow]) -> None:
+    async def _send_group(self, rows: list[OutboxRow], deadline: datetime) -> None:
         """Send one address's rows in order; a retry holds back the rows behind it."""
         for index, row in enumerate(rows):
+            if self.clock.now() >= deadline:
+                # A slow channel (a long 429 pause) ran the claim down: give the rest back.
+                self._done.extend(
+                    Delivery(rest.id, "returned", error="claim ran out") for rest in rows[index:]
+                )
+                return
             outcome = await self._send_one(row)
             self._done.append(self._delivery(row, outcome))
             if outcome.state == "sent":
@@ -207,7 +222,7 @@ class OutboxSender:
                 # Later rows wait for this one, keeping the conversation in order.
                 later = self.clock.now() + timedelta(seconds=1)
                 self._done.extend(
-                    Delivery(rest.id, "retry", retry_at=later, error="waiting")
+                    Delivery(rest.id, "returned", retry_at=later, error="waiting")
                     for rest in rows[index + 1 :]
                 )
                 return

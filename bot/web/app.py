@@ -102,6 +102,7 @@ def _lifespan(
                     facilitators=settings.facilitator_keys(),
                     outbox_batch=settings.outbox_batch,
                     schedule=settings.schedule_policy(),
+                    burst=settings.burst_limit(),
                 )
             )
             child = SenderProcess(database_url) if sender_process else None

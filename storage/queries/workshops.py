@@ -133,6 +133,14 @@ class WorkshopQueries(SQLAccess):
         return Invite(r[0], r[1], r[2], need_time(r[3]), r[4], load_time(r[5]))
 
     @override
+    async def facilitated_cohorts(self, participant_id: str) -> list[str]:
+        rows = await self._fetchall(
+            "SELECT cohort_id FROM facilitator_invites WHERE used_by = ? ORDER BY used_at",
+            (participant_id,),
+        )
+        return [str(row[0]) for row in rows]
+
+    @override
     async def finish_due(self, ids: Sequence[int], status: str, now: datetime) -> None:
         if ids:
             await self._write(

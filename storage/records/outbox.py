@@ -10,7 +10,9 @@ from storage.messages import Outbound
 
 # "held": a template went out instead (WhatsApp, outside the 24-hour window); the row waits
 # for the person's answer, which releases it.
-DeliveryState = Literal["sent", "retry", "unreachable", "failed", "held"]
+# "returned": claimed but never tried (behind a retry, or its claim about to lapse); it goes
+# back to the queue without counting as an attempt.
+DeliveryState = Literal["sent", "retry", "returned", "unreachable", "failed", "held"]
 
 PRIORITY_REPLY = 0
 PRIORITY_BULK = 10

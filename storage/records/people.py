@@ -43,6 +43,12 @@ class Participant:
     facilitator: bool = False  # became a co-facilitator by confirming an invite
     # Agreed, when making their plan, that their workshop may hear how their actions go.
     share_progress: bool = False
+    # What limits count (bot/participants/limits.py): their messages in the current burst
+    # window, and wrong workshop or invite codes they tried in the current hour.
+    burst_since: datetime | None = None
+    burst_count: int = 0
+    guesses_since: datetime | None = None
+    guesses: int = 0
 
     @property
     def key(self) -> ParticipantKey:

@@ -16,6 +16,10 @@ OUTBOX_CLAIM_COLUMNS = (
 )
 
 OUTBOX_LEASE_SECONDS = 120  # a sender that died: its claimed rows are claimed again after this
+# Rows of one chat a claim takes at most. A chat is paced at about one message a second, so a
+# claim of 20 goes out well inside its lease; claiming a long backlog whole outlived the lease
+# and a second claim sent its tail again while the first sender was still on it.
+CLAIM_PER_ADDRESS = 20
 
 INSERT_OUTBOX_SQL = (
     "INSERT INTO outbox (channel, address, participant_id, payload, priority, not_before, "
@@ -45,7 +49,7 @@ RECORD_STATUS_SQL = (
 
 ERASE_SENT_SQL = "DELETE FROM outbox WHERE id = ? AND erase_after_send = 1"
 
-_STATE_ORDER = {"sent": 0, "held": 1, "retry": 2, "unreachable": 3, "failed": 4}
+_STATE_ORDER = {"sent": 0, "held": 1, "retry": 2, "returned": 3, "unreachable": 4, "failed": 5}
 
 # Statements that put a message in the queue (new rows; held rows released; a row requeued).
 _QUEUEING = ("INSERT INTO outbox", "UPDATE outbox SET status = 'pending'")
@@ -89,6 +93,14 @@ def delivery_statements(deliveries: Sequence[Delivery], now: datetime) -> list[S
                 (
                     "UPDATE outbox SET status = 'pending', not_before = ?, error = ?, "
                     "lease_until = NULL WHERE id = ?",
+                    (dump_time(d.retry_at or now), d.error, d.row_id),
+                )
+            )
+        elif d.state == "returned":
+            out.append(
+                (
+                    "UPDATE outbox SET status = 'pending', not_before = ?, error = ?, "
+                    "lease_until = NULL, attempts = attempts - 1 WHERE id = ?",
                     (dump_time(d.retry_at or now), d.error, d.row_id),
                 )
             )
@@ -158,6 +170,9 @@ def claim_outbox_sql(channels: int, by_address: bool, lock: str) -> tuple[str, s
                   SELECT 1 FROM outbox e
                   WHERE e.channel = o.channel AND e.address = o.address
                     AND e.status = 'pending' AND e.id < o.id AND e.not_before > ?)
+              AND (SELECT count(*) FROM outbox b
+                   WHERE b.channel = o.channel AND b.address = o.address
+                     AND b.status = 'pending' AND b.id < o.id) < {CLAIM_PER_ADDRESS}
             ORDER BY o.priority, o.id
             LIMIT ? {lock})
         RETURNING {OUTBOX_CLAIM_COLUMNS}

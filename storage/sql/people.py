@@ -29,7 +29,7 @@ from storage.sql.common import Row, Statement, prefixed
 PARTICIPANT_COLUMNS = (
     "id, channel, address, locale, created_at, name, municipality, country, role, consent, "
     "consent_at, onboarded, opted_out, unreachable, last_inbound_at, consent_wording, "
-    "facilitator, share_progress"
+    "facilitator, share_progress, burst_since, burst_count, guesses_since, guesses"
 )
 
 RUN_COLUMNS = (
@@ -60,14 +60,16 @@ INSERT_MARK_SQL = (
 )
 
 UPSERT_PARTICIPANT_SQL = (
-    f"INSERT INTO participants ({PARTICIPANT_COLUMNS}) VALUES ({', '.join('?' * 18)}) "
+    f"INSERT INTO participants ({PARTICIPANT_COLUMNS}) VALUES ({', '.join('?' * 22)}) "
     "ON CONFLICT (id) DO UPDATE SET locale = excluded.locale, name = excluded.name, "
     "municipality = excluded.municipality, country = excluded.country, role = excluded.role, "
     "consent = excluded.consent, consent_at = excluded.consent_at, "
     "onboarded = excluded.onboarded, opted_out = excluded.opted_out, "
     "unreachable = excluded.unreachable, last_inbound_at = excluded.last_inbound_at, "
     "consent_wording = excluded.consent_wording, facilitator = excluded.facilitator, "
-    "share_progress = excluded.share_progress"
+    "share_progress = excluded.share_progress, burst_since = excluded.burst_since, "
+    "burst_count = excluded.burst_count, guesses_since = excluded.guesses_since, "
+    "guesses = excluded.guesses"
 )
 
 UPSERT_MEMBERSHIP_SQL = (
@@ -148,6 +150,10 @@ def participant_from_row(row: Row) -> Participant:
         consent_wording=row[15],
         facilitator=bool(row[16]),
         share_progress=bool(row[17]),
+        burst_since=load_time(row[18]),
+        burst_count=int(row[19]),
+        guesses_since=load_time(row[20]),
+        guesses=int(row[21]),
     )
 
 
@@ -230,6 +236,10 @@ def participant_params(p: Participant) -> tuple[Any, ...]:
         p.consent_wording,
         int(p.facilitator),
         int(p.share_progress),
+        dump_time(p.burst_since),
+        p.burst_count,
+        dump_time(p.guesses_since),
+        p.guesses,
     )
 
 

@@ -71,7 +71,7 @@ UPSERT_BROADCAST_SQL = (
 UPSERT_INVITE_SQL = (
     "INSERT INTO facilitator_invites (code, cohort_id, created_by, created_at, used_by, used_at) "
     "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET used_by = excluded.used_by, "
-    "used_at = excluded.used_at"
+    "used_at = excluded.used_at WHERE facilitator_invites.used_by IS NULL"  # used once only
 )
 
 INSERT_SCHEDULED_SQL = (
