@@ -59,6 +59,8 @@ ROUTES = [
     "/dashboard/ODS2026/export.zip",
     "/dashboard/ODS2026/checkins.png",
     "/dashboard/ODS2026/checkins",
+    "/dashboard/ODS2026/matrix.png",
+    "/dashboard/ODS2026/averages/mindsets.png",
 ]
 
 

@@ -11,6 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.facilitation.export import export_cohort
+from i18n import translator
 from storage import ParticipantKey
 from tests.support import Harness, Person, harness
 
@@ -158,8 +159,10 @@ async def test_export_holds_the_workshop_and_no_phone_numbers(h: Harness) -> Non
     assert "'=HYPERLINK(1)" in members  # a formula arrives as text
     assert "5215512345678" not in members
     book = load_workbook(io.BytesIO(data.xlsx), read_only=True)
-    assert book.sheetnames[:2] == ["members", "answers"]
-    names = [row[1] for row in book["members"].iter_rows(min_row=2, values_only=True)]
+    tr = translator("es")
+    assert book.sheetnames[:3] == [tr.gettext(t) for t in ("Contents", "Members", "Answers")]
+    members_sheet = book[tr.gettext("Members")]
+    names = [row[1] for row in members_sheet.iter_rows(min_row=2, values_only=True)]
     assert "'=HYPERLINK(1)" in names
     # On a channel that cannot carry files the facilitator is pointed elsewhere.
     fac = h.person("fac")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from PIL import Image
 
 from bot.rounds.round import RoundError, move_phase, summary
 from flows.prioritization import ROUND, rank
@@ -198,7 +200,8 @@ async def test_discussion_and_closed_results(h: Harness) -> None:
     assert "La priorización terminó" in results
     assert "1. Falta de presupuesto — 3 puntos" in results
     assert "Presupuesto participativo digital (4 / 2)" in results
-    assert any(m.image_png and m.image_png.startswith(b"\x89PNG") for m in ana.last)
+    (chart,) = [m.image_png for m in ana.last if m.image_png]
+    assert Image.open(io.BytesIO(chart)).size == (720, 1280)  # read on a phone
 
 
 async def test_round_needs_a_workshop(h: Harness) -> None:

@@ -26,6 +26,12 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     show = round_sub.add_parser("show", parents=[common], help="challenges, ranking, proposals")
     show.add_argument("code")
     show.add_argument("--chart", type=Path, help="write the impact/effort chart (PNG) here")
+    show.add_argument(
+        "--size",
+        choices=("large", "phone"),
+        default="large",
+        help="the chart's size: large 1600x900 (report, projector) or phone 720x1280",
+    )
     hide = round_sub.add_parser("hide", parents=[common], help="hide an off-topic challenge")
     hide.add_argument("code")
     hide.add_argument("challenge")
@@ -45,7 +51,7 @@ async def _prioritization(args: argparse.Namespace, url: str) -> int:
             case "phase":
                 return await _phase(store, cohort, args.phase)
             case "show":
-                return await _show(store, cohort, args.chart)
+                return await _show(store, cohort, args.chart, args.size)
             case _:
                 return await _moderate(store, cohort, args)
     finally:
@@ -63,16 +69,16 @@ async def _phase(store: Store, cohort: Cohort, target: str) -> int:
     return 0
 
 
-async def _show(store: Store, cohort: Cohort, chart: Path | None) -> int:
-    from bot.drawing.charts import impact_effort_chart
-    from bot.rounds.results import matrix_labels
+async def _show(store: Store, cohort: Cohort, chart: Path | None, size: str) -> int:
+    from bot.drawing.charts import draw
+    from bot.rounds.results import matrix_recipe
     from bot.rounds.round import summary
 
     tr = translator(cohort.locale)
     print(await summary(store, cohort, tr))
     if chart:
-        points = [(s.text, s.impact, s.effort) for s in await store.solutions(cohort.id)]
-        png = impact_effort_chart(points, matrix_labels(tr))
+        drawing = matrix_recipe(await store.solutions(cohort.id), tr, size)
+        png = await asyncio.to_thread(draw, drawing)
         await asyncio.to_thread(chart.write_bytes, png)
     return 0
 

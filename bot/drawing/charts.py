@@ -10,24 +10,17 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Mapping, Sequence
 from functools import cache
-from pathlib import Path
 from typing import Any
 
-from PIL import Image, ImageColor, ImageDraw, ImageFont
+from PIL import Image, ImageColor, ImageDraw
+
+from bot.drawing.fonts import fit_text, font
+from bot.drawing.matrix import impact_effort_chart
 
 _BAR = "#1f7a5c"
 _COHORT = "#e07a1f"
 _INK = "#222222"
 _GRID = "#888888"
-
-
-@cache
-def font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
-    """Return DejaVu Sans (shipped inside matplotlib's data): every accent of es and pt."""
-    import matplotlib  # only for the path of its bundled fonts
-
-    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
-    return ImageFont.truetype(str(Path(matplotlib.get_data_path(), "fonts", "ttf", name)), size)
 
 
 @cache
@@ -63,15 +56,6 @@ def _png(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
     indexed.save(buffer, format="PNG", compress_level=3)
     return buffer.getvalue()
-
-
-def fit_text(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, width: int) -> str:
-    """Shorten `text` with an ellipsis until it fits `width` pixels."""
-    if draw.textlength(text, font=font) <= width:
-        return text
-    while text and draw.textlength(text + "…", font=font) > width:
-        text = text[:-1]
-    return text.rstrip() + "…"
 
 
 def scores_chart(
@@ -167,41 +151,6 @@ def status_chart(
         draw.rectangle((cx, cy, cx + 12, cy + 12), fill=colour, outline=_GRID)
         draw.text((cx + 18, cy + 6), fit_text(draw, text, small, 175), _INK, small, "lm")
     return _png(image)
-
-
-def impact_effort_chart(points: Sequence[tuple[str, int, int]], labels: Mapping[str, str]) -> bytes:
-    """Draw proposals on the impact/effort 2×2: quick wins are high impact, low effort."""
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(7, 6), dpi=110)
-    axes = figure.subplots()
-    axes.axhline(3, color="#999999", linewidth=1)
-    axes.axvline(3, color="#999999", linewidth=1)
-    corners = (
-        (1.6, 4.9, labels["quick_wins"]),
-        (4.4, 4.9, labels["big_bets"]),
-        (1.6, 1.1, labels["fill_ins"]),
-        (4.4, 1.1, labels["thankless"]),
-    )
-    for x, y, text in corners:
-        axes.text(x, y, text, ha="center", va="center", fontsize=10, color="#666666")
-    for number, (text, impact, effort) in enumerate(points, start=1):
-        axes.scatter([effort], [impact], s=160, color=_BAR, zorder=3)
-        axes.annotate(
-            f"{number}. {text[:40]}",
-            (effort, impact),
-            textcoords="offset points",
-            xytext=(8, 6),
-            fontsize=8,
-        )
-    axes.set_xlim(0.5, 5.5)
-    axes.set_ylim(0.5, 5.5)
-    axes.set_xlabel(labels["effort"])
-    axes.set_ylabel(labels["impact"])
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
 
 
 _KINDS: dict[str, Callable[..., bytes]] = {

@@ -15,7 +15,7 @@ import qrcode
 from PIL import Image, ImageDraw
 from PIL.ImageFont import FreeTypeFont
 
-from bot.drawing.charts import fit_text, font
+from bot.drawing.fonts import fit_text, font
 from i18n import Translator
 from storage import Cohort
 

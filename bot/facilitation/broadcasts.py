@@ -20,7 +20,7 @@ from bot.facilitation.access import facilitator_command
 from bot.facilitation.requests import audit, find_request, need_code
 from flows.questions.choices import yes_or_no
 from flows.registry import FlowRegistry
-from i18n import fold
+from i18n import Translator, fold
 from storage import PRIORITY_BULK, Broadcast, Choice, NewOutbound, Outbound, Participant, Store
 
 YES, NO = "bc.yes", "bc.no"
@@ -35,9 +35,8 @@ router = Router("broadcasts")
 drafts = Router("broadcast drafts")
 
 
-def audience_label(audience: dict[str, Any], work: Work) -> str:
-    """Describe who a broadcast goes to, in the facilitator's language."""
-    tr = work.tr
+def audience_label(audience: dict[str, Any], tr: Translator) -> str:
+    """Describe who a broadcast goes to, in the reader's language."""
     if "table" in audience:
         return tr.gettext("table {n}").format(n=audience["table"])
     if "country" in audience:
@@ -93,7 +92,7 @@ async def broadcast(call: Call) -> None:
             "Write the message for {n} participant of “{workshop}” ({who}). /cancel stops.",
             "Write the message for {n} participants of “{workshop}” ({who}). /cancel stops.",
             count,
-        ).format(n=count, workshop=cohort.name, who=audience_label(audience, work))
+        ).format(n=count, workshop=cohort.name, who=audience_label(audience, work.tr))
     )
 
 

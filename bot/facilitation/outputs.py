@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from bot.live.screens import matrix_points
 from i18n import fold
 from storage import Challenge, Solution, Store
 
@@ -65,8 +64,8 @@ async def table_proposals(store: Store, cohort_id: str) -> list[Proposal]:
     """List the tables' proposals in the order they came, numbered like the matrix's points."""
     solutions = await store.solutions(cohort_id)
     by_id = {c.id: c for c in await store.challenges(cohort_id)}
-    points = matrix_points(solutions)
-    return [_proposal(s, p["n"], by_id) for s, p in zip(solutions, points, strict=True)]
+    # Point n of the matrix (projector and PNG) is the n-th proposal: numbered in this order.
+    return [_proposal(s, n, by_id) for n, s in enumerate(solutions, start=1)]
 
 
 def _proposal(solution: Solution, number: int, challenges: dict[str, Challenge]) -> Proposal:

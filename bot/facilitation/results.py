@@ -5,8 +5,8 @@ from __future__ import annotations
 from bot.conversation.call import Call
 from bot.conversation.router import Router
 from bot.conversation.work import Work
-from bot.drawing.charts import recipe
 from bot.facilitation.access import facilitator_command
+from bot.facilitation.averages import averages_chart, workshop_averages
 from bot.facilitation.export import export_cohort
 from bot.facilitation.outputs import (
     CHALLENGES_FLOW,
@@ -20,7 +20,7 @@ from bot.followup.report import cohort_report, report_chart, report_text
 from bot.rounds.round import standing
 from flows.model import Flow
 from flows.prioritization import render_ranking
-from flows.scoring import MIN_GROUP_SIZE, Scores, cohort_average
+from flows.scoring import MIN_GROUP_SIZE
 from i18n import Translator
 from storage import Cohort, Outbound
 
@@ -115,14 +115,14 @@ async def _averages(call: Call, flow: Flow, cohort: Cohort) -> None:
     """Show the workshop's averages per dimension and a chart, only from 5 people on."""
     work = call.work
     title = work.tr.gettext(flow.title)
-    results = await call.store.cohort_results(cohort.id, flow.id)
-    people = len({r.participant_id for r in results})
+    averages = await workshop_averages(call.store, flow, cohort.id)
     header = work.tr.ngettext(
         "“{flow}” in {workshop}: {n} person finished.",
         "“{flow}” in {workshop}: {n} people finished.",
-        people,
-    ).format(flow=title, workshop=cohort.name, n=people)
-    if people < MIN_GROUP_SIZE:
+        averages.people,
+    ).format(flow=title, workshop=cohort.name, n=averages.people)
+    chart = averages_chart(averages, work.tr)
+    if chart is None:
         work.text(
             header
             + "\n"
@@ -131,19 +131,10 @@ async def _averages(call: Call, flow: Flow, cohort: Cohort) -> None:
             ).format(n=MIN_GROUP_SIZE)
         )
         return
-    average = cohort_average([Scores.from_json(r.scores) for r in results])
-    shown = [d for d in flow.dimensions if d.id in average.dimensions]
     lines = [header, ""] + [
-        f"• {work.tr.gettext(d.label)}: {work.tr.number(average.dimensions[d.id])}" for d in shown
+        f"• {work.tr.gettext(d.label)}: {work.tr.number(value)}" for d, value in averages.dimensions
     ]
     work.text("\n".join(lines))
-    chart = recipe(
-        "scores",
-        title=title,
-        labels=[work.tr.gettext(d.label) for d in shown],
-        values=[average.dimensions[d.id] for d in shown],
-        you=work.tr.gettext("Workshop average"),
-    )
     work.say(Outbound(title, chart=chart))
 
 

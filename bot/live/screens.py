@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from bot.drawing.matrix import nudges
 from bot.live.tallies import Results, results
 from bot.rounds.results import matrix_labels
 from bot.rounds.round import standing
@@ -168,21 +169,12 @@ async def _results(
 
 def matrix_points(solutions: Sequence[Solution]) -> list[dict[str, Any]]:
     """Give the tables' proposals numbers in order, nudging apart points that share a cell."""
-    # A point and its six neighbours on a hexagon, far enough apart that no two circles touch
-    # and close enough that all stay in their cell.
-    offsets = (
-        (0, 0), (0.42, 0), (-0.42, 0), (0.21, 0.36), (-0.21, 0.36), (0.21, -0.36), (-0.21, -0.36),
-    )  # fmt: skip
-    seen: dict[tuple[int, int], int] = {}
-    points = []
-    for n, s in enumerate(solutions, start=1):
-        cell = (s.impact, s.effort)
-        dx, dy = offsets[seen.get(cell, 0) % len(offsets)]
-        seen[cell] = seen.get(cell, 0) + 1
-        points.append(
-            {"n": n, "text": s.text, "impact": s.impact, "effort": s.effort, "dx": dx, "dy": dy}
-        )
-    return points
+    # The same nudges as the PNG chart's, so a point sits in the same place on both.
+    placed = nudges([(s.impact, s.effort) for s in solutions])
+    return [
+        {"n": n, "text": s.text, "impact": s.impact, "effort": s.effort, "dx": dx, "dy": dy}
+        for n, (s, (dx, dy, _)) in enumerate(zip(solutions, placed, strict=True), start=1)
+    ]
 
 
 def _matrix(solutions: Sequence[Solution], tr: Translator) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flows.checkin import status_label
+from flows.labels import country_label, role_label
 from flows.registry import FlowRegistry
 from i18n import Translator
 from storage import Answer, Checkin, Cohort, Membership, Participant, PlanAction, Run
@@ -45,8 +46,12 @@ def _profile(
     lines = [
         tr.gettext("Name: {value}").format(value=participant.name or unset),
         tr.gettext("Municipality: {value}").format(value=participant.municipality or unset),
-        tr.gettext("Country: {value}").format(value=_country(participant.country, tr) or unset),
-        tr.gettext("Role: {value}").format(value=_role(participant.role, registry, tr) or unset),
+        tr.gettext("Country: {value}").format(
+            value=country_label(participant.country, tr) or unset
+        ),
+        tr.gettext("Role: {value}").format(
+            value=role_label(participant.role, registry, tr) or participant.role or unset
+        ),
         tr.gettext("Language: {value}").format(value=participant.locale),
         tr.gettext("Channel: {value}").format(value=participant.channel),
         tr.gettext("First message: {value}").format(value=tr.datetime(participant.created_at)),
@@ -109,18 +114,3 @@ def _show(answer: Answer) -> str:
     if answer.raw:
         return answer.raw
     return json.dumps(answer.value, ensure_ascii=False)
-
-
-def _role(role: str | None, registry: FlowRegistry, tr: Translator) -> str | None:
-    if role is None or "onboarding" not in registry:
-        return role
-    step = registry.get("onboarding").flow.steps.get("role")
-    option = next((o for o in step.options if o.id == role), None) if step else None
-    return tr.gettext(option.label) if option else role
-
-
-def _country(code: str | None, tr: Translator) -> str | None:
-    if code is None or code == "other":
-        return code and tr.gettext("Another country")
-    names: Mapping[str, str] = tr.babel_locale.territories
-    return names.get(code, code)

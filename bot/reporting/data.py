@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from statistics import fmean, pstdev
 
-from bot.drawing.charts import draw, impact_effort_chart, recipe
+from bot.drawing.charts import draw, recipe
+from bot.drawing.matrix import impact_effort_chart
 from bot.facilitation.outputs import (
     Proposal,
     TableChallenges,

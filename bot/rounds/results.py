@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from bot.conversation.work import Work
 from bot.drawing.charts import recipe
 from bot.rounds.round import standing
 from flows.prioritization import render_ranking
 from i18n import Translator
-from storage import Outbound, Store
+from storage import Outbound, Solution, Store
 
 
 async def round_results(
@@ -22,9 +25,19 @@ async def round_results(
         lines += [f"• {s.text} ({s.impact} / {s.effort})" for s in solutions]
     work.text("\n".join(lines))
     if solutions and work.participant.channel in image_channels:
-        points = [(s.text, s.impact, s.effort) for s in solutions]
-        chart = recipe("impact_effort", points=points, labels=matrix_labels(work.tr))
+        chart = matrix_recipe(solutions, work.tr, size="phone")  # read on a phone
         work.say(Outbound(work.tr.gettext("The proposals by impact and effort."), chart=chart))
+
+
+def matrix_recipe(solutions: Sequence[Solution], tr: Translator, size: str) -> dict[str, Any]:
+    """Describe the impact/effort chart of the tables' proposals, numbered in their order."""
+    return recipe(
+        "impact_effort",
+        points=[(s.text, s.impact, s.effort) for s in solutions],
+        labels=matrix_labels(tr),
+        size=size,
+        title=tr.gettext("The tables' proposals by impact and effort"),
+    )
 
 
 def matrix_labels(tr: Translator) -> dict[str, str]:

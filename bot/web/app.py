@@ -26,6 +26,7 @@ from bot.participants.retention import run_retention
 from bot.plumbing.clock import Clock, SystemClock
 from bot.sending.process import SenderProcess
 from bot.sending.senders import channel_senders, open_telegram_bot
+from bot.web.charts import chart_routes
 from bot.web.dashboard import dashboard_routes
 from bot.web.headers import SecurityHeaders
 from bot.web.health import health_routes
@@ -63,6 +64,7 @@ def create_app(
             *whatsapp_routes(settings),
             *health_routes(settings),
             *(dashboard_routes(settings) if settings.dashboard else []),
+            *(chart_routes(settings) if settings.dashboard else []),
             *(room_routes(settings) if settings.dashboard else []),
             *(live_routes(settings) if settings.dashboard else []),
         ],

@@ -20,6 +20,7 @@ from starlette.routing import Route
 from bot.app import App
 from bot.config import Settings
 from bot.drawing.charts import draw
+from bot.facilitation.averages import workshop_averages
 from bot.facilitation.cohorts import poster_for
 from bot.facilitation.export import export_cohort
 from bot.followup.checkins import parse_days, plan_cohort, plan_days
@@ -29,7 +30,7 @@ from bot.rounds.round import standing
 from bot.web.auth import authorised, login_form, login_routes
 from bot.web.pages import page
 from flows.checkin import status_label
-from flows.scoring import MIN_GROUP_SIZE, Scores, cohort_average
+from flows.scoring import MIN_GROUP_SIZE
 from i18n import SHIPPED_LOCALES, Translator, translator
 from storage import Cohort, Store
 
@@ -214,7 +215,7 @@ async def cohort_context(app: App, cohort: Cohort, tr: Translator) -> dict[str, 
     members = await store.audience(cohort.id)
     done = await store.completed(cohort.id)
     now = await standing(store, cohort.id)
-    ranking = [(n, r.challenge.label, r.points) for n, r in enumerate(now.ranking[:10], start=1)]
+    ranking = [(n, r.challenge.label, r.points) for n, r in enumerate(now.ranking, start=1)]
     # One query for every member's plan (was one per member: 150 reads a refresh at 150).
     plans = await store.cohort_actions(cohort.id)
     statuses = Counter(status_label(a.status, tr) for a in plans)
@@ -230,6 +231,7 @@ async def cohort_context(app: App, cohort: Cohort, tr: Translator) -> dict[str, 
         "ranking": ranking,
         "top_points": ranking[0][2] if ranking else 0,
         "voters": now.voters,
+        "matrix": bool(await store.solutions(cohort.id)),  # the 2×2 has points to show
         "planners": len({a.participant_id for a in plans}),
         "actions": len(plans),
         "action_status": sorted(statuses.items()),
@@ -245,15 +247,14 @@ async def _assessment_blocks(app: App, cohort: Cohort, tr: Translator) -> list[d
     for flow in app.registry.menu_flows():
         if flow.kind != "assessment":
             continue
-        results = await app.store.cohort_results(cohort.id, flow.id)
-        block: dict[str, Any] = {"title": tr.gettext(flow.title), "people": len(results)}
-        if len(results) >= MIN_GROUP_SIZE:
-            average = cohort_average([Scores.from_json(r.scores) for r in results])
-            block["rows"] = [
-                (tr.gettext(d.label), average.dimensions[d.id])
-                for d in flow.dimensions
-                if d.id in average.dimensions
-            ]
+        found = await workshop_averages(app.store, flow, cohort.id)
+        block: dict[str, Any] = {
+            "id": flow.id,
+            "title": tr.gettext(flow.title),
+            "people": found.people,
+        }
+        if found.shown:
+            block["rows"] = [(tr.gettext(d.label), value) for d, value in found.dimensions]
         blocks.append(block)
     return blocks
 
