@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
 import socket
 import sqlite3
 import subprocess
@@ -16,6 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from bot.app import App, open_app
 from bot.channels.console import render
@@ -256,3 +259,27 @@ async def read(url: str, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         return [tuple(row) for row in await store._fetchall(sql, params)]
     finally:
         await store.close()
+
+
+def screenshots(tmp_path: Path) -> Path:
+    """Where a test saves its screenshots: docs/ with MINGA_DOCS_SCREENSHOTS=1, else tmp_path.
+
+    The README's pictures are refreshed on purpose, never as a side effect of a test run.
+    """
+    if os.environ.get("MINGA_DOCS_SCREENSHOTS") == "1":
+        docs = Path(__file__).resolve().parent.parent / "docs"
+        docs.mkdir(exist_ok=True)
+        return docs
+    return tmp_path
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def need_chromium() -> str:
+    """Return Chromium's path; skip without it on a laptop, fail on CI (it is required there)."""
+    if CHROMIUM is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI needs Chromium for the browser tests (apt-get install chromium)")
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    return CHROMIUM

@@ -20,11 +20,10 @@ import httpx
 import pytest
 
 from tests.fakes.telegram_api import FakeTelegram, serve_fake
-from tests.support import TEST_DASHBOARD_TOKEN, seed_cohort, serve_process
+from tests.support import TEST_DASHBOARD_TOKEN, screenshots, seed_cohort, serve_process
 
 pytestmark = pytest.mark.slow
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-DOCS = Path(__file__).resolve().parent.parent / "docs"
 SECRET = "s"
 MEMBERS = 6
 FIRST = 100_000
@@ -117,6 +116,7 @@ async def test_the_projector_updates_live_and_survives_a_restart(
 
     fake, api = telegram
     db = tmp_path / "minga.db"
+    DOCS = screenshots(tmp_path)
     port = _port()
     async with httpx.AsyncClient(timeout=10) as http:
         server = await _serve(db, api, port, http)  # migrates the database, then we seed it
@@ -152,7 +152,6 @@ async def test_the_projector_updates_live_and_survives_a_restart(
                 await page.wait_for_selector("#count b >> text='5'", timeout=2000)
                 await page.wait_for_selector("#cloud span")
                 assert "presupuesto" in await page.inner_text("#cloud")
-                DOCS.mkdir(exist_ok=True)
                 await page.screenshot(path=str(DOCS / "projector.png"))
                 # serve restarts: the page reconnects by itself and shows what happened meanwhile.
                 await _stop(server)

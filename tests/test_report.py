@@ -21,10 +21,8 @@ from bot.reporting.render import build_report
 from bot.web.app import create_app
 from storage import Changes, ParticipantKey
 from tests.fakes.telegram_api import serve_asgi
-from tests.support import CHANNEL, TEST_DASHBOARD_TOKEN, Harness, harness
+from tests.support import CHANNEL, TEST_DASHBOARD_TOKEN, Harness, harness, screenshots
 from tests.workshop import CODE, PROPOSALS, Workshop, seed_workshop
-
-DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
 @pytest.fixture
@@ -40,7 +38,9 @@ def _text(pdf: bytes) -> tuple[int, str]:
     return len(reader.pages), " ".join(text.split())
 
 
-async def test_the_report_holds_the_workshops_figures(h: tuple[Harness, Workshop]) -> None:
+async def test_the_report_holds_the_workshops_figures(
+    h: tuple[Harness, Workshop], tmp_path: Path
+) -> None:
     running, workshop = h
     app = running.app
     report = await build_report(app.store, app.registry, workshop.cohort, "es", running.clock.now())
@@ -64,7 +64,7 @@ async def test_the_report_holds_the_workshops_figures(h: tuple[Harness, Workshop
     assert "Colaborativa" in report.html
     assert "<img" in report.html
     pages_pdf = pypdfium2.PdfDocument(report.pdf)
-    DOCS.mkdir(exist_ok=True)
+    DOCS = screenshots(tmp_path)
     for n in range(2):  # the README's picture of the first pages
         image = pages_pdf[n].render(scale=1.2).to_pil()
         image.save(DOCS / f"report-page-{n + 1}.png")

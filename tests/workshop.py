@@ -168,7 +168,7 @@ def _results(person: Participant, n: int, cohort: Cohort, now: datetime) -> list
     if n < FEW:
         found.append(
             AssessmentResult(uuid.uuid4().hex, person.id, "digital_government", cohort.id,
-                             {"dimensions": {"strategy": 75.0}, "groups": {}}, now)
+                             {"dimensions": {"individual": 75.0}, "groups": {}}, now)
         )  # fmt: skip
     return found
 

@@ -23,6 +23,7 @@ from bot.drawing.charts import draw
 from bot.facilitation.averages import workshop_averages
 from bot.facilitation.cohorts import poster_for
 from bot.facilitation.export import export_cohort
+from bot.facilitation.outputs import challenge_senders, table_challenges, table_proposals
 from bot.followup.checkins import parse_days, plan_cohort, plan_days
 from bot.followup.report import cohort_report, report_chart
 from bot.reporting.render import build_report
@@ -219,6 +220,7 @@ async def cohort_context(app: App, cohort: Cohort, tr: Translator) -> dict[str, 
     # One query for every member's plan (was one per member: 150 reads a refresh at 150).
     plans = await store.cohort_actions(cohort.id)
     statuses = Counter(status_label(a.status, tr) for a in plans)
+    proposals = await table_proposals(store, cohort.id)
     return {
         "members": len(members),
         "channels": sorted(Counter(p.channel for p, _ in members).items()),
@@ -231,7 +233,10 @@ async def cohort_context(app: App, cohort: Cohort, tr: Translator) -> dict[str, 
         "ranking": ranking,
         "top_points": ranking[0][2] if ranking else 0,
         "voters": now.voters,
-        "matrix": bool(await store.solutions(cohort.id)),  # the 2×2 has points to show
+        "matrix": bool(proposals),  # the 2×2 has points to show
+        "proposals": proposals,
+        "challenges": await table_challenges(store, cohort.id),
+        "challenge_people": await challenge_senders(store, cohort.id),
         "planners": len({a.participant_id for a in plans}),
         "actions": len(plans),
         "action_status": sorted(statuses.items()),
