@@ -11,6 +11,7 @@ from storage.base import (
     MigrationError,
     Store,
     StoreError,
+    is_database_error,
 )
 from storage.messages import Choice, Outbound
 from storage.records.changes import Changes
@@ -101,6 +102,7 @@ __all__ = [
     "Store",
     "StoreError",
     "Vote",
+    "is_database_error",
     "open_store",
 ]
 

@@ -10,6 +10,7 @@ Error hierarchy::
 from __future__ import annotations
 
 import functools
+import sqlite3
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
@@ -45,6 +46,13 @@ from storage.records.workshops import (
 
 class StoreError(Exception):
     """Base of every error a store raises."""
+
+
+def is_database_error(exc: BaseException) -> bool:
+    """Tell whether an exception came from the database or its connection (worth a retry)."""
+    if isinstance(exc, (StoreError, sqlite3.Error, OSError, TimeoutError)):
+        return True
+    return type(exc).__module__.split(".")[0] == "asyncpg"  # asyncpg is optional: no import
 
 
 class MigrationError(StoreError):

@@ -19,12 +19,13 @@ from bot.conversation.commands import parse_command
 from bot.conversation.conversation import Conversation
 from bot.conversation.inbound import SILENT_KINDS, Inbound
 from bot.conversation.limits import PERSON_BURST, BurstLimit, admit
+from bot.conversation.normalize import clean_inbound
 from bot.conversation.router import Router
 from bot.conversation.work import Work
 from bot.plumbing import failpoints, metrics
 from bot.plumbing.clock import Clock
+from bot.plumbing.logs import describe
 from flows.registry import FlowRegistry
-from flows.runner import FlowRuntimeError
 from i18n import negotiate, translator
 from storage import (
     PRIORITY_BULK,
@@ -35,6 +36,7 @@ from storage import (
     Participant,
     ParticipantKey,
     Store,
+    is_database_error,
 )
 from storage import Conversation as ConversationState
 
@@ -97,24 +99,14 @@ class Dispatcher:
 
     async def handle(self, inbound: Inbound) -> bool:
         """Handle one message; return False when it was a redelivery and changed nothing."""
+        inbound = clean_inbound(inbound)
         key = ParticipantKey(inbound.channel, inbound.address)
         async with self.store.conversation(key, inbound.external_id) as session:
             if session.state.seen:
                 metrics.REDELIVERED.labels(inbound.channel).inc()
                 return False
             began = time.perf_counter()
-            work = self._begin(session.state, inbound)
-            try:
-                if admit(work, inbound.kind, self.burst):
-                    await self._route(inbound, work)
-            except FlowRuntimeError:
-                log.exception("flow error for a %s participant", inbound.channel)
-                work.messages.clear()
-                work.text(
-                    work.tr.gettext(
-                        "Sorry, something went wrong on our side. Please write /menu to go on."
-                    )
-                )
+            work = await self._work_for(session.state, inbound)
             changes = self._finish(work, inbound)
             failpoints.hit("before_commit")
             await session.commit(changes)
@@ -126,6 +118,30 @@ class Dispatcher:
         if changes.scheduled:
             self.on_scheduled()
         return True
+
+    async def _work_for(self, state: ConversationState, inbound: Inbound) -> Work:
+        """Route the message; a handler's bug leaves an apology and nothing half-done.
+
+        A failing database is raised: nothing is committed and the platform redelivers. Any
+        other failure would fail the same way on every redelivery, so the person is answered.
+        """
+        work = self._begin(state, inbound)
+        try:
+            if admit(work, inbound.kind, self.burst):
+                await self._route(inbound, work)
+            return work
+        except Exception as exc:
+            if is_database_error(exc):
+                raise
+            # Not the exception's text: it may quote what the person wrote.
+            log.error("a %s message of kind %s failed: %s", inbound.channel, inbound.kind,
+                      describe(exc))  # fmt: skip
+        work = self._begin(state, inbound)
+        admit(work, inbound.kind, self.burst)
+        work.text(
+            work.tr.gettext("Sorry, something went wrong on our side. Please write /menu to go on.")
+        )
+        return work
 
     async def _route(self, inbound: Inbound, work: Work) -> None:
         """Hand the message to the first matching handler, then let the settlers finish."""

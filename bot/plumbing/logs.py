@@ -13,7 +13,9 @@ import json
 import logging
 import re
 import sys
+import traceback
 from datetime import UTC, datetime
+from pathlib import Path
 
 # A Telegram bot token (digits, a colon, 35 characters), an E.164-looking number (7–15 digits,
 # with or without "+"), and anything after "token=", "secret=" or "Authorization:".
@@ -35,6 +37,16 @@ NOISY_LOGGERS = ("httpx", "twilio", "aiohttp.access", "telegram.ext", "transitio
 def _masked(number: str) -> str:
     digits = "".join(c for c in number if c.isdigit())
     return f"{'+' if number.startswith('+') else ''}{digits[:2]}…{digits[-4:]}"
+
+
+def describe(exc: BaseException) -> str:
+    """Name an exception and where it was raised, without its message (which may quote data)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [f for f in frames if "/site-packages/" not in f.filename] or frames
+    where = (
+        f" at {Path(ours[-1].filename).name}:{ours[-1].lineno} in {ours[-1].name}" if ours else ""
+    )
+    return f"{type(exc).__name__}{where}"
 
 
 def redact(text: str) -> str:

@@ -8,6 +8,8 @@ redelivered update is dropped by the dispatcher's dedupe mark.
 from __future__ import annotations
 
 import hmac
+import json
+import logging
 from contextlib import suppress
 
 from starlette.requests import Request
@@ -19,11 +21,13 @@ from telegram.error import NetworkError, TimedOut
 from bot.app import App
 from bot.channels.telegram import CHANNEL, inbound_from_update
 from bot.channels.telegram_http import bot_link
+from bot.channels.telegram_shape import update_problem
 from bot.config import Settings
 from i18n import negotiate, translator
 from storage import PRIORITY_REPLY, NewOutbound, Outbound, ParticipantKey
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+log = logging.getLogger(__name__)
 
 
 async def handle_update(
@@ -85,9 +89,18 @@ def telegram_routes(settings: Settings) -> list[Route]:
         ):
             return JSONResponse({"error": "forbidden"}, status_code=403)
         try:
-            update = Update.de_json(await request.json(), bot)
-        except (ValueError, TypeError, KeyError):
-            return JSONResponse({"error": "not an update"}, status_code=400)
+            body = json.loads(await request.body())
+        except (ValueError, RecursionError):  # not JSON, or nested past the parser's depth
+            return JSONResponse({"error": "not JSON"}, status_code=400)
+        problem = update_problem(body)
+        if problem is None:
+            try:
+                update = Update.de_json(body, bot)
+            except (ValueError, TypeError, KeyError, AttributeError):
+                problem = "not an update"
+        if problem is not None:
+            log.warning("a Telegram webhook body was refused: %s", problem)
+            return JSONResponse({"error": problem}, status_code=400)
         app: App = request.app.state.app
         await handle_update(app, bot, update, answer_callback=False)
         if update.callback_query is not None:
