@@ -28,7 +28,8 @@ from bot.followup.checkins import parse_days, plan_cohort, plan_days
 from bot.followup.report import cohort_report, report_chart
 from bot.reporting.render import build_report
 from bot.rounds.round import standing
-from bot.web.auth import authorised, login_form, login_routes
+from bot.web.auth import authorised, login_form, login_routes, sent_by_script
+from bot.web.csrf import csrf_token, form_allowed
 from bot.web.pages import page
 from flows.checkin import status_label
 from flows.scoring import MIN_GROUP_SIZE
@@ -80,7 +81,9 @@ async def cohorts(request: Request) -> Response:
     tr = translator(settings.locale)
     listed = await app.store.list_cohorts()
     title = tr.gettext("Workshops")
-    return page("cohorts.html", tr, title=title, cohorts=listed, refresh=None, back=None)
+    return page(
+        "cohorts.html", tr, title=title, cohorts=listed, refresh=None, back=None, signed_in=True
+    )
 
 
 async def cohort_page(request: Request) -> Response:
@@ -97,6 +100,7 @@ async def cohort_page(request: Request) -> Response:
         title=cohort.name,
         refresh=REFRESH_SECONDS,
         back="/dashboard/",
+        signed_in=True,
         cohort=cohort,
         min_group=MIN_GROUP_SIZE,
         **context,
@@ -180,8 +184,10 @@ async def checkin_form(request: Request) -> Response:
         title=tr.gettext("Check-in plan of {workshop}").format(workshop=cohort.name),
         refresh=None,  # not while someone types
         back=f"/dashboard/{cohort.code}",
+        signed_in=True,
         cohort=cohort,
         checkin_days=", ".join(str(d) for d in plan_days(cohort)),
+        csrf=csrf_token(_settings(request)),
     )
 
 
@@ -192,6 +198,9 @@ async def checkin_plan(request: Request) -> Response:
         return found
     app, cohort = found
     form = await request.form()
+    if not sent_by_script(request) and not form_allowed(request, form, _settings(request)):
+        # Another site's form riding on the cookie (a cross-origin POST): change nothing.
+        return PlainTextResponse("forbidden", status_code=403)
     try:
         days = parse_days(str(form.get("days", "")))
         ends_text = str(form.get("ends", "")).strip()
