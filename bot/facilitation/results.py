@@ -51,7 +51,7 @@ async def results(call: Call) -> None:
 async def _round_results(call: Call, flow: Flow, cohort: Cohort) -> None:
     """Show the whole ranking with points, then each table's proposal."""
     work = call.work
-    now = await standing(call.store, cohort.id)
+    now = await standing(call.store, cohort.id, work.tr)
     lines = [
         work.tr.ngettext(
             "“{flow}” in {workshop}: {n} vote.",
@@ -61,7 +61,7 @@ async def _round_results(call: Call, flow: Flow, cohort: Cohort) -> None:
         "",
         render_ranking(now.ranking, work.tr, limit=len(now.ranking)),
     ]
-    proposals = await table_proposals(call.store, cohort.id)
+    proposals = await table_proposals(call.store, cohort.id, call.work.tr)
     if proposals:
         lines += ["", work.tr.gettext("The tables' proposals:")]
         lines += [proposal_text(p, work.tr) for p in proposals]

@@ -224,12 +224,12 @@ async def cohort_context(app: App, cohort: Cohort, tr: Translator) -> dict[str, 
     store = app.store
     members = await store.audience(cohort.id)
     done = await store.completed(cohort.id)
-    now = await standing(store, cohort.id)
+    now = await standing(store, cohort.id, tr)
     ranking = [(n, r.challenge.label, r.points) for n, r in enumerate(now.ranking, start=1)]
     # One query for every member's plan (was one per member: 150 reads a refresh at 150).
     plans = await store.cohort_actions(cohort.id)
     statuses = Counter(status_label(a.status, tr) for a in plans)
-    proposals = await table_proposals(store, cohort.id)
+    proposals = await table_proposals(store, cohort.id, tr)
     return {
         "members": len(members),
         "channels": sorted(Counter(p.channel for p, _ in members).items()),
