@@ -68,6 +68,10 @@ async def test_erasing_removes_their_charts_and_old_charts_are_never_served(
     assert await store.media("theirs", now + timedelta(days=7, seconds=1)) is None
 
 
+def _files(folder: Path, pattern: str) -> bytes:
+    return b"".join(p.read_bytes() for p in folder.glob(pattern))
+
+
 async def test_the_erased_number_is_not_left_in_the_sqlite_files(tmp_path: Path) -> None:
     db = tmp_path / "disk.db"
     async with harness(db) as running:
@@ -75,7 +79,7 @@ async def test_the_erased_number_is_not_left_in_the_sqlite_files(tmp_path: Path)
         number = workshop.people[25].address.encode()
         name = b"Persona 25"
         await _erase(running, workshop, 25)
-        on_disk = b"".join(p.read_bytes() for p in tmp_path.glob("disk.db*"))
+        on_disk = _files(tmp_path, "disk.db*")
         assert number not in on_disk
         assert name not in on_disk
         assert workshop.people[26].address.encode() in on_disk  # the check can see numbers
