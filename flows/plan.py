@@ -27,8 +27,10 @@ SDG_NAMES = {
     16: N_("Peace, justice and strong institutions"),
     17: N_("Partnerships for the goals"),
 }
-# The goals of cities and of institutions come first: they are what local governments act on.
-SDG_ORDER = (11, 16, *(n for n in SDG_NAMES if n not in (11, 16)))
+# In their own order and on one page, so the number shown beside a goal is the goal's number:
+# people type "11" for SDG 11 (with 11 and 16 listed first, "1" recorded SDG 11 and "11" was
+# refused).
+SDG_ORDER = tuple(SDG_NAMES)
 ITEM_FIELDS = ("title", "sdg", "office", "first_step", "target", "indicator")
 
 
@@ -40,7 +42,7 @@ def sdg_label(number: int, tr: Translator) -> str:
 
 
 def sdgs(tr: Translator, data: Mapping[str, Any]) -> tuple[Option, ...]:
-    """Offer the 17 goals, 11 and 16 first; "ODS 11" or "sdg 11" typed also picks one."""
+    """Offer the 17 goals in order; "11", "ODS 11" or "sdg 11" typed picks SDG 11."""
     return tuple(
         Option(
             str(n),
@@ -95,13 +97,23 @@ def render_plan(
         lines = [
             f"{number}. {item.get('title')}",
             "   " + (sdg_label(sdg, tr) if sdg in SDG_NAMES else "?"),
-            "   " + tr.gettext("Responsible: {office}").format(office=item.get("office")),
-            "   " + tr.gettext("First step: {step}").format(step=item.get("first_step")),
+            *_given(tr.gettext("Responsible: {office}"), office=item.get("office")),
+            *_given(tr.gettext("First step: {step}"), step=item.get("first_step")),
             "   " + tr.gettext("Target: {month}").format(month=when),
-            "   " + tr.gettext("Indicator: {indicator}").format(indicator=item.get("indicator")),
+            *_given(tr.gettext("Indicator: {indicator}"), indicator=item.get("indicator")),
         ]
         status = statuses[number - 1] if number - 1 < len(statuses) else None
         if status:
             lines.append("   " + tr.gettext("Status: {status}").format(status=status))
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
+
+
+def _given(line: str, **field: Any) -> list[str]:
+    """Return the indented line with its value, or nothing when the value was never given.
+
+    Actions added in a check-in before it asked for a first step have none: "First step: "
+    with nothing after it read as a bug.
+    """
+    value = next(iter(field.values()))
+    return ["   " + line.format(**field)] if value not in (None, "") else []

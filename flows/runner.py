@@ -299,7 +299,7 @@ async def _parse(
         return None, ctx.tr.gettext("(skipped)")
     reply = Reply(text=text, option=option)
     result = await asked.kind.parse(
-        asked.step, reply, AskContext(ctx.tr, asked.options, asked.shown, ctx.directory)
+        asked.step, reply, AskContext(ctx.tr, asked.options, asked.shown, ctx.directory, ctx.now)
     )
     if isinstance(result, Invalid):
         return result

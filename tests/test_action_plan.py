@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flows.registry import FlowRegistry
 from storage import ParticipantKey
 from tests.support import CHANNEL, Harness, Person
 
@@ -22,20 +23,18 @@ async def test_build_review_edit_and_confirm_a_plan_in_spanish(h: Harness) -> No
     assert "hoja de ruta" in first
     assert "¿Cuál es la acción?" in first
     reply = await ana.send("Ventanilla única digital")
-    # The SDG list is paged, with 11 and 16 first.
-    assert "1. ODS 11: Ciudades y comunidades sostenibles" in reply
-    assert "2. ODS 16: Paz, justicia e instituciones sólidas" in reply
-    assert "7. Más opciones ▸" in reply
-    second_page = await ana.send("7")
-    assert "ODS 5: Igualdad de género" in second_page
-    await ana.send("ods 16")  # typed by its name, from any page
+    # The 17 goals in their own order on one page: the number shown is the goal's number.
+    assert "1. ODS 1: Fin de la pobreza" in reply
+    assert "11. ODS 11: Ciudades y comunidades sostenibles" in reply
+    assert "Más opciones" not in reply
+    await ana.send("ods 16")  # typed by its name
     await ana.send("Secretaría de Innovación")
     await ana.send("Mapear los 10 trámites más usados")
     assert "¿Cómo sabrá que funcionó?" in await ana.send("03/2027")
     assert "¿Quiere agregar otra acción?" in await ana.send("Tiempo medio de respuesta")
     await ana.send("sí")
     assert "¿Quiere agregar otra acción?" in await _add_action(
-        ana, "Laboratorio de innovación", "1"
+        ana, "Laboratorio de innovación", "11"
     )
     review = await ana.send("no")
     assert "Este es su plan:" in review
@@ -96,8 +95,8 @@ async def test_plan_in_portuguese(h: Harness) -> None:
         await joao.send(text)
     assert "roteiro" in await joao.send("Meu plano de ação")
     reply = await joao.send("Balcão único digital")
-    assert "1. ODS 11: Cidades e comunidades sustentáveis" in reply
-    await joao.send("1")
+    assert "11. ODS 11: Cidades e comunidades sustentáveis" in reply
+    await joao.send("11")
     await joao.send("Secretaria de Inovação")
     await joao.send("Mapear os serviços")
     await joao.send("junho de 2027")
@@ -108,3 +107,61 @@ async def test_plan_in_portuguese(h: Harness) -> None:
     assert "posso contar para o resto da sua oficina" in await joao.send("1")
     assert "Seu plano foi salvo" in await joao.send("não")
     assert "Seu plano de ação:" in await joao.send("/roadmap")
+
+
+async def _sdg_recorded(h: Harness, typed: str) -> int:
+    """Build a one-action plan typing `typed` for the goal; return the goal stored."""
+    ana = h.person(f"ana{typed}")
+    await ana.onboard()
+    await ana.send("Mi plan de acción")
+    await ana.send("Ventanilla única")
+    await ana.send(typed)
+    await ana.send("Secretaría de Innovación")
+    await ana.send("Primer paso")
+    await ana.send("marzo 2027")
+    await ana.send("Tiempo de respuesta")
+    await ana.send("no")
+    await ana.send("Confirmar mi plan")
+    await ana.send("no")
+    p = await h.app.store.participant(ParticipantKey(CHANNEL, f"ana{typed}"))
+    assert p is not None
+    (action,) = await h.app.store.actions(p.id)
+    return action.sdg
+
+
+async def test_typed_sdg_number_is_that_goal_not_the_nth_option(h: Harness) -> None:
+    # Bug: "ODS 11" was option 1, so "11" was refused and "1" recorded SDG 11.
+    assert await _sdg_recorded(h, "11") == 11
+    assert await _sdg_recorded(h, "1") == 1
+    assert await _sdg_recorded(h, "3") == 3
+
+
+async def test_a_target_month_in_the_past_is_refused_politely(h: Harness) -> None:
+    # Bug: "janeiro 2020" was accepted as a deadline. The harness clock is March 2026.
+    joao = h.person("joao", hint="pt")
+    await joao.open()
+    for text in ("1", "sim", "João", "Recife", "Brasil", "3", "1"):
+        await joao.send(text)
+    await joao.send("Meu plano de ação")
+    await joao.send("Balcão único digital")
+    await joao.send("11")
+    await joao.send("Secretaria de Inovação")
+    await joao.send("Mapear os serviços")
+    reply = await joao.send("janeiro 2020")
+    assert "Esse mês já passou (janeiro de 2020)" in reply
+    assert "Até qual mês" in reply  # the question again
+    assert "Como você saberá" in await joao.send("março 2026")  # this month is fine
+
+
+def test_the_menu_follows_the_sessions() -> None:
+    # Bug: "Barriers" (session 6) came before "My action plan" (session 5), which it asks about.
+    ids = [flow.id for flow in FlowRegistry.load().menu_flows()]
+    assert ids == [
+        "principles",
+        "subsidiarity",
+        "mindsets",
+        "mindset_challenges",
+        "digital_government",
+        "action_plan",
+        "prioritization",
+    ]

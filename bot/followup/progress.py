@@ -112,7 +112,7 @@ async def record_checkin(store: Store, payload: Mapping[str, Any], work: Work) -
             title=str(item.get("title")),
             sdg=int(item.get("sdg") or 0),
             office=str(item.get("office")),
-            first_step="",
+            first_step=str(item.get("first_step") or ""),
             target_month=str(item.get("target")),
             indicator="",
             created_at=work.now,
