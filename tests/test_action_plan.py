@@ -162,6 +162,7 @@ def test_the_menu_follows_the_sessions() -> None:
         "mindsets",
         "mindset_challenges",
         "digital_government",
+        "priorities",
         "action_plan",
         "prioritization",
     ]

@@ -15,6 +15,7 @@ from bot.facilitation.outputs import (
     table_challenges,
     table_proposals,
 )
+from bot.facilitation.priorities import PRIORITIES_FLOW, priorities_text, priority_orders
 from bot.facilitation.requests import audit, find_request, need_code, usage
 from bot.followup.report import cohort_report, report_chart, report_text
 from bot.rounds.round import standing
@@ -44,6 +45,8 @@ async def results(call: Call) -> None:
         await _checkin_results(call, cohort)
     elif flow.id == CHALLENGES_FLOW:
         await _table_challenges(call, flow, cohort)
+    elif flow.id == PRIORITIES_FLOW:
+        await _priorities(call, flow, cohort)
     else:
         await _averages(call, flow, cohort)
 
@@ -109,6 +112,18 @@ async def _table_challenges(call: Call, flow: Flow, cohort: Cohort) -> None:
         )
         lines += ["", f"{title}:"] + [f"• {text}" for text in group.challenges]
     work.text("\n".join(lines))
+
+
+async def _priorities(call: Call, flow: Flow, cohort: Cohort) -> None:
+    """Session 4: the workshop's order of the areas (3-2-1 points), then each table's."""
+    tr = call.work.tr
+    overall, tables = await priority_orders(call.store, flow, cohort.id)
+    header = tr.ngettext(
+        "“{flow}” in {workshop}: {n} person ranked the areas.",
+        "“{flow}” in {workshop}: {n} people ranked the areas.",
+        overall.people,
+    ).format(flow=tr.gettext(flow.title), workshop=cohort.name, n=overall.people)
+    call.work.text("\n".join([header, "", *priorities_text(flow, overall, tables, tr)]))
 
 
 async def _averages(call: Call, flow: Flow, cohort: Cohort) -> None:

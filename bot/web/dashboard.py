@@ -24,6 +24,7 @@ from bot.facilitation.averages import workshop_averages
 from bot.facilitation.cohorts import poster_for
 from bot.facilitation.export import export_cohort
 from bot.facilitation.outputs import challenge_senders, table_challenges, table_proposals
+from bot.facilitation.priorities import PRIORITIES_FLOW, priorities_block
 from bot.followup.checkins import parse_days, plan_cohort, plan_days
 from bot.followup.report import cohort_report, report_chart
 from bot.reporting.render import build_report
@@ -237,6 +238,11 @@ async def cohort_context(app: App, cohort: Cohort, tr: Translator) -> dict[str, 
         "proposals": proposals,
         "challenges": await table_challenges(store, cohort.id),
         "challenge_people": await challenge_senders(store, cohort.id),
+        "priorities": (
+            await priorities_block(store, app.registry.get(PRIORITIES_FLOW).flow, cohort.id, tr)
+            if PRIORITIES_FLOW in app.registry
+            else None
+        ),
         "planners": len({a.participant_id for a in plans}),
         "actions": len(plans),
         "action_status": sorted(statuses.items()),
