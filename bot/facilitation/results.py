@@ -7,6 +7,13 @@ from bot.conversation.router import Router
 from bot.conversation.work import Work
 from bot.facilitation.access import facilitator_command
 from bot.facilitation.averages import averages_chart, workshop_averages
+from bot.facilitation.evaluation import (
+    EVALUATION_FLOW,
+    change_lines,
+    confidence_change,
+    evaluation_lines,
+    evaluation_summary,
+)
 from bot.facilitation.export import export_cohort
 from bot.facilitation.outputs import (
     CHALLENGES_FLOW,
@@ -47,6 +54,10 @@ async def results(call: Call) -> None:
         await _table_challenges(call, flow, cohort)
     elif flow.id == PRIORITIES_FLOW:
         await _priorities(call, flow, cohort)
+    elif flow.id == EVALUATION_FLOW:
+        await _evaluation(call, flow, cohort)
+    elif flow.params.get("before_after"):
+        await _change(call, flow, cohort)
     else:
         await _averages(call, flow, cohort)
 
@@ -124,6 +135,30 @@ async def _priorities(call: Call, flow: Flow, cohort: Cohort) -> None:
         overall.people,
     ).format(flow=tr.gettext(flow.title), workshop=cohort.name, n=overall.people)
     call.work.text("\n".join([header, "", *priorities_text(flow, overall, tables, tr)]))
+
+
+def _finished(flow: Flow, cohort: Cohort, people: int, tr: Translator) -> str:
+    return tr.ngettext(
+        "“{flow}” in {workshop}: {n} person finished.",
+        "“{flow}” in {workshop}: {n} people finished.",
+        people,
+    ).format(flow=tr.gettext(flow.title), workshop=cohort.name, n=people)
+
+
+async def _evaluation(call: Call, flow: Flow, cohort: Cohort) -> None:
+    """Show the evaluation: usefulness per session, recommendation, what people will apply."""
+    tr = call.work.tr
+    found = await evaluation_summary(call.store, cohort.id)
+    header = _finished(flow, cohort, found.people, tr)
+    call.work.text("\n".join([header, "", *evaluation_lines(found, tr)]))
+
+
+async def _change(call: Call, flow: Flow, cohort: Cohort) -> None:
+    """Show confidence before and after, from people who rated themselves twice (k ≥ 5)."""
+    tr = call.work.tr
+    found = await confidence_change(call.store, flow, cohort.id)
+    header = _finished(flow, cohort, found.rated, tr)
+    call.work.text("\n".join([header, "", *change_lines(found, tr)]))
 
 
 async def _averages(call: Call, flow: Flow, cohort: Cohort) -> None:
