@@ -7,6 +7,7 @@ from functools import cache
 from typing import Any
 
 from flows.checkin import action_statuses
+from flows.learning import learn_dimensions, learn_topics
 from flows.live import prompt_ballot, prompt_options, prompt_scale
 from flows.model import Option
 from flows.plan import plan_actions, sdgs
@@ -63,4 +64,6 @@ SOURCES: dict[str, OptionSource] = {
     "prompt_options": prompt_options,
     "prompt_scale": prompt_scale,
     "prompt_ballot": prompt_ballot,
+    "learn_topics": learn_topics,
+    "learn_dimensions": learn_dimensions,
 }

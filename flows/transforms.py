@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from flows.checkin import next_action, record_action, save_new_action
+from flows.learning import explain
 from flows.plan import amend, collect
 from i18n import Translator
 
@@ -22,4 +23,5 @@ TRANSFORMS: dict[str, Transform] = {
     "next_checkin_action": next_action,
     "record_checkin_action": record_action,
     "save_new_action": save_new_action,
+    "explain_dimension": explain,
 }

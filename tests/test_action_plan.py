@@ -160,6 +160,7 @@ def test_the_menu_follows_the_sessions() -> None:
         "principles",
         "subsidiarity",
         "mindsets",
+        "learn",
         "mindset_challenges",
         "digital_government",
         "priorities",
