@@ -55,6 +55,7 @@ ACTIONS = frozenset(
         "save_new_action",
         "finish_checkin",
         "explain_dimension",
+        "add_milestone",
     }
 )
 ConditionOp = Literal["eq", "in", "lt", "lte", "gt", "gte", "contains"]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flows.registry import FlowRegistry
 from storage import ParticipantKey
-from tests.support import CHANNEL, Harness, Person
+from tests.support import CHANNEL, Harness, Person, harness
 
 
 async def _add_action(person: Person, title: str, sdg: str) -> str:
@@ -13,7 +15,9 @@ async def _add_action(person: Person, title: str, sdg: str) -> str:
     await person.send("Secretaría de Innovación")
     await person.send("Mapear los 10 trámites más usados")
     await person.send("marzo 2027")
-    return await person.send("Tiempo medio de respuesta")
+    assert "¿Con quiénes trabajará?" in await person.send("Tiempo medio de respuesta")
+    assert "Un hito en el camino" in await person.send("omitir")
+    return await person.send("omitir")
 
 
 async def test_build_review_edit_and_confirm_a_plan_in_spanish(h: Harness) -> None:
@@ -31,7 +35,11 @@ async def test_build_review_edit_and_confirm_a_plan_in_spanish(h: Harness) -> No
     await ana.send("Secretaría de Innovación")
     await ana.send("Mapear los 10 trámites más usados")
     assert "¿Cómo sabrá que funcionó?" in await ana.send("03/2027")
-    assert "¿Quiere agregar otra acción?" in await ana.send("Tiempo medio de respuesta")
+    await ana.send("Tiempo medio de respuesta")
+    await ana.send("Secretaría de Finanzas")  # who she will work with
+    assert "¿Qué estará hecho para entonces?" in await ana.send("septiembre 2026")
+    assert "¿Quiere agregar otro hito?" in await ana.send("Los 10 trámites mapeados")
+    await ana.send("no")
     await ana.send("sí")
     assert "¿Quiere agregar otra acción?" in await _add_action(
         ana, "Laboratorio de innovación", "11"
@@ -41,6 +49,8 @@ async def test_build_review_edit_and_confirm_a_plan_in_spanish(h: Harness) -> No
     assert "1. Ventanilla única digital" in review
     assert "ODS 16: Paz, justicia e instituciones sólidas" in review
     assert "Meta: marzo de 2027" in review
+    assert "Con quiénes: Secretaría de Finanzas" in review
+    assert "Hito: septiembre de 2026, Los 10 trámites mapeados" in review
     assert "2. Laboratorio de innovación" in review
     # Edit the second action's goal.
     assert "¿Qué acción quiere cambiar?" in await ana.send("Cambiar algo")
@@ -101,6 +111,8 @@ async def test_plan_in_portuguese(h: Harness) -> None:
     await joao.send("Mapear os serviços")
     await joao.send("junho de 2027")
     await joao.send("Tempo de resposta")
+    await joao.send("pular")
+    await joao.send("pular")
     review = await joao.send("não")
     assert "Este é o seu plano:" in review
     assert "Prazo: junho de 2027" in review
@@ -120,6 +132,8 @@ async def _sdg_recorded(h: Harness, typed: str) -> int:
     await ana.send("Primer paso")
     await ana.send("marzo 2027")
     await ana.send("Tiempo de respuesta")
+    await ana.send("omitir")
+    await ana.send("omitir")
     await ana.send("no")
     await ana.send("Confirmar mi plan")
     await ana.send("no")
@@ -167,3 +181,79 @@ def test_the_menu_follows_the_sessions() -> None:
         "action_plan",
         "prioritization",
     ]
+
+
+async def test_an_action_starts_from_the_workshop_and_links_a_barrier(h: Harness) -> None:
+    await h.create_cohort()
+    ana = h.person()
+    await ana.onboard("ODS2026")
+    await ana.send("Subsidiariedad y gobernanza nacional-local")
+    for _ in range(10):  # all 3s: a tie, the first dimension is the weakest
+        await ana.send("3")
+    await ana.send("Prioridades para servicios inclusivos")
+    await ana.send("2")
+    await ana.send("3, 2, 1")
+    await ana.send("Nadie coordina")
+    await ana.send("omitir")
+    await ana.send("Barreras para la implementación")
+    await ana.send("El concejo no aprueba el presupuesto a tiempo")
+    await ana.send("no")
+    theme = await ana.send("Mi plan de acción")
+    assert "¿De qué trata esta acción?" in theme
+    assert "1. Descentralización fiscal" in theme  # her weakest dimension
+    assert "2. Coordinación\n" in theme  # her session 4 priorities, the first first
+    assert "3. Habilidades digitales" in theme
+    assert "4. Labs de innovación" in theme
+    assert "5. Otro tema" in theme
+    assert "¿Cuál es la acción?" in await ana.send("2")
+    await ana.send("Mesa de coordinación de trámites")
+    await ana.send("16")
+    await ana.send("Secretaría General")
+    await ana.send("Reunir a las cinco direcciones")
+    await ana.send("diciembre 2026")
+    await ana.send("Trámites resueltos en una visita")
+    await ana.send("Dirección de Obras y Catastro")
+    await ana.send("junio 2026")
+    await ana.send("Primera reunión hecha")
+    barrier = await ana.send("no")
+    assert "¿Cuál de las barreras que compartió podría frenar esta acción?" in barrier
+    assert "1. El concejo no aprueba el presupuesto a tiempo" in barrier
+    assert "2. Ninguna" in barrier
+    assert "¿Quiere agregar otra acción?" in await ana.send("1")
+    review = await ana.send("no")
+    for line in (
+        "Tema: Coordinación",
+        "Con quiénes: Dirección de Obras y Catastro",
+        "Hito: junio de 2026, Primera reunión hecha",
+        "Podría frenarla: El concejo no aprueba el presupuesto a tiempo",
+    ):
+        assert line in review
+    await ana.send("Confirmar mi plan")
+    await ana.send("no")
+    roadmap = await ana.send("/roadmap")
+    assert "Tema: Coordinación" in roadmap
+    assert "Hito: junio de 2026, Primera reunión hecha" in roadmap
+
+
+async def test_a_launched_plan_offers_the_starting_points_too(tmp_path: Path) -> None:
+    async with harness(tmp_path / "l.db", facilitators=["fac"]) as h:
+        await h.create_cohort()
+        ana = h.person()
+        await ana.onboard("ODS2026")
+        await ana.send("Prioridades para servicios inclusivos")
+        await ana.send("omitir")
+        await ana.send("1, 2, 3")
+        await ana.send("Probar antes de escalar")
+        await ana.send("omitir")
+        fac = h.person("fac")
+        await fac.onboard("ODS2026", name="Facilitadora")
+        await fac.send("/launch action_plan ODS2026")
+        await h.app.scheduler.run_once()
+        await h.app.sender.drain()
+        started = "\n".join(m.text for m in h.sender.take("ana"))
+        assert "¿De qué trata esta acción?" in started
+        ana.last = []
+        theme = await ana.send("x")  # not an option: the question again, with its options
+        assert "1. Labs de innovación" in theme
+        assert "4. Otro tema" in theme
+        assert "En pocas palabras" in await ana.send("Otro tema")
