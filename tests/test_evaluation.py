@@ -12,7 +12,14 @@ import pytest
 from bot.config import Settings
 from bot.web.app import create_app
 from tests.fakes.telegram_api import serve_asgi
-from tests.support import TEST_DASHBOARD_TOKEN, Harness, Person, harness
+from tests.support import (
+    TEST_DASHBOARD_TOKEN,
+    Harness,
+    Person,
+    harness,
+    need_chromium,
+    screenshots,
+)
 
 CODE = "ODS2026"
 
@@ -128,3 +135,55 @@ async def test_the_evaluation_waits_for_five_then_shows_averages(
     assert "Qué cambió con el taller" in page.text
     assert "5 personas terminaron la evaluación." in page.text
     assert "Voy a abrir datos del presupuesto" in page.text
+
+
+async def test_session_four_and_the_change_fit_a_phone_and_a_projector(
+    h: Harness, database_url: str, tmp_path: Path
+) -> None:
+    chromium = need_chromium()
+    from playwright.async_api import async_playwright
+
+    people = await members(h, 5)
+    fac = h.person("fac")
+    await fac.onboard(CODE, name="Facilitadora")
+    reasons = [
+        "Sin habilidades digitales no hay servicio en línea que funcione",
+        "Cada dependencia trabaja por su cuenta y la gente va de ventanilla en ventanilla",
+        "Un laboratorio nos dejaría probar antes de gastar",
+        "El personal de atención no usa el sistema",
+        "Falta un acuerdo con el gobierno estatal",
+    ]
+    for n, person in enumerate(people):
+        await person.send("Prioridades para servicios inclusivos")
+        await person.send(str(1 + n % 2))
+        await person.send(["2, 3, 1", "3, 2, 1", "1, 2, 3", "2, 1, 3", "3, 1, 2"][n])
+        await person.send(reasons[n])
+        await person.send("omitir")
+    for values in (["2", "2", "1", "2", "3", "2"], ["4", "4", "4", "4", "5", "4"]):
+        await launch(h, fac, "confidence")
+        for person in people:
+            await rate(h, person, values)
+    await launch(h, fac, "evaluation")
+    for n, person in enumerate(people):
+        await evaluate(h, person, str(3 + n % 3), str(7 + n % 4))
+    bearer = {"Authorization": f"Bearer {TEST_DASHBOARD_TOKEN}"}
+    async with (
+        serve_asgi(create_app(Settings(), database_url), lifespan="on") as url,
+        async_playwright() as pw,
+    ):
+        browser = await pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        try:
+            for name, width, height in (("projector", 1366, 900), ("phone", 390, 844)):
+                context = await browser.new_context(
+                    viewport={"width": width, "height": height}, extra_http_headers=bearer
+                )
+                page = await context.new_page()
+                await page.goto(f"{url}/dashboard/{CODE}")
+                await page.wait_for_selector("#priorities")
+                assert "Habilidades digitales" in await page.inner_text("#priorities + p + table")
+                wide = await page.evaluate("document.documentElement.scrollWidth")
+                assert wide <= width, (name, wide)  # the page never scrolls sideways
+                shot = screenshots(tmp_path) / f"dashboard-session4-change-{name}.png"
+                await page.screenshot(path=str(shot), full_page=True)
+        finally:
+            await browser.close()

@@ -101,6 +101,7 @@ async def cohort_page(request: Request) -> Response:
         back="/dashboard/",
         cohort=cohort,
         min_group=MIN_GROUP_SIZE,
+        number=tr.number,
         **context,
     )
 
