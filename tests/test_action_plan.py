@@ -190,7 +190,7 @@ async def test_an_action_starts_from_the_workshop_and_links_a_barrier(h: Harness
     await ana.send("Subsidiariedad y gobernanza nacional-local")
     for _ in range(10):  # all 3s: a tie, the first dimension is the weakest
         await ana.send("3")
-    await ana.send("Prioridades para servicios inclusivos")
+    await ana.send("Prioridades de servicios")
     await ana.send("2")
     await ana.send("3, 2, 1")
     await ana.send("Nadie coordina")
@@ -240,7 +240,7 @@ async def test_a_launched_plan_offers_the_starting_points_too(tmp_path: Path) ->
         await h.create_cohort()
         ana = h.person()
         await ana.onboard("ODS2026")
-        await ana.send("Prioridades para servicios inclusivos")
+        await ana.send("Prioridades de servicios")
         await ana.send("omitir")
         await ana.send("1, 2, 3")
         await ana.send("Probar antes de escalar")

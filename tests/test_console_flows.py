@@ -149,11 +149,11 @@ FLOWS: dict[str, dict[str, tuple[list[str], str]]] = {
     },
     "priorities": {
         "es": (
-            ["Prioridades para servicios inclusivos", "2", "3, 2, 1", "Todo está aislado", "-"],
+            ["Prioridades de servicios", "2", "3, 2, 1", "Todo está aislado", "-"],
             "Sus prioridades quedaron registradas",
         ),
         "pt": (
-            ["Prioridades para serviços inclusivos", "pular", "2, 1, 3", "Falta formação", "-"],
+            ["Prioridades de serviços", "pular", "2, 1, 3", "Falta formação", "-"],
             "Suas prioridades foram registradas",
         ),
     },

@@ -154,7 +154,7 @@ async def test_session_four_and_the_change_fit_a_phone_and_a_projector(
         "Falta un acuerdo con el gobierno estatal",
     ]
     for n, person in enumerate(people):
-        await person.send("Prioridades para servicios inclusivos")
+        await person.send("Prioridades de servicios")
         await person.send(str(1 + n % 2))
         await person.send(["2, 3, 1", "3, 2, 1", "1, 2, 3", "2, 1, 3", "3, 1, 2"][n])
         await person.send(reasons[n])

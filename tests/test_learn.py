@@ -46,3 +46,20 @@ async def test_results_point_to_what_each_dimension_means(h: Harness) -> None:
     assert "¿Cuál? Se lo explico en pocas líneas." in stale
     assert "elija una de las opciones" in await ana.send("x" * 5000)
     assert "transferencias justas y previsibles" in await ana.send("1")
+
+
+def test_the_new_flows_choice_labels_fit_a_whatsapp_list_row() -> None:
+    # A WhatsApp list row shows 24 characters (a button 20); the menu lists flows by title.
+    registry = FlowRegistry.load()
+    new = ("priorities", "learn", "confidence", "evaluation")
+    for locale in ("es", "pt"):
+        tr = translator(locale)
+        for flow_id in new:
+            flow = registry.get(flow_id).flow
+            if flow.menu:
+                assert len(tr.gettext(flow.title)) <= 24, (locale, flow.title)
+            for step in flow.steps.values():
+                for option in step.options:
+                    assert len(tr.gettext(option.label)) <= 24, (locale, option.label)
+        for label in ("Another theme", "None of them", "The theme", "The partners"):
+            assert len(tr.gettext(label)) <= 24, (locale, label)

@@ -12,7 +12,7 @@ from bot.facilitation.priorities import priority_orders
 from tests.support import Harness, Person, harness
 
 CODE = "ODS2026"
-TITLE_ES = "Prioridades para servicios inclusivos"
+TITLE_ES = "Prioridades de servicios"
 
 
 @pytest.fixture
@@ -87,7 +87,7 @@ async def test_session_four_in_portuguese(h: Harness) -> None:
     await joao.open()
     for text in ("1", "sim", "João", "Recife", "Brasil", "3", CODE):
         await joao.send(text)
-    first = await joao.send("Prioridades para serviços inclusivos")
+    first = await joao.send("Prioridades de serviços")
     assert "Sessão 4" in first
     assert "Ordene as três áreas" in await joao.send("5")
     assert "Por que" in await joao.send("1, 3, 2")

@@ -239,7 +239,7 @@ async def test_session_four_and_the_learn_step_over_telegram(
     message = await exchange(say("México"))
     message = await exchange(tap(message, "Otro"))
     menu = await exchange(tap(message, "No tengo código"))
-    table = await exchange(tap(menu, "Prioridades para servicios inclusivos"))
+    table = await exchange(tap(menu, "Prioridades de servicios"))
     assert "Sesión 4" in table["text"]
     photo = await exchange(lambda: fake.says(chat, None, "es", photo=True))
     assert "número de mesa" in photo["text"]  # a photo gets the question again
