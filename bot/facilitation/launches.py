@@ -50,5 +50,11 @@ async def launch(call: Call) -> None:
 async def launched(call: Call) -> None:
     """Start the flow a launch scheduled for this member (`choice` names it)."""
     flow_id = call.inbound.choice
-    if call.person.open_to_messages and flow_id is not None and flow_id in call.registry:
+    if not call.person.open_to_messages or flow_id is None or flow_id not in call.registry:
+        return
+    flow = call.registry.get(flow_id).flow
+    if flow.kind in call.conversation.router.openers:
+        # Its kind decides how it starts (the action plan gathers the person's starting points).
+        await call.conversation.open_flow(call, flow)
+    else:
         call.conversation.start(flow_id, call.work)

@@ -22,8 +22,10 @@ from bot.config import Settings
 from bot.drawing.charts import draw
 from bot.facilitation.averages import workshop_averages
 from bot.facilitation.cohorts import poster_for
+from bot.facilitation.evaluation import EVALUATION_FLOW, confidence_change, evaluation_summary
 from bot.facilitation.export import export_cohort
 from bot.facilitation.outputs import challenge_senders, table_challenges, table_proposals
+from bot.facilitation.priorities import PRIORITIES_FLOW, priorities_block
 from bot.followup.checkins import parse_days, plan_cohort, plan_days
 from bot.followup.report import cohort_report, report_chart
 from bot.reporting.render import build_report
@@ -103,6 +105,7 @@ async def cohort_page(request: Request) -> Response:
         signed_in=True,
         cohort=cohort,
         min_group=MIN_GROUP_SIZE,
+        number=tr.number,
         **context,
     )
 
@@ -246,6 +249,19 @@ async def cohort_context(app: App, cohort: Cohort, tr: Translator) -> dict[str, 
         "proposals": proposals,
         "challenges": await table_challenges(store, cohort.id),
         "challenge_people": await challenge_senders(store, cohort.id),
+        "priorities": (
+            await priorities_block(store, app.registry.get(PRIORITIES_FLOW).flow, cohort.id, tr)
+            if PRIORITIES_FLOW in app.registry
+            else None
+        ),
+        "changes": [
+            await confidence_change(store, flow, cohort.id)
+            for flow in app.registry
+            if flow.params.get("before_after")
+        ],
+        "evaluation": (
+            await evaluation_summary(store, cohort.id) if EVALUATION_FLOW in app.registry else None
+        ),
         "planners": len({a.participant_id for a in plans}),
         "actions": len(plans),
         "action_status": sorted(statuses.items()),
