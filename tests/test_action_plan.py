@@ -41,7 +41,7 @@ async def test_build_review_edit_and_confirm_a_plan_in_spanish(h: Harness) -> No
     assert "Este es su plan:" in review
     assert "1. Ventanilla única digital" in review
     assert "ODS 16: Paz, justicia e instituciones sólidas" in review
-    assert "Meta: marzo de 2027" in review
+    assert "Plazo: marzo de 2027" in review
     assert "2. Laboratorio de innovación" in review
     # Edit the second action's goal.
     assert "¿Qué acción quiere cambiar?" in await ana.send("Cambiar algo")

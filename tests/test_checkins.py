@@ -75,7 +75,7 @@ async def test_a_checkin_walks_each_action_and_updates_the_roadmap(h: Harness) -
     h.clock.current = datetime(2026, 3, 20, 15, 0, tzinfo=UTC)
     await due_now(h)
     (message,) = h.sender.take("ana")
-    assert "Hola Ana" in message.text
+    assert "Hola, Ana" in message.text
     assert "Acción 1 de 2: “Ventanilla única”" in message.text
     assert [c.label for c in message.choices] == [
         "No iniciada",
@@ -127,7 +127,7 @@ async def test_a_checkin_walks_each_action_and_updates_the_roadmap(h: Harness) -
         await due_now(h)
         later = [m.text for m in h.sender.take("ana")]
     assert len(later) == 1
-    assert "Cómo avanzan las acciones de «Taller ODS» (seguimiento del día 14)" in later[0]
+    assert "Cómo avanzan las acciones de “Taller ODS” (seguimiento del día 14)" in later[0]
 
 
 async def join(h: Harness, address: str, country: str, name: str) -> Person:
@@ -140,7 +140,7 @@ async def join(h: Harness, address: str, country: str, name: str) -> Person:
 
 
 ZONES = {"México": ZoneInfo("America/Mexico_City"), "Brasil": ZoneInfo("America/Sao_Paulo")}
-START, NUDGE, LAST = "Es momento de un breve seguimiento", "sigue esperando", "último recordatorio"
+START, NUDGE, LAST = "Es momento de un breve seguimiento", "sigue pendiente", "último recordatorio"
 DIGEST = "Cómo avanzan las acciones"
 
 

@@ -157,7 +157,7 @@ async def test_start_with_code_joins_after_onboarding(h: Harness) -> None:
     ana = h.person()
     await ana.onboard()
     reply = await ana.send("/start muni7")
-    assert "Se unió al taller «Gobierno abierto»" in reply
+    assert "Se unió al taller “Gobierno abierto”" in reply
     p = await _participant(h)
     assert p is not None
     assert [m.cohort_id for m in await h.app.store.memberships(p.id)] == [cohort.id]
@@ -212,7 +212,7 @@ async def test_unknown_command_explains_the_commands(h: Harness) -> None:
     await ana.open()
     reply = await ana.send("/hack")
     assert "No conozco el comando /hack" in reply
-    assert "/mydata" in reply
+    assert "/misdatos" in reply
     assert "¿En qué idioma" in reply
 
 
@@ -294,7 +294,7 @@ async def test_the_posters_join_text_works_like_start_with_the_code(h: Harness, 
     cohort = await h.create_cohort("MUNI7", "Gobierno abierto")
     ana = h.person()
     await ana.onboard()
-    assert "Se unió al taller «Gobierno abierto»" in await ana.send(words)
+    assert "Se unió al taller “Gobierno abierto”" in await ana.send(words)
     p = await _participant(h)
     assert p is not None
     assert [m.cohort_id for m in await h.app.store.memberships(p.id)] == [cohort.id]

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
+from bot.conversation.commands import LOCAL_NAMES, local_command
 from i18n import SHIPPED_LOCALES, TRANSLATED_LOCALES, negotiate, translator
 from i18n.catalog import po_path, translations
 
@@ -87,9 +88,30 @@ def test_placeholders_survive_translation() -> None:
                 assert set(re.findall(r"\{\w+\}", target)) <= wanted | set(
                     re.findall(r"\{\w+\}", sources[0])
                 ), (locale, m.id)
-                # Commands must stay as they are, or they stop working.
-                for command in re.findall(r"/[a-z]+", sources[-1]):
-                    assert command in target, (locale, m.id, command)
+                # A command keeps working under its English name or the reader's own name.
+                for command in re.findall(r"/([a-z]+)", sources[-1]):
+                    mine = "/" + local_command(command, locale)
+                    assert re.search(mine + r"\b", target), (locale, m.id, mine)
+
+
+@pytest.mark.parametrize("locale", TRANSLATED_LOCALES)
+def test_texts_name_commands_in_the_readers_language(locale: str) -> None:
+    """Spanish texts say /idioma, not /language; every name they show is one the bot knows."""
+    import re
+
+    pattern = r"(?<![\w/.])/([a-z]+)\b"
+    catalog = [m for m in _catalog(locale) if m.id]
+    english = {n for m in catalog for s in _texts(m.id) for n in re.findall(pattern, s)}
+    mine = {local for name, local in LOCAL_NAMES[locale].items()}
+    for m in catalog:
+        for target in _texts(m.string):
+            for name in re.findall(pattern, target):
+                assert name not in LOCAL_NAMES[locale], (locale, m.id, f"/{name}")
+                assert name in english | mine, (locale, m.id, f"/{name}")
+
+
+def _texts(value: str | tuple[str, ...]) -> tuple[str, ...]:
+    return value if isinstance(value, tuple) else (value,)
 
 
 @pytest.mark.parametrize(

@@ -202,7 +202,7 @@ async def test_a_checkin_over_telegram_updates_the_roadmap(database_url: str) ->
             message = await exchange(say("agosto 2026"))
             summary = await exchange(tap(message, "No"))
             assert "Estado: Bloqueada" in summary["text"]
-            assert "Meta: agosto de 2026" in summary["text"]
+            assert "Plazo: agosto de 2026" in summary["text"]
             roadmap = await exchange(say("/roadmap"))
             assert "Estado: Bloqueada" in roadmap["text"]
             (update,) = await app.store.action_updates(participant_id=person.id)
