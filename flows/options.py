@@ -19,6 +19,7 @@ LAC_COUNTRIES = (
     "GD", "GT", "GY", "HT", "HN", "JM", "MX", "NI", "PA", "PY", "PE", "KN", "LC", "VC", "SR",
     "TT", "UY", "VE",
 )  # fmt: skip
+_ROW = 24  # a WhatsApp list row's title
 _ENDONYMS = {"es": "Español", "pt": "Português", "en": "English"}
 
 # A source gets the reader's translator and the run's data (for options built from answers).
@@ -44,12 +45,27 @@ def _countries(locale: str) -> tuple[Option, ...]:
     names = tr.babel_locale.territories
     found = sorted(
         (
-            Option(code, names.get(code, code), translate=False, synonyms=(code,))
+            Option(
+                code,
+                names.get(code, code),
+                translate=False,
+                synonyms=(code,),
+                short=_short_country(names.get(code, code)),
+            )
             for code in LAC_COUNTRIES
         ),
         key=lambda option: fold(option.label),
     )
     return (*found, Option("other", N_("Another country")))
+
+
+def _short_country(name: str) -> str | None:
+    """Shorten the few long names ("San Vicente y las Granadinas") to their first part."""
+    if len(name) <= _ROW:
+        return None
+    for joint in (" y ", " e ", " and "):
+        name = name.split(joint, 1)[0]
+    return name
 
 
 SOURCES: dict[str, OptionSource] = {

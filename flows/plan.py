@@ -27,6 +27,26 @@ SDG_NAMES = {
     16: N_("Peace, justice and strong institutions"),
     17: N_("Partnerships for the goals"),
 }
+# What a button or list row shows of each goal when its whole name does not fit.
+SDG_SHORT_NAMES = {
+    1: N_("Poverty"),
+    2: N_("Hunger"),
+    3: N_("Health"),
+    4: N_("Education"),
+    5: N_("Gender"),
+    6: N_("Water"),
+    7: N_("Energy"),
+    8: N_("Decent work"),
+    9: N_("Innovation"),
+    10: N_("Inequalities"),
+    11: N_("Cities"),
+    12: N_("Consumption"),
+    13: N_("Climate"),
+    14: N_("Life below water"),
+    15: N_("Ecosystems"),
+    16: N_("Peace and justice"),
+    17: N_("Partnerships"),
+}
 # The goals of cities and of institutions come first: they are what local governments act on.
 SDG_ORDER = (11, 16, *(n for n in SDG_NAMES if n not in (11, 16)))
 ITEM_FIELDS = ("title", "sdg", "office", "first_step", "target", "indicator")
@@ -47,6 +67,9 @@ def sdgs(tr: Translator, data: Mapping[str, Any]) -> tuple[Option, ...]:
             sdg_label(n, tr),
             translate=False,
             synonyms=(f"ods {n}", f"ods{n}", f"sdg {n}", f"sdg{n}"),
+            short=tr.gettext("SDG {number}: {name}").format(
+                number=n, name=tr.gettext(SDG_SHORT_NAMES[n])
+            ),
         )
         for n in SDG_ORDER
     )

@@ -31,7 +31,7 @@ LANG = {
         "first": "Español",
         "role": "Otro",
         "code": "No tengo código",
-        "flow": "Cambio de mentalidad para los ODS",
+        "flow": "Cambio de mentalidad",  # the short title: the whole one does not fit a button
         "agree": "De acuerdo",
         "result": "Sus resultados: Cambio de mentalidad",
     },
@@ -41,7 +41,7 @@ LANG = {
         "first": "Português",
         "role": "Outro",
         "code": "Não tenho código",
-        "flow": "Mudança de mentalidade para os ODS",
+        "flow": "Mudar a mentalidade",
         "agree": "Concordo",
         "result": "Seus resultados: Mudança de mentalidade",
     },
