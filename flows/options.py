@@ -20,7 +20,8 @@ LAC_COUNTRIES = (
     "TT", "UY", "VE",
 )  # fmt: skip
 _ROW = 24  # a WhatsApp list row's title
-_ENDONYMS = {"es": "Español", "pt": "Português", "en": "English"}
+# Each language by its own name, as people look for it in a list.
+ENDONYMS = {"es": "Español", "pt": "Português", "en": "English"}
 
 # A source gets the reader's translator and the run's data (for options built from answers).
 OptionSource = Callable[[Translator, Mapping[str, Any]], tuple[Option, ...]]
@@ -30,7 +31,7 @@ def languages(tr: Translator, data: Mapping[str, Any]) -> tuple[Option, ...]:
     """List the shipped languages by their own names, the participant's current one first."""
     ordered = sorted(SHIPPED_LOCALES, key=lambda code: code != tr.locale)
     return tuple(
-        Option(code, _ENDONYMS[code], translate=False, synonyms=(code,)) for code in ordered
+        Option(code, ENDONYMS[code], translate=False, synonyms=(code,)) for code in ordered
     )
 
 

@@ -244,8 +244,8 @@ async def test_the_facilitator_sees_response_statuses_and_blockers(
         assert "Seguimientos de Taller ODS:" in report
         # Five got it (the sixth opted out; the facilitator is not asked), three answered, two
         # stayed silent through two nudges.
-        assert "• Día 14: respondieron 3 de 5 (60" in report
-        assert "2 no respondieron." in report
+        assert "• Día 14: respuestas: 3 de 5 (60" in report
+        assert "2 personas no respondieron." in report
         assert "Cómo están ahora las 6 acciones:" in report
         assert "• Bloqueada: 2" in report
         assert "• Completada: 1" in report

@@ -141,5 +141,5 @@ def test_mydata_sends_the_whole_record_as_a_document(tmp_path: Path) -> None:
     assert "[document: minga-mydata.txt]" in done.stdout
     document = (tmp_path / "minga-mydata.txt").read_text(encoding="utf-8")
     assert "Nombre: Lucía" in document
-    assert "onboarding/municipality: Cusco" in document
+    assert "¿En qué municipio o gobierno local trabaja? Cusco" in document
     assert "/borrar" in document

@@ -79,6 +79,20 @@ async def test_a_broadcast_reaches_each_member_once_and_skips_the_opted_out(h: H
     assert "4 enviados, 0 en espera, 0 con error, 2 omitidos" in status
 
 
+async def test_status_quotes_a_broadcast_cut_between_words(h: Harness) -> None:
+    """Issue 18: /status cut broadcasts mid-word ("Traigan su plan de ac")."""
+    await _members(h, 1)
+    fac = h.person("fac")
+    await fac.onboard("ODS2026", name="Facilitadora")
+    await fac.send("/broadcast ODS2026")
+    await fac.send("Traigan su plan de acción impreso para la sesión de mañana, por favor.")
+    await fac.send(choice=fac.choice_id("Sí, enviar"))
+    await h.app.sender.drain()
+    status = await fac.send("/status ODS2026")
+    assert "Difusión “Traigan su plan de acción impreso para…”: 2 enviados" in status
+    assert "plan de ac”" not in status
+
+
 async def test_a_broadcast_to_those_who_have_not_finished_a_flow(h: Harness) -> None:
     people = await _members(h, 2)
     await people[0].send("Cambio de mentalidad para los ODS")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import gettext
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from babel.messages.catalog import Message
 from babel.messages.pofile import read_po
 
 from bot.conversation.commands import LOCAL_NAMES, local_command
@@ -149,3 +151,48 @@ def test_english_speaks_its_own_msgids() -> None:
     for m in _catalog("es"):
         if m.id and isinstance(m.id, str):
             assert english.gettext(m.id) == m.id
+
+
+# Placeholders that are never a number of things: names, codes, a day or month that names a
+# round, a range's bounds ("from {low} to {high} items": the upper bound is always above one).
+NOT_COUNTS = frozenset(
+    {"code", "country", "workshop", "day", "place", "action_target", "low", "high", "item"}
+)
+# "{n} people" counts; "{answered} of {started}" and "{example} or 03/2027" do not.
+_COUNTED = re.compile(r"\{(\w+)\}\s+(?=[a-z])(?!of |or )")
+
+
+def _counts_without_plural(message: Message) -> list[str]:
+    """Name the placeholders of a msgid that count things without going through ngettext."""
+    if isinstance(message.id, str):
+        return [n for n in _COUNTED.findall(message.id) if n not in NOT_COUNTS]
+    singular, plural = message.id
+    if singular == plural:
+        return []  # English says "{n} completed" for one and many; the catalog still has both
+    # The count ngettext is keyed on changes the words after it; another one that does not
+    # ("{reports} progress reports" in both forms) is a second count with no plural form.
+    return [
+        name
+        for name in _COUNTED.findall(singular)
+        if name not in NOT_COUNTS and _after(singular, name) == _after(plural, name)
+    ]
+
+
+def _after(text: str, name: str) -> str:
+    return text.split("{" + name + "}", 1)[1].split(",")[0].split(";")[0]
+
+
+def test_every_count_goes_through_a_plural_form() -> None:
+    """ "1 votos", "as 1 ações": a number of things must choose its words by ngettext."""
+    with (ROOT / "i18n" / "minga.pot").open("rb") as handle:
+        template = read_po(handle)
+    found = {str(m.id): names for m in template if m.id and (names := _counts_without_plural(m))}
+    assert found == {}, "use ngettext for these counts"
+
+
+def test_the_plural_check_sees_a_count() -> None:
+    assert _counts_without_plural(Message("{n} votes, 3-2-1 points.")) == ["n"]
+    assert _counts_without_plural(Message(("{n} vote", "{n} votes"))) == []
+    mixed = Message(("{n} check-in, {reports} reports", "{n} check-ins, {reports} reports"))
+    assert _counts_without_plural(mixed) == ["reports"]
+    assert _counts_without_plural(Message("Mesa {n}")) == []

@@ -54,7 +54,7 @@ async def test_the_report_holds_the_workshops_figures(
     assert PROPOSALS[1][3] in text  # table 2's proposal
     assert "Trabajo en silos" in text  # session 2
     # The k ≥ 5 rule: three people took the digital government assessment, so no figures.
-    assert "3 personas la respondieron: los promedios aparecen desde 5 personas" in text
+    assert "3 personas la respondieron. Los promedios aparecen a partir de 5 personas" in text
     assert "Primera vez" not in text  # one person repeated an assessment: no comparison
     assert "Falta de presupuesto (1)" in text  # the blockers named in the check-ins
     portuguese = await build_report(

@@ -81,9 +81,12 @@ class TextType(QuestionType):
             return Invalid(ctx.tr.gettext("Please answer in words."))
         if len(text) > limit:
             return Invalid(
-                ctx.tr.gettext(
+                ctx.tr.ngettext(
+                    "That is a bit long: please keep it under {limit} character "
+                    "(yours has {length}).",
                     "That is a bit long: please keep it under {limit} characters "
-                    "(yours has {length})."
+                    "(yours has {length}).",
+                    limit,
                 ).format(limit=ctx.tr.number(limit), length=ctx.tr.number(len(text)))
             )
         return Parsed(text, text)
@@ -195,8 +198,10 @@ class ListType(QuestionType):
         too_long = next((item for item in items if len(item) > length), None)
         if too_long is not None:
             return Invalid(
-                ctx.tr.gettext(
-                    "“{item}” is a bit long: please keep each one under {limit} characters."
+                ctx.tr.ngettext(
+                    "“{item}” is a bit long: please keep each one under {limit} character.",
+                    "“{item}” is a bit long: please keep each one under {limit} characters.",
+                    length,
                 ).format(item=too_long[:40] + "…", limit=length)
             )
         if not low <= len(items) <= high or len(set(map(fold, items))) < len(items):
