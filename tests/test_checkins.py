@@ -17,6 +17,7 @@ from bot.facilitation.export import export_cohort
 from bot.followup.checkins import plan_cohort
 from bot.followup.send_window import SchedulePolicy
 from bot.web.app import create_app
+from flows.questions.written import means_no_link
 from storage import Changes, Cohort, ParticipantKey, PlanAction
 from tests.fakes.telegram_api import serve_asgi
 from tests.support import CHANNEL, FakeClock, Harness, Person, harness
@@ -62,6 +63,41 @@ async def statuses(h: Harness) -> list[tuple[int, str, int]]:
     ]
 
 
+@pytest.mark.parametrize(
+    "reply", ["no", "No tengo", "no tengo 🙂", "todavía no", "Não", "não tenho link", "none"]
+)
+def test_saying_there_is_no_link_is_an_answer(reply: str) -> None:
+    """Issue 18: the evidence question refused "no" and "no tengo"."""
+    assert means_no_link(reply)
+
+
+@pytest.mark.parametrize(
+    "reply", ["municipio.gob.ec/no", "nota en el diario", "el informe está en papel", "Notícias"]
+)
+def test_a_reply_that_is_not_a_no_is_not_taken_for_one(reply: str) -> None:
+    assert not means_no_link(reply)
+
+
+async def test_no_evidence_link_moves_on_and_stores_none(h: Harness) -> None:
+    cohort = await workshop(h, days=(14,))
+    ana = h.person()
+    await ana.onboard("ODS2026")
+    await with_plan(h, ana, "Ventanilla única")
+    await plan_cohort(h.app.store, cohort, SchedulePolicy())
+    h.clock.current = datetime(2026, 3, 20, 15, 0, tzinfo=UTC)
+    await due_now(h)
+    (message,) = h.sender.take("ana")
+    ana.last = [message]
+    await ana.send(choice=ana.choice_id("Completada"))
+    assert "enlace" in await ana.send("Ya funciona en línea")
+    assert "surgido una nueva acción" in await ana.send("no tengo")
+    await ana.send("no")
+    p = await h.app.store.participant(ParticipantKey(CHANNEL, "ana"))
+    assert p is not None
+    (update,) = await h.app.store.action_updates(participant_id=p.id)
+    assert (update.status, update.evidence) == ("completed", None)
+
+
 async def test_a_checkin_walks_each_action_and_updates_the_roadmap(h: Harness) -> None:
     cohort = await workshop(h, days=(14,))
     ana = h.person()
@@ -89,7 +125,7 @@ async def test_a_checkin_walks_each_action_and_updates_the_roadmap(h: Harness) -
     ana.last = [message]
     assert "¿Qué pasó desde la última vez?" in await ana.send(choice=ana.choice_id("Completada"))
     assert "enlace" in await ana.send("Ya funciona en línea")
-    assert "Envíe un enlace web" in await ana.send("no tengo 🙂")
+    assert "Envíe un enlace web" in await ana.send("está en la página del municipio")
     reply = await ana.send("municipio.gob.ec/ventanilla")
     assert "Acción 2 de 2: “Presupuesto participativo”" in reply
     assert "¿Qué lo está bloqueando?" in await ana.send("Bloqueada")
