@@ -119,7 +119,7 @@ def _plan(record: Mapping[str, Any], tr: Translator) -> list[str]:
         answered = sum(1 for c in checkins if c.status == "answered")
         reports = len(record.get("progress", []))
         counts = (
-            tr.ngettext("{n} check-in received", "{n} check-ins received", len(checkins)),
+            tr.ngettext("{n} received", "{n} received", len(checkins)),
             tr.ngettext("{n} answered", "{n} answered", answered),
             tr.ngettext("{n} progress report", "{n} progress reports", reports),
         )
