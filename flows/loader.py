@@ -37,6 +37,7 @@ _FLOW_KEYS = frozenset(
         "version",
         "title",
         "description",
+        "short",
         "start",
         "steps",
         "menu",
@@ -48,7 +49,7 @@ _FLOW_KEYS = frozenset(
 _GROUP_KEYS = frozenset({"id", "label"})
 _DIMENSION_KEYS = frozenset({"id", "label", "suggestion", "group", "learn"})
 _STEP_KEYS = frozenset(Step.__dataclass_fields__) | {"options"}
-_OPTION_KEYS = frozenset({"id", "label", "synonyms"})
+_OPTION_KEYS = frozenset({"id", "label", "short", "synonyms"})
 _BRANCH_KEYS = frozenset({"when", "next"})
 _OPS = frozenset({"eq", "in", "lt", "lte", "gt", "gte", "contains"})
 
@@ -123,6 +124,7 @@ def _parse_flow(doc: dict[str, Any], source: str, errors: list[FlowError]) -> Fl
         steps=steps,
         source=source,
         description=doc.get("description"),
+        short=_text_or_none(doc.get("short")),
         menu=bool(menu),
         params=params,
         groups=groups,
@@ -297,9 +299,17 @@ def _parse_options(raw: Any, source: str, step: str, errors: list[FlowError]) ->
         if not isinstance(label, str) or not label.strip():
             errors.append(FlowError(source, f"option {item['id']!r} needs a 'label'", step))
             continue
-        synonyms = item.get("synonyms", [])
-        options.append(Option(str(item["id"]), label, synonyms=tuple(str(s) for s in synonyms)))
+        short = item.get("short")
+        if short is not None and (not isinstance(short, str) or not short.strip()):
+            errors.append(FlowError(source, f"option {item['id']!r}: 'short' must be a text", step))
+            continue
+        synonyms = tuple(str(s) for s in item.get("synonyms", []))
+        options.append(Option(str(item["id"]), label, synonyms=synonyms, short=short))
     return tuple(options)
+
+
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
 
 
 def _parse_branches(

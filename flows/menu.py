@@ -42,7 +42,11 @@ class Menu:
                 "activity here."
             )
             return Outbound(f"{notice}\n\n{text}" if notice else text)
-        choices = tuple(Choice(f"{MENU_REF}.{flow.id}", label) for flow, label in labels)
+        waiting = {run.flow_id for run in paused}
+        choices = tuple(
+            Choice(f"{MENU_REF}.{flow.id}", label, _short(flow, tr, flow.id in waiting))
+            for flow, label in labels
+        )
         text = tr.gettext("What would you like to do? Choose an option.")
         return Outbound(f"{notice}\n\n{text}" if notice else text, choices)
 
@@ -61,7 +65,23 @@ class Menu:
             number = int(wanted)
             return flows[number - 1] if 1 <= number <= len(flows) else None
         for flow, label in self.labels(tr, paused):
-            names = (label, tr.gettext(flow.title), flow.id)
+            short = tr.gettext(flow.short) if flow.short else ""
+            names = (label, tr.gettext(flow.title), short, flow.id)
             if any(fold(name).strip(" .)") == wanted for name in names):
                 return flow
         return None
+
+
+# A short title that still says "continue" when that fits a WhatsApp list row; the row's
+# description carries the whole label either way.
+_ROW = 24
+
+
+def _short(flow: Flow, tr: Translator, continuing: bool) -> str | None:
+    if not flow.short:
+        return None
+    short = tr.gettext(flow.short)
+    if continuing:
+        marked = tr.gettext("{title} (continue)").format(title=short)
+        return marked if len(marked) <= _ROW else short
+    return short

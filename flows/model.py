@@ -69,6 +69,8 @@ class Option:
     label: str
     translate: bool = True
     synonyms: tuple[str, ...] = ()
+    # Shown where the label does not fit (buttons, WhatsApp list rows); a msgid like the label.
+    short: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +190,8 @@ class Flow:
     steps: Mapping[str, Step]
     source: str
     description: str | None = None
+    # The title as a menu button or list row shows it when the whole title does not fit.
+    short: str | None = None
     menu: bool = False
     params: Mapping[str, Any] = field(default_factory=dict)
     groups: tuple[Group, ...] = ()

@@ -20,7 +20,9 @@ LAC_COUNTRIES = (
     "GD", "GT", "GY", "HT", "HN", "JM", "MX", "NI", "PA", "PY", "PE", "KN", "LC", "VC", "SR",
     "TT", "UY", "VE",
 )  # fmt: skip
-_ENDONYMS = {"es": "Español", "pt": "Português", "en": "English"}
+_ROW = 24  # a WhatsApp list row's title
+# Each language by its own name, as people look for it in a list.
+ENDONYMS = {"es": "Español", "pt": "Português", "en": "English"}
 
 # A source gets the reader's translator and the run's data (for options built from answers).
 OptionSource = Callable[[Translator, Mapping[str, Any]], tuple[Option, ...]]
@@ -30,7 +32,7 @@ def languages(tr: Translator, data: Mapping[str, Any]) -> tuple[Option, ...]:
     """List the shipped languages by their own names, the participant's current one first."""
     ordered = sorted(SHIPPED_LOCALES, key=lambda code: code != tr.locale)
     return tuple(
-        Option(code, _ENDONYMS[code], translate=False, synonyms=(code,)) for code in ordered
+        Option(code, ENDONYMS[code], translate=False, synonyms=(code,)) for code in ordered
     )
 
 
@@ -45,12 +47,27 @@ def _countries(locale: str) -> tuple[Option, ...]:
     names = tr.babel_locale.territories
     found = sorted(
         (
-            Option(code, names.get(code, code), translate=False, synonyms=(code,))
+            Option(
+                code,
+                names.get(code, code),
+                translate=False,
+                synonyms=(code,),
+                short=_short_country(names.get(code, code)),
+            )
             for code in LAC_COUNTRIES
         ),
         key=lambda option: fold(option.label),
     )
     return (*found, Option("other", N_("Another country")))
+
+
+def _short_country(name: str) -> str | None:
+    """Shorten the few long names ("San Vicente y las Granadinas") to their first part."""
+    if len(name) <= _ROW:
+        return None
+    for joint in (" y ", " e ", " and "):
+        name = name.split(joint, 1)[0]
+    return name
 
 
 SOURCES: dict[str, OptionSource] = {

@@ -31,6 +31,26 @@ SDG_NAMES = {
 # people type "11" for SDG 11 (with 11 and 16 listed first, "1" recorded SDG 11 and "11" was
 # refused).
 SDG_ORDER = tuple(SDG_NAMES)
+# What a button or list row shows of each goal when its whole name does not fit.
+SDG_SHORT_NAMES = {
+    1: N_("Poverty"),
+    2: N_("Hunger"),
+    3: N_("Health"),
+    4: N_("Education"),
+    5: N_("Gender"),
+    6: N_("Water"),
+    7: N_("Energy"),
+    8: N_("Decent work"),
+    9: N_("Innovation"),
+    10: N_("Inequalities"),
+    11: N_("Cities"),
+    12: N_("Consumption"),
+    13: N_("Climate"),
+    14: N_("Life below water"),
+    15: N_("Ecosystems"),
+    16: N_("Peace and justice"),
+    17: N_("Partnerships"),
+}
 ITEM_FIELDS = ("title", "sdg", "office", "first_step", "target", "indicator")
 # What an action may also carry (issue 18): where it comes from, with whom, on the way, at risk.
 DETAIL_FIELDS = ("theme", "partners", "milestones", "barrier")
@@ -54,6 +74,9 @@ def sdgs(tr: Translator, data: Mapping[str, Any]) -> tuple[Option, ...]:
             sdg_label(n, tr),
             translate=False,
             synonyms=(f"ods {n}", f"ods{n}", f"sdg {n}", f"sdg{n}"),
+            short=tr.gettext("SDG {number}: {name}").format(
+                number=n, name=tr.gettext(SDG_SHORT_NAMES[n])
+            ),
         )
         for n in SDG_ORDER
     )

@@ -25,7 +25,7 @@ from flows.questions.base import (
     Reply,
     question_type,
 )
-from flows.questions.matching import option_label
+from flows.questions.matching import option_label, short_label
 from flows.registry import FlowRegistry
 from flows.transforms import TRANSFORMS
 from flows.turn import ActionRequested, Context, ProfileSet, Turn
@@ -219,7 +219,10 @@ class FlowRunner:
         if hint:
             lines.append(hint)
         ref = run.data.get("ref", "")
-        choices = [Choice(f"{ref}.{options.index(o)}", option_label(o, tr)) for o in shown]
+        choices = [
+            Choice(f"{ref}.{options.index(o)}", option_label(o, tr), short_label(o, tr))
+            for o in shown
+        ]
         if has_more:
             choices.append(Choice(f"{ref}.more", tr.gettext("More options ▸")))
         if step.optional:

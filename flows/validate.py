@@ -136,6 +136,8 @@ def _closure(seeds: list[str], follow: Callable[[str], list[str]]) -> set[str]:
 def flow_messages(flow: Flow) -> Iterator[tuple[str | None, str]]:
     """Yield `(step id, msgid)` for every translatable text of a flow."""
     yield None, flow.title
+    if flow.short:
+        yield None, flow.short
     if flow.description:
         yield None, flow.description
     for group in flow.groups:
@@ -152,6 +154,8 @@ def flow_messages(flow: Flow) -> Iterator[tuple[str | None, str]]:
         for option in step.options:
             if option.translate:
                 yield step.id, option.label
+                if option.short:
+                    yield step.id, option.short
 
 
 def translation_problems(flow: Flow) -> list[FlowError]:

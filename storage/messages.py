@@ -13,10 +13,23 @@ from typing import Any
 
 @dataclass(frozen=True, slots=True)
 class Choice:
-    """One option offered with a message: an opaque id the channel sends back, and its label."""
+    """One option offered with a message: an opaque id the channel sends back, and its label.
+
+    `short` is what a channel shows where the label does not fit (a WhatsApp button or list row,
+    a Telegram button); the whole label then goes where there is room, like a row's description.
+    """
 
     id: str
     label: str
+    short: str | None = None
+
+    def fitted(self, limit: int) -> str:
+        """Return the label if it fits `limit` characters, else the short label (or a cut one)."""
+        if len(self.label) <= limit:
+            return self.label
+        if self.short and len(self.short) <= limit:
+            return self.short
+        return self.label[: limit - 1].rstrip() + "…"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +58,9 @@ class Outbound:
         """Return a JSON-ready dict; bytes go as base64 so any backend can store the row as text."""
         data: dict[str, Any] = {"text": self.text}
         if self.choices:
-            data["choices"] = [[c.id, c.label] for c in self.choices]
+            data["choices"] = [
+                [c.id, c.label, *([c.short] if c.short else [])] for c in self.choices
+            ]
         if self.multi:
             data["multi"] = True
         if self.scale:
@@ -75,7 +90,7 @@ class Outbound:
         document = data.get("document")
         return cls(
             text=data["text"],
-            choices=tuple(Choice(i, label) for i, label in data.get("choices", ())),
+            choices=tuple(Choice(*choice) for choice in data.get("choices", ())),
             multi=bool(data.get("multi", False)),
             scale=bool(data.get("scale", False)),
             image_png=base64.b64decode(image) if image else None,

@@ -48,7 +48,7 @@ async def test_build_review_edit_and_confirm_a_plan_in_spanish(h: Harness) -> No
     assert "Este es su plan:" in review
     assert "1. Ventanilla única digital" in review
     assert "ODS 16: Paz, justicia e instituciones sólidas" in review
-    assert "Meta: marzo de 2027" in review
+    assert "Plazo: marzo de 2027" in review
     assert "Con quiénes: Secretaría de Finanzas" in review
     assert "Hito: septiembre de 2026, Los 10 trámites mapeados" in review
     assert "2. Laboratorio de innovación" in review

@@ -17,6 +17,7 @@ from bot.facilitation.export import export_cohort
 from bot.followup.checkins import plan_cohort
 from bot.followup.send_window import SchedulePolicy
 from bot.web.app import create_app
+from flows.questions.written import means_no_link
 from storage import Changes, Cohort, ParticipantKey, PlanAction
 from tests.fakes.telegram_api import serve_asgi
 from tests.support import CHANNEL, FakeClock, Harness, Person, harness
@@ -62,6 +63,41 @@ async def statuses(h: Harness) -> list[tuple[int, str, int]]:
     ]
 
 
+@pytest.mark.parametrize(
+    "reply", ["no", "No tengo", "no tengo 🙂", "todavía no", "Não", "não tenho link", "none"]
+)
+def test_saying_there_is_no_link_is_an_answer(reply: str) -> None:
+    """Issue 18: the evidence question refused "no" and "no tengo"."""
+    assert means_no_link(reply)
+
+
+@pytest.mark.parametrize(
+    "reply", ["municipio.gob.ec/no", "nota en el diario", "el informe está en papel", "Notícias"]
+)
+def test_a_reply_that_is_not_a_no_is_not_taken_for_one(reply: str) -> None:
+    assert not means_no_link(reply)
+
+
+async def test_no_evidence_link_moves_on_and_stores_none(h: Harness) -> None:
+    cohort = await workshop(h, days=(14,))
+    ana = h.person()
+    await ana.onboard("ODS2026")
+    await with_plan(h, ana, "Ventanilla única")
+    await plan_cohort(h.app.store, cohort, SchedulePolicy())
+    h.clock.current = datetime(2026, 3, 20, 15, 0, tzinfo=UTC)
+    await due_now(h)
+    (message,) = h.sender.take("ana")
+    ana.last = [message]
+    await ana.send(choice=ana.choice_id("Completada"))
+    assert "enlace" in await ana.send("Ya funciona en línea")
+    assert "surgido una nueva acción" in await ana.send("no tengo")
+    await ana.send("no")
+    p = await h.app.store.participant(ParticipantKey(CHANNEL, "ana"))
+    assert p is not None
+    (update,) = await h.app.store.action_updates(participant_id=p.id)
+    assert (update.status, update.evidence) == ("completed", None)
+
+
 async def test_a_checkin_walks_each_action_and_updates_the_roadmap(h: Harness) -> None:
     cohort = await workshop(h, days=(14,))
     ana = h.person()
@@ -75,7 +111,7 @@ async def test_a_checkin_walks_each_action_and_updates_the_roadmap(h: Harness) -
     h.clock.current = datetime(2026, 3, 20, 15, 0, tzinfo=UTC)
     await due_now(h)
     (message,) = h.sender.take("ana")
-    assert "Hola Ana" in message.text
+    assert "Hola, Ana" in message.text
     assert "Acción 1 de 2: “Ventanilla única”" in message.text
     assert [c.label for c in message.choices] == [
         "No iniciada",
@@ -89,7 +125,7 @@ async def test_a_checkin_walks_each_action_and_updates_the_roadmap(h: Harness) -
     ana.last = [message]
     assert "¿Qué pasó desde la última vez?" in await ana.send(choice=ana.choice_id("Completada"))
     assert "enlace" in await ana.send("Ya funciona en línea")
-    assert "Envíe un enlace web" in await ana.send("no tengo 🙂")
+    assert "Envíe un enlace web" in await ana.send("está en la página del municipio")
     reply = await ana.send("municipio.gob.ec/ventanilla")
     assert "Acción 2 de 2: “Presupuesto participativo”" in reply
     assert "¿Qué lo está bloqueando?" in await ana.send("Bloqueada")
@@ -131,7 +167,7 @@ async def test_a_checkin_walks_each_action_and_updates_the_roadmap(h: Harness) -
         await due_now(h)
         later = [m.text for m in h.sender.take("ana")]
     assert len(later) == 1
-    assert "Cómo avanzan las acciones de «Taller ODS» (seguimiento del día 14)" in later[0]
+    assert "Cómo avanzan las acciones de “Taller ODS” (seguimiento del día 14)" in later[0]
 
 
 async def join(h: Harness, address: str, country: str, name: str) -> Person:
@@ -144,7 +180,7 @@ async def join(h: Harness, address: str, country: str, name: str) -> Person:
 
 
 ZONES = {"México": ZoneInfo("America/Mexico_City"), "Brasil": ZoneInfo("America/Sao_Paulo")}
-START, NUDGE, LAST = "Es momento de un breve seguimiento", "sigue esperando", "último recordatorio"
+START, NUDGE, LAST = "Es momento de un breve seguimiento", "sigue pendiente", "último recordatorio"
 DIGEST = "Cómo avanzan las acciones"
 
 
@@ -248,8 +284,8 @@ async def test_the_facilitator_sees_response_statuses_and_blockers(
         assert "Seguimientos de Taller ODS:" in report
         # Five got it (the sixth opted out; the facilitator is not asked), three answered, two
         # stayed silent through two nudges.
-        assert "• Día 14: respondieron 3 de 5 (60" in report
-        assert "2 no respondieron." in report
+        assert "• Día 14: respuestas: 3 de 5 (60" in report
+        assert "2 personas no respondieron." in report
         assert "Cómo están ahora las 6 acciones:" in report
         assert "• Bloqueada: 2" in report
         assert "• Completada: 1" in report

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,42 @@ def test_cohort_create_list_and_duplicate(
     out = capsys.readouterr().out
     assert "LIMA1" in out
     assert "Taller Lima" in out
+
+
+def test_a_workshop_that_already_ended_is_created_with_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 18: "--ends 2020-01-31" was taken without a word."""
+    db = str(tmp_path / "c.db")
+    made = ["cohort", "create", "--db", db, "--name", "Taller", "--code", "VIEJO", "--ends"]
+    assert main([*made, "2020-01-31"]) == 0  # a workshop entered afterwards is allowed
+    err = capsys.readouterr().err
+    assert "warning: the end date 2020-01-31 has already passed" in err
+    assert "check-ins on days +14, +30, +90, +180 are already due and will not be sent" in err
+    upcoming = date.today() + timedelta(days=30)
+    assert (
+        main(
+            [
+                "cohort",
+                "create",
+                "--db",
+                db,
+                "--name",
+                "T",
+                "--code",
+                "NUEVO",
+                "--ends",
+                str(upcoming),
+            ]
+        )
+        == 0
+    )
+    assert "warning" not in capsys.readouterr().err
+    backwards = ["--starts", str(upcoming), "--ends", str(upcoming - timedelta(days=2))]
+    assert (
+        main(["cohort", "create", "--db", db, "--name", "T", "--code", "AL_REVES", *backwards]) == 0
+    )
+    assert "is before the start date" in capsys.readouterr().err
 
 
 def test_migrate_reports_the_schema(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -64,7 +64,7 @@ FLOWS: dict[str, dict[str, tuple[list[str], str]]] = {
             "Sus resultados: Subsidiariedad",
         ),
         "pt": (
-            ["Subsidiariedade e governança nacional-local", *["3"] * 10],
+            ["Subsidiariedade e governança federativa", *["3"] * 10],
             "Seus resultados: Subsidiariedade",
         ),
     },

@@ -30,7 +30,7 @@ async def _half_way(db: Path, clock: FakeClock) -> None:
         await ana.onboard("ODS2026")
         await ana.send("Mi plan de acción")
         await ana.send("Ventanilla única")
-        assert "¿Qué oficina" in await ana.send("ods 16")
+        assert "¿Qué área" in await ana.send("ods 16")
         bea = h.person("bea")
         await bea.onboard(name="Bea")
         await bea.send("/stop")
@@ -141,5 +141,5 @@ def test_mydata_sends_the_whole_record_as_a_document(tmp_path: Path) -> None:
     assert "[document: minga-mydata.txt]" in done.stdout
     document = (tmp_path / "minga-mydata.txt").read_text(encoding="utf-8")
     assert "Nombre: Lucía" in document
-    assert "onboarding/municipality: Cusco" in document
-    assert "/delete" in document
+    assert "¿En qué municipio o gobierno local trabaja? Cusco" in document
+    assert "/borrar" in document

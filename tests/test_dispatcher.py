@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from flows.labels import answer_label, channel_label, question_label
+from flows.registry import FlowRegistry
+from i18n import translator
 from storage import Answer, Changes, ParticipantKey
 from tests.support import CHANNEL, Harness
 
@@ -157,7 +160,7 @@ async def test_start_with_code_joins_after_onboarding(h: Harness) -> None:
     ana = h.person()
     await ana.onboard()
     reply = await ana.send("/start muni7")
-    assert "Se unió al taller «Gobierno abierto»" in reply
+    assert "Se unió al taller “Gobierno abierto”" in reply
     p = await _participant(h)
     assert p is not None
     assert [m.cohort_id for m in await h.app.store.memberships(p.id)] == [cohort.id]
@@ -212,7 +215,7 @@ async def test_unknown_command_explains_the_commands(h: Harness) -> None:
     await ana.open()
     reply = await ana.send("/hack")
     assert "No conozco el comando /hack" in reply
-    assert "/mydata" in reply
+    assert "/misdatos" in reply
     assert "¿En qué idioma" in reply
 
 
@@ -232,6 +235,39 @@ async def test_mydata_lists_what_is_stored(h: Harness) -> None:
         assert expected in report
 
 
+async def test_mydata_names_questions_and_answers_not_codes(h: Harness) -> None:
+    """Issue 18: /misdatos showed "onboarding/language: 1" and "Canal: console"."""
+    await h.create_cohort()
+    ana = h.person()
+    await ana.onboard("ODS2026")
+    report = await ana.send("/misdatos")
+    assert "onboarding/" not in report
+    assert "Primeros pasos:" in report  # the activity, by its title
+    assert "• ¿En qué idioma prefiere conversar? Español" in report  # she typed "1"
+    assert "• ¿Cuál es su cargo? Personal técnico o profesional" in report
+    assert "• ¿En qué municipio o gobierno local trabaja? Cuenca" in report
+    assert "Idioma: Español" in report
+
+
+def test_answers_and_channels_read_as_labels() -> None:
+    registry = FlowRegistry.load()
+    es, pt = translator("es"), translator("pt")
+    assert answer_label(registry, "checkin", "status", "completed", es) == "Completada"
+    assert (
+        answer_label(registry, "action_plan", "sdg", "2", pt)
+        == "ODS 2: Fome zero e agricultura sustentável"
+    )
+    assert answer_label(registry, "principles", "p_competence", 4, es) == "De acuerdo"
+    assert answer_label(registry, "onboarding", "consent", True, pt) == "Sim"
+    assert answer_label(registry, "onboarding", "name", "Ana", es) == ""  # written, not chosen
+    assert channel_label("console", es) == "Consola"
+    assert channel_label("whatsapp", pt) == "WhatsApp"
+    assert question_label(registry, "onboarding", "municipality", es) == (
+        "¿En qué municipio o gobierno local trabaja?"
+    )
+    assert question_label(registry, "gone", "step", es) == "step"
+
+
 async def test_mydata_on_a_channel_without_files_has_every_answer(h: Harness) -> None:
     ana = h.person()
     await ana.onboard()
@@ -244,8 +280,8 @@ async def test_mydata_on_a_channel_without_files_has_every_answer(h: Harness) ->
         await session.commit(Changes(answers=many))
     report = await ana.send("/mydata")
     assert "52 respuestas" in report
-    assert "principles/item0: r0" in report  # the oldest too, not only the latest 40
-    assert "principles/item44: r44" in report
+    assert "• item0: r0" in report  # the oldest too, not only the latest 40
+    assert "• item44: r44" in report
 
 
 async def test_delete_erases_everything_after_confirmation(h: Harness) -> None:
@@ -294,7 +330,7 @@ async def test_the_posters_join_text_works_like_start_with_the_code(h: Harness, 
     cohort = await h.create_cohort("MUNI7", "Gobierno abierto")
     ana = h.person()
     await ana.onboard()
-    assert "Se unió al taller «Gobierno abierto»" in await ana.send(words)
+    assert "Se unió al taller “Gobierno abierto”" in await ana.send(words)
     p = await _participant(h)
     assert p is not None
     assert [m.cohort_id for m in await h.app.store.memberships(p.id)] == [cohort.id]

@@ -78,7 +78,7 @@ async def test_confidence_before_and_after_shows_the_change_from_five(h: Harness
         assert "Gobierno digital: 0" in results
     reply = await fac.send(f"/results confidence {CODE}")
     assert "5 personas terminaron" in reply
-    assert "hasta ahora lo hicieron 0 personas" in reply
+    assert "Hasta ahora lo hicieron 0 personas" in reply
     await launch(h, fac, "confidence")
     for n, person in enumerate(people):
         results = await rate(h, person, ["4", "4", "4", "4", "5", "4"] if n else ["5"] * 6)
@@ -86,7 +86,7 @@ async def test_confidence_before_and_after_shows_the_change_from_five(h: Harness
         if n == 3:
             # Four rated twice: still nothing but the count.
             reply = await fac.send(f"/results confidence {CODE}")
-            assert "hasta ahora lo hicieron 4 personas" in reply
+            assert "Hasta ahora lo hicieron 4 personas" in reply
             assert "→" not in reply
     reply = await fac.send(f"/results confidence {CODE}")
     assert "Confianza antes y después (0–100), 5 personas se valoraron dos veces:" in reply

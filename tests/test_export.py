@@ -120,7 +120,7 @@ async def test_codes_stand_beside_their_labels_and_times_are_dates(
     assert (
         first[_h("Role")]
         == tr.gettext("Mayor or elected official")
-        == "Alcalde/sa o autoridad electa"
+        == "Alcaldesa o alcalde, u otra autoridad electa"
     )
     assert isinstance(first[_h("Joined")], datetime)
     assert {m[_h("Country")] for m in members} == {"México", "Perú", "Ecuador"}
@@ -228,7 +228,10 @@ async def test_csv_keeps_codes_and_labels_in_separate_columns(
         }
     member = tables["members"][0]
     assert (member["country"], member["country_label"]) == ("MX", "México")
-    assert (member["role"], member["role_label"]) == ("elected", "Alcalde/sa o autoridad electa")
+    assert (member["role"], member["role_label"]) == (
+        "elected",
+        "Alcaldesa o alcalde, u otra autoridad electa",
+    )
     assert datetime.fromisoformat(member["joined_at"]).tzinfo is not None
     action = next(a for a in tables["actions"] if a["participant"] == workshop.people[3].id[:8])
     assert (action["sdg"], action["sdg_label"]) == ("16", "Paz, justicia e instituciones sólidas")

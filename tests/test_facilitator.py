@@ -75,8 +75,22 @@ async def test_a_broadcast_reaches_each_member_once_and_skips_the_opted_out(h: H
     assert entry.action == "broadcast"
     assert entry.detail["recipients"] == 4
     status = await fac.send("/status ODS2026")
-    assert "Taller ODS: 6 miembros" in status
+    assert "Taller ODS: 6 participantes" in status
     assert "4 enviados, 0 en espera, 0 con error, 2 omitidos" in status
+
+
+async def test_status_quotes_a_broadcast_cut_between_words(h: Harness) -> None:
+    """Issue 18: /status cut broadcasts mid-word ("Traigan su plan de ac")."""
+    await _members(h, 1)
+    fac = h.person("fac")
+    await fac.onboard("ODS2026", name="Facilitadora")
+    await fac.send("/broadcast ODS2026")
+    await fac.send("Traigan su plan de acción impreso para la sesión de mañana, por favor.")
+    await fac.send(choice=fac.choice_id("Sí, enviar"))
+    await h.app.sender.drain()
+    status = await fac.send("/status ODS2026")
+    assert "Difusión “Traigan su plan de acción impreso para…”: 2 enviados" in status
+    assert "plan de ac”" not in status
 
 
 async def test_a_broadcast_to_those_who_have_not_finished_a_flow(h: Harness) -> None:
@@ -183,7 +197,7 @@ async def test_an_invite_makes_a_co_facilitator_once_after_confirmation(h: Harne
     offer = await bea.send(f"/facilitate {code.lower()}")
     assert "Le invitan a cofacilitar “Taller ODS”" in offer
     assert "cofacilita “Taller ODS”" in await bea.send(choice=bea.choice_id("Sí, acepto"))
-    assert "Taller ODS: 2 miembros" in await bea.send("/status")  # and she joined it
+    assert "Taller ODS: 2 participantes" in await bea.send("/status")  # and she joined it
     carl = h.person("carl")
     await carl.onboard(name="Carl")
     assert "no es válido" in await carl.send(f"/facilitate {code} sí")

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import gettext
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from babel.messages.catalog import Message
 from babel.messages.pofile import read_po
 
+from bot.conversation.commands import LOCAL_NAMES, local_command
 from i18n import SHIPPED_LOCALES, TRANSLATED_LOCALES, negotiate, translator
 from i18n.catalog import po_path, translations
 
@@ -87,9 +90,30 @@ def test_placeholders_survive_translation() -> None:
                 assert set(re.findall(r"\{\w+\}", target)) <= wanted | set(
                     re.findall(r"\{\w+\}", sources[0])
                 ), (locale, m.id)
-                # Commands must stay as they are, or they stop working.
-                for command in re.findall(r"/[a-z]+", sources[-1]):
-                    assert command in target, (locale, m.id, command)
+                # A command keeps working under its English name or the reader's own name.
+                for command in re.findall(r"/([a-z]+)", sources[-1]):
+                    mine = "/" + local_command(command, locale)
+                    assert re.search(mine + r"\b", target), (locale, m.id, mine)
+
+
+@pytest.mark.parametrize("locale", TRANSLATED_LOCALES)
+def test_texts_name_commands_in_the_readers_language(locale: str) -> None:
+    """Spanish texts say /idioma, not /language; every name they show is one the bot knows."""
+    import re
+
+    pattern = r"(?<![\w/.])/([a-z]+)\b"
+    catalog = [m for m in _catalog(locale) if m.id]
+    english = {n for m in catalog for s in _texts(m.id) for n in re.findall(pattern, s)}
+    mine = {local for name, local in LOCAL_NAMES[locale].items()}
+    for m in catalog:
+        for target in _texts(m.string):
+            for name in re.findall(pattern, target):
+                assert name not in LOCAL_NAMES[locale], (locale, m.id, f"/{name}")
+                assert name in english | mine, (locale, m.id, f"/{name}")
+
+
+def _texts(value: str | tuple[str, ...]) -> tuple[str, ...]:
+    return value if isinstance(value, tuple) else (value,)
 
 
 @pytest.mark.parametrize(
@@ -127,3 +151,48 @@ def test_english_speaks_its_own_msgids() -> None:
     for m in _catalog("es"):
         if m.id and isinstance(m.id, str):
             assert english.gettext(m.id) == m.id
+
+
+# Placeholders that are never a number of things: names, codes, a day or month that names a
+# round, a range's bounds ("from {low} to {high} items": the upper bound is always above one).
+NOT_COUNTS = frozenset(
+    {"code", "country", "workshop", "day", "place", "action_target", "low", "high", "item"}
+)
+# "{n} people" counts; "{answered} of {started}" and "{example} or 03/2027" do not.
+_COUNTED = re.compile(r"\{(\w+)\}\s+(?=[a-z])(?!of |or )")
+
+
+def _counts_without_plural(message: Message) -> list[str]:
+    """Name the placeholders of a msgid that count things without going through ngettext."""
+    if isinstance(message.id, str):
+        return [n for n in _COUNTED.findall(message.id) if n not in NOT_COUNTS]
+    singular, plural = message.id
+    if singular == plural:
+        return []  # English says "{n} completed" for one and many; the catalog still has both
+    # The count ngettext is keyed on changes the words after it; another one that does not
+    # ("{reports} progress reports" in both forms) is a second count with no plural form.
+    return [
+        name
+        for name in _COUNTED.findall(singular)
+        if name not in NOT_COUNTS and _after(singular, name) == _after(plural, name)
+    ]
+
+
+def _after(text: str, name: str) -> str:
+    return text.split("{" + name + "}", 1)[1].split(",")[0].split(";")[0]
+
+
+def test_every_count_goes_through_a_plural_form() -> None:
+    """ "1 votos", "as 1 ações": a number of things must choose its words by ngettext."""
+    with (ROOT / "i18n" / "minga.pot").open("rb") as handle:
+        template = read_po(handle)
+    found = {str(m.id): names for m in template if m.id and (names := _counts_without_plural(m))}
+    assert found == {}, "use ngettext for these counts"
+
+
+def test_the_plural_check_sees_a_count() -> None:
+    assert _counts_without_plural(Message("{n} votes, 3-2-1 points.")) == ["n"]
+    assert _counts_without_plural(Message(("{n} vote", "{n} votes"))) == []
+    mixed = Message(("{n} check-in, {reports} reports", "{n} check-ins, {reports} reports"))
+    assert _counts_without_plural(mixed) == ["reports"]
+    assert _counts_without_plural(Message("Mesa {n}")) == []

@@ -225,7 +225,7 @@ async def test_a_facilitator_asks_the_room_in_the_chat(h: Harness) -> None:
         assert "¿Qué prioridad tiene su municipio?" in _delivered(h, person)
         await person.send("2")
     closed = await fac.send("/close ODS2026")
-    assert "Cerrada: 2 personas respondieron «¿Qué prioridad tiene su municipio?»." in closed
+    assert "Cerrada: 2 personas respondieron “¿Qué prioridad tiene su municipio?”." in closed
     assert "ya están en la pantalla" in await fac.send("/reveal")
     (entry,) = [e for e in await h.app.store.audit_log() if e.action == "prompt opened"]
     assert entry.detail["members"] == 3
@@ -252,14 +252,14 @@ async def test_tapping_another_option_later_changes_the_answer(h: Harness) -> No
     first, second = ana.choice_id("A"), ana.choice_id("B")
     await ana.send(choice=first)
     changed = await ana.send(choice=second)  # the question is answered: a later tap on it
-    assert "Cambiado: su respuesta ahora es «B»." in changed
+    assert "Cambiado: su respuesta ahora es “B”." in changed
     assert [t["count"] for t in (await _summary(h, single))["tallies"]] == [0, 1]
     several = await _open(h, "choice", "¿Cuáles?", ["X", "Y", "Z"], multi=True)
     _delivered(h, ana)
     x, z = ana.choice_id("X"), ana.choice_id("Z")
     await ana.send(choice=x)
-    assert "«X, Z»" in await ana.send(choice=z)  # several options: a tap adds…
-    assert "«Z»" in await ana.send(choice=x)  # …or takes away
+    assert "“X, Z”" in await ana.send(choice=z)  # several options: a tap adds…
+    assert "“Z”" in await ana.send(choice=x)  # …or takes away
     assert [t["count"] for t in (await _summary(h, several))["tallies"]] == [0, 0, 1]
     changes = Changes()
     found = await h.app.store.prompt(single.id)

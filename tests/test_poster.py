@@ -8,9 +8,17 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from PIL import Image
+from PIL import Image, ImageDraw
 
-from bot.drawing.poster import QR_SIZE, _qr, make_poster, telegram_link, whatsapp_link
+from bot.drawing.poster import (
+    QR_SIZE,
+    _qr,
+    make_poster,
+    telegram_link,
+    title_lines,
+    whatsapp_link,
+    whatsapp_number,
+)
 from i18n import translator
 from storage import Cohort
 
@@ -81,3 +89,36 @@ def test_minga_cohort_poster_writes_png_and_pdf(tmp_path: Path) -> None:
     bad = minga("cohort", "create", "--name", "X", "--code", "X1", "--timezone", "Mars/Olympus")
     assert bad.returncode == 2
     assert "unknown time zone" in bad.stderr
+
+
+def test_a_long_workshop_name_is_printed_whole() -> None:
+    """Issue 18: the poster cut the name ("Taller ODS Local — UN DESA…")."""
+    name = "Taller ODS Local — UN DESA y la Escuela de Gobierno, Cusco, diciembre de 2026"
+    draw = ImageDraw.Draw(Image.new("RGB", (10, 10)))
+    lines, face = title_lines(draw, name, 1240 - 120)
+    assert " ".join(lines) == name
+    assert all(draw.textlength(line, font=face) <= 1120 for line in lines)
+    assert len(lines) <= 3
+    short, big = title_lines(draw, "Taller ODS", 1120)
+    assert (short, big.size) == (["Taller ODS"], 64)
+
+
+def test_the_whatsapp_number_is_printed_for_those_who_cannot_scan() -> None:
+    """Issue 18: without the number, someone who cannot scan had nowhere to send the words."""
+    wa = whatsapp_link("whatsapp:+52 1 55 1234 5678", COHORT.code, translator("es"))
+    assert whatsapp_number(wa) == "+5215512345678"
+    drawn: list[str] = []
+    original = ImageDraw.ImageDraw.text
+
+    def spy(self: ImageDraw.ImageDraw, xy: object, text: str, *args: object, **kw: object) -> None:
+        drawn.append(text)
+        original(self, xy, text, *args, **kw)  # type: ignore[arg-type]
+
+    ImageDraw.ImageDraw.text = spy  # type: ignore[method-assign,assignment]
+    try:
+        make_poster(COHORT, translator("es"), None, wa)
+    finally:
+        ImageDraw.ImageDraw.text = original  # type: ignore[method-assign]
+    printed = " ".join(drawn)
+    assert "En WhatsApp, envíe “UNIRME CUSCO26” al +5215512345678." in printed
+    assert COHORT.name in printed

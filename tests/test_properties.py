@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from bot.conversation.commands import parse_command
+from bot.conversation.normalize import clean_text
 from flows.registry import FlowRegistry
 from flows.runner import BACK_WORDS, MORE_WORDS, SKIP_WORDS, FlowRunner
 from flows.turn import Context
@@ -119,15 +120,19 @@ def test_runner_never_raises_and_invalid_leaves_the_run(index: int, text: str) -
 # Found by hypothesis: after an erase, /stop leaves a record with nothing open, and the next
 # message (even an empty one) rightly starts onboarding.
 @example(sequence=["/delete", "Ｓí", "/stop", ""])
+@example(sequence=["\x91 /delete"])
 def test_dispatcher_replies_to_anything(tmp_path: Path, sequence: list[str]) -> None:
     async def play() -> None:
         db = tmp_path / f"p{abs(hash(tuple(sequence)))}.db"
         async with harness(db) as h:
             person = h.person()
             await person.open()
-            for text in sequence:
+            for sent in sequence:
                 before = await _state(h)
-                reply = await person.send(text)
+                reply = await person.send(sent)
+                # What the dispatcher reads: control characters dropped at the edge, so
+                # "\x91 /delete" is the command /delete.
+                text = clean_text(sent)
                 after = await _state(h)
                 if parse_command(text) is None and "/delete" not in text:
                     assert reply.strip(), f"no reply to {text!r}"

@@ -54,7 +54,7 @@ async def test_the_report_holds_the_workshops_figures(
     assert PROPOSALS[1][3] in text  # table 2's proposal
     assert "Trabajo en silos" in text  # session 2
     # The k ≥ 5 rule: three people took the digital government assessment, so no figures.
-    assert "3 personas la respondieron: los promedios aparecen desde 5 personas" in text
+    assert "3 personas la respondieron. Los promedios aparecen a partir de 5 personas" in text
     assert "Primera vez" not in text  # one person repeated an assessment: no comparison
     assert "Falta de presupuesto (1)" in text  # the blockers named in the check-ins
     portuguese = await build_report(
@@ -129,12 +129,12 @@ async def test_a_finished_round_reports_to_facilitators_and_digests_to_members(
     )
     by_address = {address: payload for address, payload in rows}
     assert "document" in by_address["fac"]  # the facilitator's updated report
-    assert "Cómo avanzan las acciones de «Taller de 30»" in by_address[people[0].address]
+    assert "Cómo avanzan las acciones de “Taller de 30”" in by_address[people[0].address]
     digest = by_address[people[3].address]
     assert "2 acciones completadas" in digest
     assert "2 acciones con avance sustancial" in digest
-    assert "Municipio 0 (México) completó: «Acción 0»" in digest
-    assert "Municipio 2 (México) avanza bien con: «Acción 2»" in digest
+    assert "Municipio 0 (México) completó: “Acción 0”" in digest
+    assert "Municipio 2 (México) avanza bien con: “Acción 2”" in digest
     assert "Municipio 1" not in digest  # completed, but did not agree to be named
     assert people[7].address not in by_address  # stopped: no digest
     assert "fac" in by_address

@@ -31,7 +31,7 @@ LANG = {
         "first": "Español",
         "role": "Otro",
         "code": "No tengo código",
-        "flow": "Cambio de mentalidad para los ODS",
+        "flow": "Cambio de mentalidad",  # the short title: the whole one does not fit a button
         "agree": "De acuerdo",
         "result": "Sus resultados: Cambio de mentalidad",
     },
@@ -41,7 +41,7 @@ LANG = {
         "first": "Português",
         "role": "Outro",
         "code": "Não tenho código",
-        "flow": "Mudança de mentalidade para os ODS",
+        "flow": "Mudar a mentalidade",
         "agree": "Concordo",
         "result": "Seus resultados: Mudança de mentalidade",
     },
@@ -202,7 +202,7 @@ async def test_a_checkin_over_telegram_updates_the_roadmap(database_url: str) ->
             message = await exchange(say("agosto 2026"))
             summary = await exchange(tap(message, "No"))
             assert "Estado: Bloqueada" in summary["text"]
-            assert "Meta: agosto de 2026" in summary["text"]
+            assert "Plazo: agosto de 2026" in summary["text"]
             roadmap = await exchange(say("/roadmap"))
             assert "Estado: Bloqueada" in roadmap["text"]
             (update,) = await app.store.action_updates(participant_id=person.id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.channels.text import split_text
+from bot.channels.text import clip, split_text
 
 
 def test_short_text_is_one_piece() -> None:
@@ -31,3 +31,15 @@ def test_pieces_fit_and_keep_every_word(text: str, limit: int) -> None:
     pieces = split_text(text, limit)
     assert all(len(p) <= limit for p in pieces)
     assert "".join(text.split()) == "".join("".join(pieces).split())
+
+
+def test_clip_cuts_between_words_with_an_ellipsis() -> None:
+    """Issue 18: /status quoted "Traigan su plan de ac"."""
+    text = "Traigan su plan de acción impreso mañana a las nueve"
+    clipped = clip(text, 20)
+    assert clipped == "Traigan su plan de…"
+    assert len(clipped) <= 20
+    assert clip("Corto", 20) == "Corto"
+    assert clip("Una línea\ny otra", 40) == "Una línea y otra"  # a summary is one line
+    assert clip("Supercalifragilístico", 10) == "Supercali…"  # one long word: nothing else fits
+    assert clip("Traigan su plan, mañana", 16) == "Traigan su plan…"

@@ -452,5 +452,5 @@ async def test_a_nudge_replaces_the_checkin_still_waiting_for_a_tap(wa: WhatsApp
     await wa.settled()
     bodies = [m.get("Body", "") for m in wa.fake.to(ANA)[seen + 1 :]]
     assert sum("Acción 1 de 1" in b for b in bodies) == 1  # the question once, with the nudge
-    assert any("sigue esperando" in b for b in bodies)
+    assert any("sigue pendiente" in b for b in bodies)
     assert "Sesión 3" in bodies

@@ -31,7 +31,7 @@ BROADCAST = "Mañana empezamos a las 9:00 en el salón 2."
 STEPS = [  # what each participant says, and what the bot's reply must contain
     ("Mi plan de acción", "¿Cuál es la acción?"),
     ("Acción de {n}", "¿A qué Objetivo de Desarrollo Sostenible"),
-    ("ods 16", "¿Qué oficina o área es responsable?"),
+    ("ods 16", "¿Qué área o dependencia es responsable?"),
 ]
 
 

@@ -21,7 +21,7 @@ from bot.channels.pacing import SendPacer
 from bot.channels.text import split_text
 from bot.config import Settings
 from bot.conversation.inbound import Inbound, InboundKind
-from storage import PRIORITY_REPLY, Outbound
+from storage import PRIORITY_REPLY, Choice, Outbound
 
 # Opt into PTB's future behaviour (RetryAfter.retry_after as a timedelta) instead of warnings;
 # `_seconds` reads both.
@@ -38,6 +38,8 @@ MAX_CAPTION = 1024
 MAX_ROW = 8
 GROUP_RATE = 20 / 60  # Telegram: no more than 20 messages a minute to one group
 BURST = 3  # a person may get a few messages in a row before the per-chat pace applies
+# Longer labels are cut in the middle on a phone's full-width button; their short label shows.
+MAX_BUTTON_LABEL = 24
 _SHORT_LABEL = 14  # labels up to this long share a row; longer ones get a row of their own
 
 
@@ -65,7 +67,7 @@ def keyboard(message: Outbound) -> InlineKeyboardMarkup | None:
     """Lay choices out as inline buttons: a scale in one row, short labels grouped, long alone."""
     if not message.choices:
         return None
-    buttons = [InlineKeyboardButton(c.label, callback_data=c.id) for c in message.choices]
+    buttons = [InlineKeyboardButton(_button_text(c), callback_data=c.id) for c in message.choices]
     if message.scale:
         return _Keyboard([buttons[:MAX_ROW]])
     rows: list[list[InlineKeyboardButton]] = []
@@ -81,6 +83,13 @@ def keyboard(message: Outbound) -> InlineKeyboardMarkup | None:
         else:
             rows.append([button])
     return _Keyboard(rows)
+
+
+def _button_text(choice: Choice) -> str:
+    """Return the label, or the short label when the label would not fit a phone's button."""
+    if len(choice.label) <= MAX_BUTTON_LABEL or not choice.short:
+        return choice.label
+    return choice.short
 
 
 def pacer_for(settings: Settings) -> SendPacer:

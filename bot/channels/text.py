@@ -36,3 +36,18 @@ def _best_cut(window: str, limit: int) -> int:
         return sentences[-1]
     at = window.rfind(" ", 0, limit)
     return at if at > limit // 3 else limit
+
+
+def clip(text: str, limit: int) -> str:
+    """Shorten text to one line of at most `limit` characters, cut between words, with "…".
+
+    For a mention of someone's message in a summary ("Traigan su plan de…"); a single word
+    longer than the limit is cut inside, since nothing else fits.
+    """
+    line = " ".join(text.split())
+    if len(line) <= limit:
+        return line
+    window = line[: limit - 1]
+    if line[limit - 1].isalnum() and " " in window:  # the cut would fall inside a word
+        window = window.rsplit(" ", 1)[0]
+    return window.rstrip(" ,;:.-–—") + "…"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from i18n import Translator
-from storage import Outbound
+from storage import Choice, Outbound
 
 MAX_BUTTONS = 3
 MAX_BUTTON_TITLE = 20
@@ -75,28 +75,25 @@ def interactive(
     if not choices or message.multi or len(message.text) > MAX_BODY:
         return None
     count = len(choices)
-    labels = [c.label for c in choices]
-    if (
-        count <= MAX_BUTTONS
-        and count in buttons
-        and all(len(label) <= MAX_BUTTON_TITLE for label in labels)
-    ):
+    # A button shows the label, or its short label when the label is too long: a button has
+    # no description to carry the rest, so a choice with neither fitting goes as a list.
+    if count <= MAX_BUTTONS and count in buttons and all(_button(c) for c in choices):
         variables = {"1": message.text}
         for n, choice in enumerate(choices):
             title, key = _button_keys(n)
-            variables[title], variables[key] = choice.label, choice.id
+            variables[title], variables[key] = _button(choice), choice.id
         return Interactive(buttons[count], variables)
     if (
         count <= MAX_ROWS
         and count in lists
-        and all(len(label) <= MAX_ROW_DESCRIPTION for label in labels)
+        and all(len(c.label) <= MAX_ROW_DESCRIPTION for c in choices)
     ):
         variables = {"1": message.text, "2": tr.gettext("See the options")}
         for n, choice in enumerate(choices):
             title, key, description = _row_keys(n)
-            variables[title] = _short(choice.label, MAX_ROW_TITLE)
+            variables[title] = choice.fitted(MAX_ROW_TITLE)
             variables[key] = choice.id
-            # The whole label where the title had to be cut; the number otherwise.
+            # The whole label where the title is short or cut; the number otherwise.
             variables[description] = (
                 choice.label if len(choice.label) > MAX_ROW_TITLE else f"{n + 1}"
             )
@@ -104,12 +101,17 @@ def interactive(
     return None
 
 
+def _button(choice: Choice) -> str:
+    """Return a choice's button title, or "" when neither its label nor short label fits."""
+    if len(choice.label) <= MAX_BUTTON_TITLE:
+        return choice.label
+    if choice.short and len(choice.short) <= MAX_BUTTON_TITLE:
+        return choice.short
+    return ""
+
+
 def _placeholder(key: str) -> str:
     return "{{" + key + "}}"
-
-
-def _short(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def definitions(language: str = "es") -> list[dict[str, Any]]:

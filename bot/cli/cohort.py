@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import uuid
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.cli.groups import Subparsers, fail
 from bot.config import Settings
 from bot.facilitation.cohorts import describe_cohort, write_poster
-from bot.followup.checkins import parse_days, plan_cohort
+from bot.followup.checkins import parse_days, plan_cohort, plan_days
 from bot.plumbing.clock import SystemClock
 from bot.plumbing.loop import run
 from i18n import translator
@@ -100,7 +101,27 @@ async def _create(store: Store, args: argparse.Namespace, settings: Settings) ->
     except DuplicateError:
         return fail(f"a workshop with code {cohort.code!r} exists")
     print(f"created workshop {cohort.name!r} with code {cohort.code}")
+    for warning in date_warnings(cohort, cohort.created_at.date()):
+        print(f"minga: warning: {warning}", file=sys.stderr)
     return 0
+
+
+def date_warnings(cohort: Cohort, today: date) -> list[str]:
+    """Say what looks wrong with a workshop's dates: an end already past, or before the start.
+
+    A past end is allowed (a workshop entered afterwards), but its check-ins that fall before
+    today are too late to send and end up missed, which is worth knowing at creation.
+    """
+    warnings = []
+    if cohort.ends is not None and cohort.starts is not None and cohort.ends < cohort.starts:
+        warnings.append(f"the end date {cohort.ends} is before the start date {cohort.starts}")
+    if cohort.ends is not None and cohort.ends < today:
+        warnings.append(f"the end date {cohort.ends} has already passed; is the year right?")
+        late = [d for d in plan_days(cohort) if cohort.ends + timedelta(days=d) < today]
+        if late:
+            days = ", ".join(f"+{d}" for d in late)
+            warnings.append(f"check-ins on days {days} are already due and will not be sent")
+    return warnings
 
 
 async def _checkins(
@@ -116,6 +137,9 @@ async def _checkins(
         cohort = replace(cohort, checkin_days=days, ends=args.ends or cohort.ends)
         planned = await plan_cohort(store, cohort, settings.schedule_policy())
         print(f"{cohort.code}: {planned} check-ins planned")
+        if args.ends is not None:
+            for warning in date_warnings(cohort, SystemClock().now().date()):
+                print(f"minga: warning: {warning}", file=sys.stderr)
     if cohort.ends is None:
         fail(f"{cohort.code} has no end date; set it with --ends YYYY-MM-DD")
     print(report_text(await cohort_report(store, cohort), cohort, translator(cohort.locale)))

@@ -7,6 +7,7 @@ from telegram import BotCommand
 from bot.channels.telegram_http import telegram_bot
 from bot.cli.poll import ALLOWED_UPDATES
 from bot.config import Settings
+from bot.conversation.commands import local_command
 from i18n import N_, SHIPPED_LOCALES, translator
 
 COMMANDS = (
@@ -26,13 +27,17 @@ COMMANDS = (
 async def set_commands(settings: Settings) -> list[str]:
     """Publish the command menu in each shipped language, the default one for everyone else.
 
-    Returns the language codes that were set.
+    Each language gets its own command names (/idioma, /meusdados), the ones its texts mention;
+    every name works for everyone. Returns the language codes that were set.
     """
     done = []
     async with telegram_bot(settings) as bot:
         for code in (*SHIPPED_LOCALES, None):
-            tr = translator(code or settings.locale)
-            commands = [BotCommand(name, tr.gettext(text)) for name, text in COMMANDS]
+            locale = code or settings.locale
+            tr = translator(locale)
+            commands = [
+                BotCommand(local_command(name, locale), tr.gettext(text)) for name, text in COMMANDS
+            ]
             await bot.set_my_commands(commands, language_code=code)
             done.append(code or "default")
     return done

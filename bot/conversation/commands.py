@@ -20,21 +20,44 @@ KEYWORDS = {
 }
 # "JOIN CODE": what the WhatsApp link on the join poster prefills (no deep links there).
 JOIN_WORDS = frozenset({"join", "unirme", "entrar", "participar"})
-ALIASES = {
-    "ayuda": "help",
-    "ajuda": "help",
-    "idioma": "language",
-    "borrar": "delete",
-    "apagar": "delete",
-    "plan": "roadmap",
-    "hojaderuta": "roadmap",
-    "roteiro": "roadmap",
-    "misdatos": "mydata",
-    "meusdados": "mydata",
-    "seguir": "resume",
-    "continuar": "resume",
-    "mesa": "table",
+# Each language's own name for a participant command (English names work everywhere). Texts in
+# the catalogs use these names, and `minga telegram set-commands` registers them per language;
+# /start and /menu keep one name, since Telegram's Start button and deep links send /start.
+LOCAL_NAMES: dict[str, dict[str, str]] = {
+    "es": {
+        "resume": "seguir",
+        "roadmap": "hojaderuta",
+        "progress": "avance",
+        "language": "idioma",
+        "mydata": "misdatos",
+        "delete": "borrar",
+        "stop": "baja",
+        "help": "ayuda",
+        "table": "mesa",
+    },
+    "pt": {
+        "resume": "continuar",
+        "roadmap": "roteiro",
+        "progress": "andamento",
+        "language": "idioma",
+        "mydata": "meusdados",
+        "delete": "apagar",
+        "stop": "parar",
+        "help": "ajuda",
+        "table": "mesa",
+    },
 }
+# Older or extra spellings still understood.
+_EXTRA_ALIASES = {"plan": "roadmap"}
+ALIASES = {
+    **_EXTRA_ALIASES,
+    **{local: name for names in LOCAL_NAMES.values() for name, local in names.items()},
+}
+
+
+def local_command(name: str, locale: str) -> str:
+    """Return the name a reader of `locale` types for the command `name` (English otherwise)."""
+    return LOCAL_NAMES.get(locale.split("_")[0], {}).get(name, name)
 
 
 @dataclass(frozen=True, slots=True)

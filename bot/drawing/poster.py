@@ -45,17 +45,47 @@ def whatsapp_link(number: str, code: str, tr: Translator) -> str:
 
 
 def _wrap(draw: ImageDraw.ImageDraw, text: str, face: FreeTypeFont, width: int) -> list[str]:
-    """Break a title into at most two lines that fit; shorten the second if need be."""
-    words, lines = text.split(), [""]
-    for word in words:
+    """Break text into lines that fit `width`, between words (a word too long stays whole)."""
+    lines = [""]
+    for word in text.split():
         candidate = f"{lines[-1]} {word}".strip()
         if draw.textlength(candidate, font=face) <= width or not lines[-1]:
             lines[-1] = candidate
-        elif len(lines) < 2:
-            lines.append(word)
         else:
-            lines[-1] = candidate
-    return [fit_text(draw, line, face, width) for line in lines]
+            lines.append(word)
+    return lines
+
+
+# The title's sizes, largest first, with the lines each may take: a long workshop name gets
+# smaller letters and more lines rather than losing its end ("Taller ODS Local — UN DESA…").
+_TITLE_SIZES = ((64, 2), (52, 2), (44, 3), (36, 3))
+
+
+def title_lines(draw: ImageDraw.ImageDraw, name: str, width: int) -> tuple[list[str], FreeTypeFont]:
+    """Lay the workshop's name out whole, in the largest size whose lines fit."""
+    for size, most in _TITLE_SIZES:
+        face = font(size, bold=True)
+        lines = _wrap(draw, name, face, width)
+        if len(lines) <= most and all(draw.textlength(line, font=face) <= width for line in lines):
+            return lines, face
+    # Only a name of several hundred letters gets here: its third line is shortened.
+    lines = _wrap(draw, name, face, width)[:most]
+    return [fit_text(draw, line, face, width) for line in lines], face
+
+
+def whatsapp_number(link: str) -> str:
+    """Return the number a wa.me link opens a chat with, as people type it ("+5215512345678")."""
+    return "+" + link.split("wa.me/", 1)[-1].split("?", 1)[0]
+
+
+def _centred(
+    draw: ImageDraw.ImageDraw, lines: list[str], face: FreeTypeFont, middle: int, colour: str
+) -> None:
+    """Draw lines centred on the page, the block's middle at height `middle`."""
+    step = int(face.size * 1.25)
+    top = middle - step * (len(lines) - 1) // 2
+    for n, line in enumerate(lines):
+        draw.text((A4[0] // 2, top + n * step), line, colour, face, "mm")
 
 
 def _qr(link: str) -> Image.Image:
@@ -75,10 +105,9 @@ def make_poster(
     page = Image.new("RGB", A4, "white")
     draw = ImageDraw.Draw(page)
     width = A4[0]
-    title, big, body = font(64, bold=True), font(120, bold=True), font(36)
-    draw.text(
-        (width // 2, 130), fit_text(draw, cohort.name, title, width - 120), "#1f7a5c", title, "mm"
-    )
+    big, body = font(120, bold=True), font(36)
+    lines, title = title_lines(draw, cohort.name, width - 120)
+    _centred(draw, lines, title, 130, "#1f7a5c")
     draw.text((width // 2, 260), tr.gettext("Join from your phone"), "#222222", body, "mm")
     draw.text((width // 2, 400), cohort.code, "#222222", big, "mm")
     draw.text((width // 2, 510), tr.gettext("workshop code"), "#666666", body, "mm")
@@ -100,9 +129,12 @@ def make_poster(
         "mm",
     )
     if whatsapp is not None:
+        # For whoever cannot scan: the words to send and the number to send them to.
         words = tr.gettext("JOIN {code}").format(code=cohort.code)
-        hint = tr.gettext("On WhatsApp, send “{words}”.").format(words=words)
-        draw.text((width // 2, 1400), hint, "#222222", body, "mm")
+        hint = tr.gettext("On WhatsApp, send “{words}” to {number}.").format(
+            words=words, number=whatsapp_number(whatsapp)
+        )
+        _centred(draw, _wrap(draw, hint, body, width - 120), body, 1420, "#222222")
     png, pdf = io.BytesIO(), io.BytesIO()
     page.save(png, format="PNG", dpi=(DPI, DPI))
     page.save(pdf, format="PDF", resolution=DPI)

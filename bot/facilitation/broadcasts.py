@@ -142,8 +142,10 @@ async def _take_text(call: Call, draft: Broadcast, text: str | None) -> None:
     body = (text or "").strip()
     if not body or len(body) > MAX_BROADCAST:
         work.text(
-            work.tr.gettext(
-                "Please write the message as text, up to {n} characters, or /cancel."
+            work.tr.ngettext(
+                "Please write the message as text, up to {n} character, or /cancel.",
+                "Please write the message as text, up to {n} characters, or /cancel.",
+                MAX_BROADCAST,
             ).format(n=MAX_BROADCAST)
         )
         return

@@ -117,18 +117,32 @@ async def confidence_change(store: Store, flow: Flow, cohort_id: str) -> Change:
     return Change(flow, len(ratings), len(twice), tuple(rows))
 
 
+def change_pending(people: int, tr: Translator) -> str:
+    """Say from how many people the change appears, and how many rated themselves twice."""
+    threshold = tr.ngettext(
+        "The change appears from {n} person who rated themselves at the start and at the end.",
+        "The change appears from {n} people who rated themselves at the start and at the end.",
+        MIN_GROUP_SIZE,
+    ).format(n=MIN_GROUP_SIZE)
+    so_far = tr.ngettext("So far {n} person did.", "So far {n} people did.", people)
+    return f"{threshold} {so_far.format(n=people)}"
+
+
+def averages_pending(people: int, tr: Translator) -> str:
+    """Say from how many people averages appear, and how many finished so far."""
+    threshold = tr.ngettext(
+        "Averages appear from {n} person on, so that nobody's answers can be told.",
+        "Averages appear from {n} people on, so that nobody's answers can be told.",
+        MIN_GROUP_SIZE,
+    ).format(n=MIN_GROUP_SIZE)
+    so_far = tr.ngettext("{n} person finished so far.", "{n} people finished so far.", people)
+    return f"{threshold} {so_far.format(n=people)}"
+
+
 def change_lines(change: Change, tr: Translator) -> list[str]:
     """Write the change per topic ("• Digital government: 40 → 70 (+30)"), or why not yet."""
     if not change.shown:
-        return [
-            tr.ngettext(
-                "The change appears from {k} people who rated themselves at the start and at "
-                "the end; so far {n} person did.",
-                "The change appears from {k} people who rated themselves at the start and at "
-                "the end; so far {n} people did.",
-                change.people,
-            ).format(k=MIN_GROUP_SIZE, n=change.people)
-        ]
+        return [change_pending(change.people, tr)]
     lines = [
         tr.ngettext(
             "Confidence before and after (0–100), {n} person rated twice:",
@@ -149,11 +163,7 @@ def change_lines(change: Change, tr: Translator) -> list[str]:
 def evaluation_lines(evaluation: Evaluation, tr: Translator) -> list[str]:
     """Write the evaluation's averages and what people will apply, or why not yet."""
     if not evaluation.shown:
-        return [
-            tr.gettext(
-                "Averages appear from {n} people on, so that nobody's answers can be told."
-            ).format(n=MIN_GROUP_SIZE)
-        ]
+        return [averages_pending(evaluation.people, tr)]
     lines = [tr.gettext("Usefulness of each session (1–5):")]
     lines += [
         "• " + tr.gettext("Session {n}: {value}").format(n=n, value=tr.number(value))

@@ -176,8 +176,10 @@ async def _averages(call: Call, flow: Flow, cohort: Cohort) -> None:
         work.text(
             header
             + "\n"
-            + work.tr.gettext(
-                "Averages appear from {n} people on, so that nobody's answers can be told."
+            + work.tr.ngettext(
+                "Averages appear from {n} person on, so that nobody's answers can be told.",
+                "Averages appear from {n} people on, so that nobody's answers can be told.",
+                MIN_GROUP_SIZE,
             ).format(n=MIN_GROUP_SIZE)
         )
         return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from bot.channels.text import clip
 from bot.conversation.call import Call
 from bot.conversation.router import Router
 from bot.facilitation.access import facilitator_command
@@ -12,6 +13,7 @@ from i18n import Translator
 from storage import Broadcast
 
 router = Router("status")
+QUOTED = 40  # characters of a broadcast quoted in the status, cut between words
 
 
 @facilitator_command(router, "status")
@@ -46,12 +48,21 @@ async def status(call: Call) -> None:
 
 def _broadcast_line(broadcast: Broadcast, progress: dict[str, int], tr: Translator) -> str:
     waiting = progress.get("pending", 0) + progress.get("sending", 0) + progress.get("held", 0)
-    return tr.gettext(
-        "Broadcast “{text}”: {sent} sent, {pending} waiting, {failed} failed, {skipped} skipped."
-    ).format(
-        text=(broadcast.text or "")[:40],
-        sent=progress.get("sent", 0),
-        pending=waiting,
-        failed=progress.get("failed", 0),
-        skipped=broadcast.skipped,
+    counts = progress_text(
+        tr, progress.get("sent", 0), waiting, progress.get("failed", 0), broadcast.skipped
     )
+    return tr.gettext("Broadcast “{text}”: {progress}.").format(
+        text=clip(broadcast.text or "", QUOTED), progress=counts
+    )
+
+
+def progress_text(tr: Translator, sent: int, waiting: int, failed: int, skipped: int) -> str:
+    """Say how far a broadcast got: "4 sent, 1 waiting, 0 failed, 2 skipped", each in its form."""
+    parts = (
+        tr.ngettext("{n} sent", "{n} sent", sent),
+        tr.ngettext("{n} waiting", "{n} waiting", waiting),
+        tr.ngettext("{n} failed", "{n} failed", failed),
+        tr.ngettext("{n} skipped", "{n} skipped", skipped),
+    )
+    counts = (sent, waiting, failed, skipped)
+    return ", ".join(part.format(n=n) for part, n in zip(parts, counts, strict=True))

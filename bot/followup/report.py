@@ -115,9 +115,12 @@ def report_text(report: CheckinReport, cohort: Cohort, tr: Translator) -> str:
                 r.planned,
             )
         else:
-            line = tr.gettext(
-                "• Day {day}: {answered} of {started} answered ({rate}), {unanswered} did not "
-                "answer."
+            line = tr.ngettext(
+                "• Day {day}: answers from {answered} of {started} ({rate}); {unanswered} person "
+                "did not answer.",
+                "• Day {day}: answers from {answered} of {started} ({rate}); {unanswered} people "
+                "did not answer.",
+                r.unanswered,
             )
         lines.append(
             line.format(
@@ -131,7 +134,10 @@ def report_text(report: CheckinReport, cohort: Cohort, tr: Translator) -> str:
         )
     total = sum(report.current.values())
     if total:
-        lines += ["", tr.gettext("Where the {n} actions stand now:").format(n=total)]
+        where = tr.ngettext(
+            "Where the action stands now:", "Where the {n} actions stand now:", total
+        )
+        lines += ["", where.format(n=total)]
         lines += [
             f"• {status_label(s, tr)}: {report.current[s]}" for s in STATUSES if report.current[s]
         ]

@@ -149,8 +149,10 @@ async def _results(
         "count_label": tr.ngettext("person finished", "people finished", people),
     }
     if people < MIN_GROUP_SIZE:
-        screen["note"] = tr.gettext(
-            "Averages appear from {n} people on, so that nobody's answers can be told."
+        screen["note"] = tr.ngettext(
+            "Averages appear from {n} person on, so that nobody's answers can be told.",
+            "Averages appear from {n} people on, so that nobody's answers can be told.",
+            MIN_GROUP_SIZE,
         ).format(n=MIN_GROUP_SIZE)
         return screen
     average = cohort_average([Scores.from_json(r.scores) for r in found])

@@ -11,6 +11,7 @@ import asyncio
 from collections import Counter
 from dataclasses import replace
 from datetime import date
+from functools import partial
 from typing import Any
 
 from starlette.requests import Request
@@ -18,14 +19,22 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 
 from bot.app import App
+from bot.channels.text import clip
 from bot.config import Settings
 from bot.drawing.charts import draw
 from bot.facilitation.averages import workshop_averages
 from bot.facilitation.cohorts import poster_for
-from bot.facilitation.evaluation import EVALUATION_FLOW, confidence_change, evaluation_summary
+from bot.facilitation.evaluation import (
+    EVALUATION_FLOW,
+    averages_pending,
+    change_pending,
+    confidence_change,
+    evaluation_summary,
+)
 from bot.facilitation.export import export_cohort
 from bot.facilitation.outputs import challenge_senders, table_challenges, table_proposals
 from bot.facilitation.priorities import PRIORITIES_FLOW, priorities_block
+from bot.facilitation.status import progress_text
 from bot.followup.checkins import parse_days, plan_cohort, plan_days
 from bot.followup.report import cohort_report, report_chart
 from bot.reporting.render import build_report
@@ -262,10 +271,13 @@ async def cohort_context(app: App, cohort: Cohort, tr: Translator) -> dict[str, 
         "evaluation": (
             await evaluation_summary(store, cohort.id) if EVALUATION_FLOW in app.registry else None
         ),
+        # Sentences the template writes with a count it only knows there.
+        "change_pending": partial(change_pending, tr=tr),
+        "averages_pending": partial(averages_pending, tr=tr),
         "planners": len({a.participant_id for a in plans}),
         "actions": len(plans),
         "action_status": sorted(statuses.items()),
-        "broadcasts": await _broadcast_rows(store, cohort),
+        "broadcasts": await _broadcast_rows(store, cohort, tr),
         "checkins": await cohort_report(store, cohort),
         "checkin_days": ", ".join(str(d) for d in plan_days(cohort)),
     }
@@ -289,12 +301,12 @@ async def _assessment_blocks(app: App, cohort: Cohort, tr: Translator) -> list[d
     return blocks
 
 
-async def _broadcast_rows(store: Store, cohort: Cohort) -> list[tuple[str, int, int, int, int]]:
-    """Each broadcast's text and its sent, waiting, failed and skipped counts."""
+async def _broadcast_rows(store: Store, cohort: Cohort, tr: Translator) -> list[tuple[str, str]]:
+    """Each broadcast's text and how far it got (sent, waiting, failed and skipped)."""
     rows = []
     for b in await store.broadcasts(cohort.id):
         progress = await store.broadcast_progress(b.id)
         waiting = sum(progress.get(s, 0) for s in ("pending", "sending", "held"))
         sent, failed = progress.get("sent", 0), progress.get("failed", 0)
-        rows.append(((b.text or "")[:80], sent, waiting, failed, b.skipped))
+        rows.append((clip(b.text or "", 80), progress_text(tr, sent, waiting, failed, b.skipped)))
     return rows

@@ -77,6 +77,8 @@ AGREEMENT = (
     N_("Agree"),
     N_("Strongly agree"),
 )
+# The middle point's short label, where its whole wording does not fit a list row.
+_AGREEMENT_SHORT = {3: N_("Neutral")}
 
 
 class LikertType(QuestionType):
@@ -93,7 +95,10 @@ class LikertType(QuestionType):
 
     @override
     def fixed_options(self, step: Step) -> tuple[Option, ...]:
-        return tuple(Option(str(n), label) for n, label in enumerate(AGREEMENT, start=1))
+        return tuple(
+            Option(str(n), label, short=_AGREEMENT_SHORT.get(n))
+            for n, label in enumerate(AGREEMENT, start=1)
+        )
 
     @override
     async def parse(self, step: Step, reply: Reply, ctx: AskContext) -> Parsed | Invalid:

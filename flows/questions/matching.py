@@ -14,6 +14,13 @@ def option_label(option: Option, tr: Translator) -> str:
     return tr.gettext(option.label) if option.translate else option.label
 
 
+def short_label(option: Option, tr: Translator) -> str | None:
+    """Return the option's short label in the reader's language, if it has one."""
+    if option.short is None:
+        return None
+    return tr.gettext(option.short) if option.translate else option.short
+
+
 def match_option(text: str, ctx: AskContext, extra: Sequence[Option] = ()) -> Option | None:
     """Find the option a typed answer means: its number as shown, its label, an id or synonym."""
     return find_option(text, ctx.tr, (*ctx.options, *extra), ctx.shown)
@@ -35,7 +42,12 @@ def find_option(
     if not wanted:
         return None
     for option in candidates:
-        names = (option_label(option, tr), option.id, *option.synonyms)
+        names = (
+            option_label(option, tr),
+            short_label(option, tr) or "",
+            option.id,
+            *option.synonyms,
+        )
         if any(fold(name) == wanted for name in names):
             return option
     if len(wanted) >= 3:

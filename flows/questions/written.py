@@ -81,9 +81,12 @@ class TextType(QuestionType):
             return Invalid(ctx.tr.gettext("Please answer in words."))
         if len(text) > limit:
             return Invalid(
-                ctx.tr.gettext(
+                ctx.tr.ngettext(
+                    "That is a bit long: please keep it under {limit} character "
+                    "(yours has {length}).",
                     "That is a bit long: please keep it under {limit} characters "
-                    "(yours has {length})."
+                    "(yours has {length}).",
+                    limit,
                 ).format(limit=ctx.tr.number(limit), length=ctx.tr.number(len(text)))
             )
         return Parsed(text, text)
@@ -173,6 +176,27 @@ def _parse_month(text: str) -> tuple[int, int] | None:
 _LINK = re.compile(r"^(?:https?://)?(?:[\w-]+\.)+[a-z]{2,}(?::\d+)?(?:[/?#]\S*)?$", re.IGNORECASE)
 
 
+# "No", "no tengo", "não tenho link", "todavía no", "none": ways of saying there is no link, in
+# the languages we ship. An answer made only of these words, with a negation among them, means
+# "no link" (folded: no accents, lower case).
+_NEGATIONS = frozenset({
+    "no", "nao", "not", "none", "nothing", "nada", "ninguno", "ninguna", "nenhum", "nenhuma",
+    "sin", "sem", "n/a", "na", "dont", "nope",
+})  # fmt: skip
+_NO_LINK_WORDS = _NEGATIONS | frozenset({
+    "tengo", "tenho", "tenemos", "temos", "hay", "ha", "have", "i", "we", "there", "is", "yet",
+    "todavia", "aun", "ainda", "por", "ahora", "agora", "el", "um", "un", "uno", "una", "a",
+    "link", "links", "enlace", "enlaces", "evidencia", "evidencias", "any", "do", "es", "e",
+    "momento", "thanks", "gracias", "obrigado", "obrigada", "existe", "one", "it",
+})  # fmt: skip
+
+
+def means_no_link(text: str) -> bool:
+    """Tell whether a reply to a link question says there is none ("no tengo", "não")."""
+    words = re.findall(r"[\w/']+", fold(text).replace("'", ""))
+    return bool(words) and set(words) <= _NO_LINK_WORDS and bool(set(words) & _NEGATIONS)
+
+
 class LinkType(QuestionType):
     """A link to evidence (a page, a document); "gob.mx/x" becomes "https://gob.mx/x"."""
 
@@ -182,6 +206,8 @@ class LinkType(QuestionType):
     @override
     async def parse(self, step: Step, reply: Reply, ctx: AskContext) -> Parsed | Invalid:
         text = (reply.text or "").strip().strip("<>")
+        if means_no_link(text):
+            return Parsed(None, ctx.tr.gettext("(no link)"))
         if len(text) > self.max_length or not _LINK.match(text):
             return Invalid(
                 ctx.tr.gettext(
@@ -211,8 +237,10 @@ class ListType(QuestionType):
         too_long = next((item for item in items if len(item) > length), None)
         if too_long is not None:
             return Invalid(
-                ctx.tr.gettext(
-                    "“{item}” is a bit long: please keep each one under {limit} characters."
+                ctx.tr.ngettext(
+                    "“{item}” is a bit long: please keep each one under {limit} character.",
+                    "“{item}” is a bit long: please keep each one under {limit} characters.",
+                    length,
                 ).format(item=too_long[:40] + "…", limit=length)
             )
         if not low <= len(items) <= high or len(set(map(fold, items))) < len(items):

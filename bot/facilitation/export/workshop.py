@@ -22,8 +22,10 @@ _ROUND_FLOW = "prioritization"
 async def averages(ctx: Context) -> Sheet:
     """Average each assessment per dimension, with how many people; none below k = 5."""
     tr = ctx.tr
-    hidden = tr.gettext(
-        "Averages appear from {n} people on, so that nobody's answers can be told."
+    hidden = tr.ngettext(
+        "Averages appear from {n} person on, so that nobody's answers can be told.",
+        "Averages appear from {n} people on, so that nobody's answers can be told.",
+        MIN_GROUP_SIZE,
     ).format(n=MIN_GROUP_SIZE)
     rows: list[Row] = []
     for flow in ctx.registry:
@@ -48,7 +50,8 @@ async def averages(ctx: Context) -> Sheet:
     )
     about = N_(
         "The workshop's average per dimension of each assessment, from each person's latest "
-        "result; only where at least {n} people finished it, so that nobody's answers can be told."
+        "result; only where the people who finished it reach the minimum group size ({n}), so "
+        "that nobody's answers can be told."
     )
     return ctx.sheet("averages", N_("Workshop averages"), about, columns, rows, n=MIN_GROUP_SIZE)
 
