@@ -49,7 +49,7 @@ async def test_build_review_edit_and_confirm_a_plan_in_spanish(h: Harness) -> No
     assert "1. Ventanilla única digital" in review
     assert "ODS 16: Paz, justicia e instituciones sólidas" in review
     assert "Plazo: marzo de 2027" in review
-    assert "Con quiénes: Secretaría de Finanzas" in review
+    assert "En alianza con: Secretaría de Finanzas" in review
     assert "Hito: septiembre de 2026, Los 10 trámites mapeados" in review
     assert "2. Laboratorio de innovación" in review
     # Edit the second action's goal.
@@ -223,7 +223,7 @@ async def test_an_action_starts_from_the_workshop_and_links_a_barrier(h: Harness
     review = await ana.send("no")
     for line in (
         "Tema: Coordinación",
-        "Con quiénes: Dirección de Obras y Catastro",
+        "En alianza con: Dirección de Obras y Catastro",
         "Hito: junio de 2026, Primera reunión hecha",
         "Podría frenarla: El concejo no aprueba el presupuesto a tiempo",
     ):

@@ -36,7 +36,7 @@ async def test_results_point_to_what_each_dimension_means(h: Harness) -> None:
     for _ in range(10):
         reply = await ana.send("3")
     assert "Sus resultados" in reply
-    assert "¿Qué significa cada una para un municipio? Elija «¿Qué significa?» en el menú." in reply
+    assert "¿Qué significa cada una para un municipio? Elija “¿Qué significa?” en el menú." in reply
     topics = await ana.send("¿Qué significa?")
     assert "2. Subsidiariedad y gobernanza nacional-local" in topics
     assert "Descentralización fiscal" in await ana.send("2")
