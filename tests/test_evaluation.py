@@ -89,7 +89,7 @@ async def test_confidence_before_and_after_shows_the_change_from_five(h: Harness
             assert "Hasta ahora lo hicieron 4 personas" in reply
             assert "→" not in reply
     reply = await fac.send(f"/results confidence {CODE}")
-    assert "Confianza antes y después (0–100) de 5 personas que se autoevaluaron dos veces:" in reply
+    assert "(0–100) de 5 personas que se autoevaluaron dos veces:" in reply
     # Digital government: 1 → 4 for four people, 1 → 5 for one: 0 → 80 on 0-100.
     assert "• Gobierno digital: 0 → 80 (+80)" in reply
     assert "• Gobernanza eficaz: 25 → 80 (+55)" in reply
