@@ -10,6 +10,7 @@ from flows.errors import FlowError, FlowErrors
 from flows.loader import load_flow_file
 from flows.machine import CompiledFlow
 from flows.model import FLOW_KINDS, Flow
+from i18n import add_form_texts
 
 
 def library_path() -> Path:
@@ -24,11 +25,21 @@ class FlowRegistry:
         self._versions: dict[tuple[str, int], CompiledFlow] = {}
         self._latest: dict[str, CompiledFlow] = {}
         for flow in flows:
-            compiled = CompiledFlow(flow)
-            self._versions[(flow.id, flow.version)] = compiled
-            current = self._latest.get(flow.id)
-            if current is None or current.flow.version < flow.version:
-                self._latest[flow.id] = compiled
+            self.add(flow)
+
+    def add(self, flow: Flow) -> CompiledFlow:
+        """Compile a flow into this registry (an uploaded form's new version, say)."""
+        compiled = CompiledFlow(flow)
+        add_form_texts(flow.texts)
+        self._versions[(flow.id, flow.version)] = compiled
+        current = self._latest.get(flow.id)
+        if current is None or current.flow.version < flow.version:
+            self._latest[flow.id] = compiled
+        return compiled
+
+    def has_version(self, flow_id: str, version: int) -> bool:
+        """Tell whether this exact version is compiled here."""
+        return (flow_id, version) in self._versions
 
     @classmethod
     def load(
