@@ -58,12 +58,13 @@ class FlowRegistry:
         files = sorted(library_path().glob("*.yaml")) if paths is None else list(paths)
         sources = [(path, check_translations) for path in files]
         if extra_folder is not None:
-            sources += [(path, False) for path in sorted(extra_folder.glob("*.yaml"))]
+            own = [*extra_folder.glob("*.yaml"), *extra_folder.glob("*.xlsx")]
+            sources += [(path, False) for path in sorted(own)]
         flows: list[Flow] = []
         errors: list[FlowError] = []
         for path, checked in sources:
             try:
-                flows.append(load_flow_file(path, check_translations=checked))
+                flows.append(_load(path, checked))
             except FlowErrors as exc:
                 errors.extend(exc.errors)
         seen: dict[tuple[str, int], str] = {}
@@ -97,3 +98,12 @@ class FlowRegistry:
         return sorted(
             chosen, key=lambda f: (FLOW_KINDS.index(f.kind), int(f.params.get("order", 0)), f.id)
         )
+
+
+def _load(path: Path, check_translations: bool) -> Flow:
+    """Read a flow file: YAML, or an XLSForm spreadsheet (its texts carry their translations)."""
+    if path.suffix.lower() == ".xlsx":
+        from flows.xlsform import load_xlsform_file  # openpyxl only where a form is read
+
+        return load_xlsform_file(path)
+    return load_flow_file(path, check_translations=check_translations)

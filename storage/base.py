@@ -18,6 +18,7 @@ from datetime import date, datetime
 from importlib import resources
 from typing import Any
 
+from storage.forms_base import FormStore
 from storage.live_base import LiveStore
 from storage.messages import Outbound
 from storage.records.changes import Changes
@@ -73,7 +74,7 @@ class ConversationSession(ABC):
         """Write everything the handled message changed in one transaction."""
 
 
-class Store(LiveStore, ABC):
+class Store(LiveStore, FormStore, ABC):
     """Persistence for participants, runs, answers, cohorts and the outbox."""
 
     @abstractmethod

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from bot.cli import forms
 from bot.cli.groups import Subparsers, fail
 from bot.config import Settings
 from bot.plumbing.loop import run
@@ -31,6 +32,7 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     test = flow_sub.add_parser("test", help="run scripted conversations")
     test.add_argument("scripts", nargs="*", type=Path)
     test.set_defaults(run=lambda args, settings, url: run(_test(args.scripts)))
+    forms.register(flow_sub, common)
 
 
 def _validate(args: argparse.Namespace, settings: Settings, url: str) -> int:

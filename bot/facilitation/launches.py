@@ -25,7 +25,7 @@ async def launch(call: Call) -> None:
     work = call.work
     request = await find_request(call)
     flow_id = request.words[0] if request.words else ""
-    if flow_id not in call.registry or request.cohort is None:
+    if request.cohort is None or not await call.conversation.knows(flow_id):
         usage(work, "/launch FLOW CODE")
         return
     audience = await call.store.audience(request.cohort.id)
@@ -50,5 +50,7 @@ async def launch(call: Call) -> None:
 async def launched(call: Call) -> None:
     """Start the flow a launch scheduled for this member (`choice` names it)."""
     flow_id = call.inbound.choice
-    if call.person.open_to_messages and flow_id is not None and flow_id in call.registry:
+    if not call.person.open_to_messages or flow_id is None:
+        return
+    if await call.conversation.knows(flow_id):  # a form uploaded a moment ago, on another worker
         call.conversation.start(flow_id, call.work)
