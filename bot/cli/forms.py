@@ -15,7 +15,7 @@ from bot.cli.groups import Subparsers, fail
 from bot.config import Settings
 from bot.plumbing.clock import SystemClock
 from bot.plumbing.loop import run
-from flows.errors import FlowErrors
+from flows.errors import FlowErrors, FormError
 from flows.model import Flow
 from flows.registry import FlowRegistry
 from flows.stored import StoredFlows
@@ -45,6 +45,9 @@ def print_problems(errors: FlowErrors, tr: Translator) -> None:
     from flows.xlsform import describe, where
 
     for error in errors.errors:
+        if not isinstance(error, FormError):
+            print(error, file=sys.stderr)  # a YAML file's problem: written in English only
+            continue
         place = where(error, tr)
         said = f"{place}: {describe(error, tr)}" if place else describe(error, tr)
         print(f"{error.source}: {said}", file=sys.stderr)
