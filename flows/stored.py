@@ -95,12 +95,15 @@ class StoredFlows:
         from flows.xlsform import form_id, load_xlsform
 
         fallback = form_id(filename.rsplit(".", 1)[0]) or "form"
-        checked = load_xlsform(raw, filename, fallback_id=fallback)
+        # Read in a thread: a long form takes tens of milliseconds the loop should not wait.
+        checked = await asyncio.to_thread(load_xlsform, raw, filename, fallback_id=fallback)
         floor = self._floor(checked)
         title = form_text(checked.title) or checked.title
         form = StoredForm(uuid.uuid4().hex, checked.id, 0, cohort_id, filename, title, now, raw)
         version = await self.store.add_form(form, floor)
-        flow = load_xlsform(raw, _source(form), version=version, fallback_id=fallback)
+        flow = await asyncio.to_thread(
+            load_xlsform, raw, _source(form), version=version, fallback_id=fallback
+        )
         self.registry.add(flow)
         self._loaded.add((flow.id, version))
         return flow

@@ -97,6 +97,11 @@ CASES: dict[str, tuple[bytes, list[str]]] = {
         ["survey, row 2, column type: The group “g” has no end group. Add a row with type end "
          "group after its last question."],
     ),
+    "a sheet of more than 2000 rows": (
+        workbook(_survey(*[_row("text", f"q{n}") for n in range(2001)])),
+        ["survey, row 2002: This sheet has more than 2000 rows. Split the questionnaire into "
+         "shorter forms, or delete the rows it does not use."],
+    ),
     "no type column": (
         workbook([("list_name", "name")], None, None),
         ["survey, row 1: The survey sheet needs a column named “type” with each "

@@ -12,6 +12,7 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass, field
+from itertools import islice
 
 from openpyxl import load_workbook
 from pyxform.errors import PyXFormError
@@ -21,6 +22,9 @@ from flows.errors import FlowErrors, FormError
 from i18n import N_, SHIPPED_LOCALES
 
 MAX_FORM_BYTES = 5 * 1024 * 1024
+# A questionnaire of a few hundred rows is long; a sheet is read up to here (a compressed file
+# of 5 MB can hold millions of cells, which would hold a worker for minutes).
+MAX_ROWS = 2000
 SHEETS = ("survey", "choices", "settings", "dimensions", "groups")
 DEFAULT_LANGUAGE = ""  # a column without a language, like plain `label`
 _LANGUAGE_NAMES = {
@@ -132,9 +136,13 @@ def _sheets(book: object, source: str) -> Workbook:
         columns = [parse_header(str(w)) if w is not None else None for w in written]
         rows = get_excel_rows(
             headers=[str(i) if c is not None else None for i, c in enumerate(columns)],
-            rows=sheet.iter_rows(min_row=2, max_col=len(columns)),
+            rows=islice(sheet.iter_rows(min_row=2, max_col=len(columns)), MAX_ROWS + 1),
             cell_func=lambda cell, _row, _key: _cell(cell.value),
         )
+        if len(rows) > MAX_ROWS:
+            raise FlowErrors(
+                [FormError(source, TOO_LONG, sheet=name, row=MAX_ROWS + 2, rows=MAX_ROWS)]
+            )
         sheets[name] = [
             Row(n, {columns[int(k)]: v for k, v in cells.items() if v})  # type: ignore[misc]
             for n, cells in enumerate(rows, start=2)
@@ -163,4 +171,8 @@ NOT_A_SPREADSHEET = N_(
 )
 DUPLICATE_COLUMN = N_(
     "Two columns have the same heading. Delete or rename one of them so each heading appears once."
+)
+TOO_LONG = N_(
+    "This sheet has more than {rows} rows. Split the questionnaire into shorter forms, or delete "
+    "the rows it does not use."
 )
