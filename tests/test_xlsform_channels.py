@@ -60,7 +60,7 @@ def test_an_imported_form_runs_on_the_console(tmp_path: Path, lang: str) -> None
     form.write_bytes(workbook())
     _minga("cohort", "create", "--db", db, "--name", "Aula", "--code", "AULA1")
     stored = _minga("flows", "import", str(form), "--cohort", "AULA1", "--db", db)
-    assert "pre_survey version 1, 4 questions" in stored
+    assert "pre_survey versión 1, 4 preguntas" in stored  # MINGA_LOCALE: es by default
     w = WORDS[lang]
     # She answers yes, so the years question (relevant on it) comes; 99 is outside 0-60.
     lines = [*ONBOARD[lang], "/launch pre_survey AULA1", "1", "99", "7", "1, 2", w["because"]]

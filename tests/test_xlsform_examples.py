@@ -62,3 +62,12 @@ async def test_a_scored_form_gives_results_and_workshop_averages_from_five_peopl
     assert found.people == 5
     assert found.shown
     assert dict((d.id, v) for d, v in found.dimensions) == {"data": 100.0, "people": 50.0}
+
+
+def test_a_form_in_minga_flows_dir_loads_next_to_the_library(tmp_path: Path) -> None:
+    from flows.registry import FlowRegistry
+
+    (tmp_path / "survey.xlsx").write_bytes((EXAMPLES / "pre_workshop_survey.xlsx").read_bytes())
+    registry = FlowRegistry.load(extra_folder=tmp_path)
+    assert "pre_workshop_survey" in registry
+    assert "principles" in registry
