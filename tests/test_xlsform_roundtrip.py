@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 
@@ -33,3 +34,12 @@ async def test_the_conversation_scripts_run_unchanged_on_flows_read_back(script:
     result = await run_script(script, registry)  # type: ignore[arg-type]
     assert result.ok, "\n".join(result.failures)
     assert result.exchanges > 5
+
+
+@pytest.mark.parametrize("name", ["pre_workshop_survey.xlsx", "capacity_assessment.xlsx"])
+def test_an_uploaded_form_downloaded_and_read_again_is_the_same_flow(name: str) -> None:
+    # Its own translations (Spanish first, Portuguese) come back in the same columns.
+    raw = (Path(__file__).resolve().parent.parent / "flows" / "examples" / name).read_bytes()
+    flow = load_xlsform(raw, name)
+    assert flow.texts  # the form's own words, not Minga's catalogs
+    assert _round_trip(flow) == dataclasses.replace(flow, source=f"{flow.id}.xlsx")
