@@ -100,6 +100,7 @@ def save_new_action(data: Mapping[str, Any], tr: Translator, now: datetime) -> d
         "title": values.get("new_title"),
         "sdg": values.get("new_sdg"),
         "office": values.get("new_office"),
+        "first_step": values.get("new_first_step"),
         "target": values.get("new_month"),
     }
     values["new_actions"] = [*values.get("new_actions", []), item]

@@ -46,7 +46,7 @@ _FLOW_KEYS = frozenset(
     }
 )
 _GROUP_KEYS = frozenset({"id", "label"})
-_DIMENSION_KEYS = frozenset({"id", "label", "suggestion", "group"})
+_DIMENSION_KEYS = frozenset({"id", "label", "suggestion", "group", "learn"})
 _STEP_KEYS = frozenset(Step.__dataclass_fields__) | {"options"}
 _OPTION_KEYS = frozenset({"id", "label", "synonyms"})
 _BRANCH_KEYS = frozenset({"when", "next"})
@@ -195,7 +195,9 @@ def _parse_scoring(
         )
     )
     dimensions = tuple(
-        Dimension(item["id"], item["label"], item["suggestion"], item.get("group"))
+        Dimension(
+            item["id"], item["label"], item["suggestion"], item.get("group"), item.get("learn")
+        )
         for item in _records(
             doc.get("dimensions", []),
             "dimensions",

@@ -54,6 +54,8 @@ ACTIONS = frozenset(
         "record_checkin_action",
         "save_new_action",
         "finish_checkin",
+        "explain_dimension",
+        "add_milestone",
     }
 )
 ConditionOp = Literal["eq", "in", "lt", "lte", "gt", "gte", "contains"]
@@ -174,6 +176,7 @@ class Dimension:
     label: str
     suggestion: str
     group: str | None = None
+    learn: str | None = None  # what it means for a municipality, in two or three short lines
 
 
 @dataclass(frozen=True, slots=True)

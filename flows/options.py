@@ -7,9 +7,10 @@ from functools import cache
 from typing import Any
 
 from flows.checkin import action_statuses
+from flows.learning import learn_dimensions, learn_topics
 from flows.live import prompt_ballot, prompt_options, prompt_scale
 from flows.model import Option
-from flows.plan import plan_actions, sdgs
+from flows.plan import plan_actions, plan_barriers, plan_themes, sdgs
 from flows.prioritization import ballot_options, top_options
 from i18n import N_, SHIPPED_LOCALES, Translator, fold, translator
 
@@ -57,10 +58,14 @@ SOURCES: dict[str, OptionSource] = {
     "countries_lac": countries_lac,
     "sdgs": sdgs,
     "plan_actions": plan_actions,
+    "plan_themes": plan_themes,
+    "plan_barriers": plan_barriers,
     "ballot": ballot_options,
     "top_challenges": top_options,
     "action_statuses": action_statuses,
     "prompt_options": prompt_options,
     "prompt_scale": prompt_scale,
     "prompt_ballot": prompt_ballot,
+    "learn_topics": learn_topics,
+    "learn_dimensions": learn_dimensions,
 }

@@ -12,6 +12,8 @@ from flows.machine import CompiledFlow
 from flows.model import FLOW_KINDS, Flow
 from i18n import add_form_texts
 
+NO_SESSION = 99  # a flow of one's own, not tied to a session of the workshop: after the others
+
 
 def library_path() -> Path:
     """Return the folder of the flows shipped with Minga."""
@@ -93,10 +95,20 @@ class FlowRegistry:
         return (compiled.flow for compiled in self._latest.values())
 
     def menu_flows(self) -> list[Flow]:
-        """Return the flows a participant can pick from the menu, in a stable order."""
+        """Return the flows a participant can pick from the menu, in the workshop's order.
+
+        A flow's `params.session` places it (the action plan, session 5, before the barriers
+        that ask what could stop it, session 6); flows without one come last, by kind.
+        """
         chosen = [flow for flow in self if flow.menu]
         return sorted(
-            chosen, key=lambda f: (FLOW_KINDS.index(f.kind), int(f.params.get("order", 0)), f.id)
+            chosen,
+            key=lambda f: (
+                int(f.params.get("session", NO_SESSION)),
+                FLOW_KINDS.index(f.kind),
+                int(f.params.get("order", 0)),
+                f.id,
+            ),
         )
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flows.learning import CATALOG, learn_catalog
 from flows.machine import CompiledFlow
 from flows.model import END, Flow, Option, Step
 from flows.options import SOURCES
@@ -54,6 +55,9 @@ class FlowRunner:
         """Begin a new run of a flow and say everything up to its first question."""
         compiled = self.registry.get(flow_id)
         flow = compiled.flow
+        if flow.params.get("catalog") == CATALOG:
+            # The learn flow reads the assessments' texts from the run, not from the registry.
+            preset = {**learn_catalog(self.registry.menu_flows()), **(preset or {})}
         run = Run(
             id=uuid.uuid4().hex,
             participant_id=ctx.participant.id,
@@ -303,7 +307,7 @@ async def _parse(
         return None, ctx.tr.gettext("(skipped)")
     reply = Reply(text=text, option=option)
     result = await asked.kind.parse(
-        asked.step, reply, AskContext(ctx.tr, asked.options, asked.shown, ctx.directory)
+        asked.step, reply, AskContext(ctx.tr, asked.options, asked.shown, ctx.directory, ctx.now)
     )
     if isinstance(result, Invalid):
         return result

@@ -11,7 +11,8 @@ from datetime import datetime
 from typing import Any
 
 from flows.checkin import next_action, record_action, save_new_action
-from flows.plan import amend, collect
+from flows.learning import explain
+from flows.plan import add_milestone, amend, collect
 from i18n import Translator
 
 Transform = Callable[[Mapping[str, Any], Translator, datetime], dict[str, Any]]
@@ -19,7 +20,9 @@ Transform = Callable[[Mapping[str, Any], Translator, datetime], dict[str, Any]]
 TRANSFORMS: dict[str, Transform] = {
     "save_action": lambda data, tr, now: collect(data),
     "update_action": lambda data, tr, now: amend(data),
+    "add_milestone": lambda data, tr, now: add_milestone(data),
     "next_checkin_action": next_action,
     "record_checkin_action": record_action,
     "save_new_action": save_new_action,
+    "explain_dimension": explain,
 }

@@ -159,6 +159,8 @@ def flow_messages(flow: Flow) -> Iterator[tuple[str | None, str]]:
     for dimension in flow.dimensions:
         yield None, dimension.label
         yield None, dimension.suggestion
+        if dimension.learn:
+            yield None, dimension.learn
     for step in flow.steps.values():
         for text in (step.say, step.ask, step.hint, step.invalid):
             if text:

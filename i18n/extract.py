@@ -12,7 +12,7 @@ import yaml
 
 # The keys of a flow file whose values a person reads.
 FLOW_TEXT_KEYS = frozenset(
-    {"title", "description", "say", "ask", "label", "hint", "invalid", "suggestion"}
+    {"title", "description", "say", "ask", "label", "hint", "invalid", "suggestion", "learn"}
 )
 
 Extracted = tuple[int, str | None, str, list[str]]

@@ -309,12 +309,14 @@ class Store(LiveStore, FormStore, ABC):
         """Return the actions of every member of a cohort, by member then plan order."""
 
     @abstractmethod
-    async def put_media(self, token: str, content_type: str, body: bytes, now: datetime) -> None:
-        """Keep an image to serve by URL; media older than a week is dropped."""
+    async def put_media(
+        self, token: str, content_type: str, body: bytes, now: datetime, owner: str | None = None
+    ) -> None:
+        """Keep an image to serve by URL (`owner`: the address it went to); a week at most."""
 
     @abstractmethod
-    async def media(self, token: str) -> tuple[str, bytes] | None:
-        """Return a kept image's content type and bytes."""
+    async def media(self, token: str, now: datetime) -> tuple[str, bytes] | None:
+        """Return a kept image's content type and bytes, unless it is older than a week."""
 
     @abstractmethod
     async def invite(self, code: str) -> Invite | None:

@@ -71,6 +71,8 @@ class _SQLiteSession(ConversationSession):
     async def commit(self, changes: Changes) -> None:
         if not changes.is_empty():
             await self._writer.statements(change_statements(changes, self._now()))
+        if changes.erase_participant_id is not None:
+            await self._writer.checkpoint()
         if changes.live:
             await self._announce(changes.live)
 
@@ -253,7 +255,8 @@ class SQLiteStore(SQLiteJobs):
 
 async def _connect(path: str, uri: bool) -> aiosqlite.Connection:
     conn = await aiosqlite.connect(path, uri=uri, isolation_level=None)
-    for pragma in (f"busy_timeout={BUSY_TIMEOUT_MS}", "synchronous=NORMAL", "foreign_keys=ON"):
+    pragmas = (f"busy_timeout={BUSY_TIMEOUT_MS}", "synchronous=NORMAL", "foreign_keys=ON")
+    for pragma in (*pragmas, "secure_delete=ON"):
         await _pragma(conn, pragma)
     return conn
 

@@ -72,6 +72,19 @@ class GroupWriter:
         """Run a job (which may read what it writes) inside the next group transaction."""
         return await self._submit(job, None)
 
+    async def checkpoint(self) -> None:
+        """Copy the WAL into the database file and empty it (between two transactions).
+
+        After an erasure: `secure_delete` zeroes the erased rows in the new pages, but the
+        WAL still holds the old pages, phone number and all, until it is truncated.
+        """
+        if self._conn is None:
+            raise RuntimeError("store is not open")
+        conn = self._conn
+        await asyncio.get_running_loop().run_in_executor(
+            self._thread, lambda: conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        )
+
     async def _submit(self, job: Job | None, statements: list[Statement] | None) -> Any:
         if self._task is None:
             raise RuntimeError("store is not open")
@@ -153,6 +166,8 @@ def connect_sync(
         f"busy_timeout={busy_timeout_ms}",
         "synchronous=NORMAL",
         "foreign_keys=ON",
+        # What /delete erases is overwritten on disk, not only unlinked from the b-tree.
+        "secure_delete=ON",
     ):
         conn.execute(f"PRAGMA {pragma}").fetchall()
     return conn

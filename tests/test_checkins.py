@@ -98,7 +98,8 @@ async def test_a_checkin_walks_each_action_and_updates_the_roadmap(h: Harness) -
     assert "¿Cuál es la nueva acción?" in await ana.send("sí")
     await ana.send("Gobierno abierto")
     await ana.send("ODS 16")
-    await ana.send("Secretaría General")
+    assert "primer paso" in await ana.send("Secretaría General")
+    await ana.send("Publicar el tablero de datos")
     assert "¿Quiere agregar otra acción nueva?" in await ana.send("junio 2026")
     done = await ana.send("no")
     assert "¡Gracias, Ana! Su hoja de ruta está al día." in done
@@ -109,6 +110,9 @@ async def test_a_checkin_walks_each_action_and_updates_the_roadmap(h: Harness) -
     assert await statuses(h) == [(14, "answered", 0)]
     roadmap = await ana.send("/roadmap")
     assert roadmap.count("Estado:") == 3
+    # Bug: an action added in a check-in showed an empty "Primer paso: ".
+    assert "Primer paso: Publicar el tablero de datos" in roadmap
+    assert "Primer paso: \n" not in roadmap
     p = await h.app.store.participant(ParticipantKey(CHANNEL, "ana"))
     assert p is not None
     updates = await h.app.store.action_updates(participant_id=p.id)

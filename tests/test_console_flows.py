@@ -26,6 +26,8 @@ PLAN = {
         "Mapear trámites",
         "03/2027",
         "Tiempo de respuesta",
+        "omitir",
+        "omitir",
         "no",
         "Confirmar mi plan",
         "sí",
@@ -38,6 +40,8 @@ PLAN = {
         "Mapear serviços",
         "03/2027",
         "Tempo de resposta",
+        "pular",
+        "pular",
         "não",
         "Confirmar meu plano",
         "sim",
@@ -143,6 +147,35 @@ FLOWS: dict[str, dict[str, tuple[list[str], str]]] = {
             "Suas barreiras foram registradas",
         ),
     },
+    "priorities": {
+        "es": (
+            ["Prioridades de servicios", "2", "3, 2, 1", "Todo está aislado", "-"],
+            "Sus prioridades quedaron registradas",
+        ),
+        "pt": (
+            ["Prioridades de serviços", "pular", "2, 1, 3", "Falta formação", "-"],
+            "Suas prioridades foram registradas",
+        ),
+    },
+    "learn": {
+        "es": (["¿Qué significa?", "1", "Subsidiariedad"], "mandatos sin recursos"),
+        "pt": (["O que significa?", "3", "2"], "sem medo de erros honestos"),
+    },
+    # Launched by the facilitator (at the start and the end), not picked from the menu.
+    "confidence": {
+        "es": (["/launch confidence AULA1", *["3"] * 6], "Sus resultados: Mi confianza"),
+        "pt": (["/launch confidence AULA1", *["3"] * 6], "Seus resultados: Minha confiança"),
+    },
+    "evaluation": {
+        "es": (
+            ["/launch evaluation AULA1", *["4"] * 6, "Un laboratorio", "9"],
+            "Su evaluación nos ayuda",
+        ),
+        "pt": (
+            ["/launch evaluation AULA1", *["4"] * 6, "Um laboratório", "9"],
+            "A sua avaliação nos ajuda",
+        ),
+    },
     "language": {
         "es": (["/language", "English"], "I will write to you in English"),
         "pt": (["/language", "English"], "I will write to you in English"),
@@ -153,6 +186,7 @@ FLOWS: dict[str, dict[str, tuple[list[str], str]]] = {
     },
 }
 CASES = [(flow, lang) for flow in FLOWS for lang in ("es", "pt")]
+LAUNCHED = {"confidence", "evaluation"}
 
 
 def _minga(*args: str, stdin: str = "") -> str:
@@ -179,6 +213,7 @@ def test_flow_through_the_console(tmp_path: Path, flow: str, lang: str) -> None:
     _minga("cohort", "create", "--db", db, "--name", "Aula", "--code", "AULA1")
     answers, expected = FLOWS[flow][lang]
     lines = [*ONBOARD[lang], *answers]
+    lead = ["--facilitator"] if flow in LAUNCHED else []
     out = _minga(
         "chat",
         "--db",
@@ -187,6 +222,7 @@ def test_flow_through_the_console(tmp_path: Path, flow: str, lang: str) -> None:
         "lucia",
         "--lang",
         lang,
+        *lead,
         stdin="".join(f"{line}\n" for line in lines),
     )
     onboarded = "¡Todo listo, Lucía!" if lang == "es" else "Tudo pronto, Lúcia!"

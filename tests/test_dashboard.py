@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import asyncio
 import os
 import shutil
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,9 +16,10 @@ from starlette.requests import Request
 
 from bot.config import ConfigError, Settings
 from bot.web.app import create_app
-from bot.web.auth import authorised
+from bot.web.auth import authorised, cookie_value
+from tests.conftest import require_postgres
 from tests.fakes.telegram_api import serve_asgi
-from tests.support import harness
+from tests.support import harness, postgres_schema
 
 TOKEN = "dash-token-123-long-enough-for-it"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -30,10 +31,8 @@ class Served:
     http: httpx.AsyncClient
 
 
-@pytest.fixture
-async def served(tmp_path: Path, database_url: str) -> AsyncIterator[Served]:
-    db = tmp_path / "d.db"
-    async with harness(db, url=database_url) as h:
+async def _seed(url: str, db: Path) -> None:
+    async with harness(db, url=url) as h:
         await h.create_cohort("ODS2026", "Taller <b>ODS</b>")
         for n in range(6):
             person = h.person(f"p{n}")
@@ -43,12 +42,46 @@ async def served(tmp_path: Path, database_url: str) -> AsyncIterator[Served]:
                 for _ in range(12):
                     if "Sus resultados" in await person.send(str(1 + n % 5)):
                         break
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def seeded(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """Six members and five assessments, written once per backend for the whole module.
+
+    SQLite tests each get a copy of the file; PostgreSQL tests share the schema (they only
+    read it). Rebuilding it for every test took 14 s of the module's time.
+    """
+    folder = tmp_path_factory.mktemp("dashboard")
+    if request.param == "sqlite":
+        asyncio.run(_seed(f"sqlite:///{folder}/seed.db", folder / "seed.db"))
+        yield str(folder / "seed.db")
+        return
+    require_postgres()
+    context = postgres_schema()
+    loop = asyncio.new_event_loop()
+    url = loop.run_until_complete(context.__aenter__())
+    try:
+        loop.run_until_complete(_seed(url, folder / "unused.db"))
+        yield url
+    finally:
+        loop.run_until_complete(context.__aexit__(None, None, None))
+        loop.close()
+
+
+@pytest.fixture
+async def served(tmp_path: Path, seeded: str) -> AsyncIterator[Served]:
+    url = seeded
+    if "://" not in seeded:
+        shutil.copy(seeded, tmp_path / "d.db")
+        url = f"sqlite:///{tmp_path}/d.db"
     settings = Settings(dashboard_token=TOKEN, telegram_bot_username="minga_bot")
     async with (
-        serve_asgi(create_app(settings, database_url), lifespan="on") as url,
-        httpx.AsyncClient(base_url=url, timeout=20) as http,
+        serve_asgi(create_app(settings, url), lifespan="on") as base,
+        httpx.AsyncClient(base_url=base, timeout=20) as http,
     ):
-        yield Served(url, http)
+        yield Served(base, http)
 
 
 ROUTES = [
@@ -61,6 +94,9 @@ ROUTES = [
     "/dashboard/ODS2026/checkins",
     "/dashboard/ODS2026/matrix.png",
     "/dashboard/ODS2026/averages/mindsets.png",
+    "/dashboard/ODS2026/report.pdf",
+    "/dashboard/ODS2026/report.html",
+    "/dashboard/ODS2026/room",
 ]
 
 
@@ -131,6 +167,15 @@ async def test_the_page_renders_in_headless_chromium(served: Served, tmp_path: P
             shot = tmp_path / "dashboard.png"
             await page.screenshot(path=str(shot), full_page=True)
             assert shot.stat().st_size > 20_000
+            await page.set_viewport_size({"width": 390, "height": 844})
+            await page.screenshot(path=str(tmp_path / "dashboard-phone.png"))
+            await page.click("button.signout")
+            await page.wait_for_selector("input[name=token]")  # signed out: the login form
+            await page.goto(f"{served.url}/dashboard/ODS2026")
+            assert await page.locator("#members").count() == 0
+            if os.environ.get("MINGA_SHOTS"):
+                for name in ("dashboard.png", "dashboard-phone.png"):
+                    shutil.copy(tmp_path / name, Path(os.environ["MINGA_SHOTS"]) / name)
         finally:
             await browser.close()
 
@@ -166,11 +211,11 @@ async def test_a_dashboard_turned_off_is_not_served_and_needs_no_token(
         assert (await http.post("/dashboard/login", data={"token": ""})).status_code == 404
 
 
-@pytest.mark.parametrize("token", ["", "short"])
-async def test_an_empty_or_short_token_never_authorises(served: Served, token: str) -> None:
+@pytest.mark.parametrize("token", [None, "", "short"])
+async def test_an_empty_or_short_token_never_authorises(served: Served, token: str | None) -> None:
     # Even if the start-up check were bypassed: an empty key must not sign a valid cookie.
     settings = Settings(dashboard_token=token)
-    forged = hmac.new(token.encode(), b"minga dashboard", hashlib.sha256).hexdigest()
+    forged = cookie_value(token or "", int(time.time()))  # signed with the empty/short key
     request = Request(
         {
             "type": "http",

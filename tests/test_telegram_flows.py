@@ -211,3 +211,58 @@ async def test_a_checkin_over_telegram_updates_the_roadmap(database_url: str) ->
                 "Falta la firma del alcalde",
                 "2026-08",
             )
+
+
+async def test_session_four_and_the_learn_step_over_telegram(
+    telegram: tuple[FakeTelegram, Deliver],
+) -> None:
+    fake, deliver = telegram
+    chat = 888
+
+    async def exchange(push: Callable[[], Any]) -> dict[str, Any]:
+        seen = len(fake.to(chat))
+        push()
+        await deliver()
+        return await fake.reply(chat, seen)
+
+    def say(text: str) -> Callable[[], Any]:
+        return lambda: fake.says(chat, text, "es")
+
+    def tap(message: dict[str, Any], label: str) -> Callable[[], Any]:
+        return lambda: fake.taps(chat, buttons(message)[label], "es")
+
+    message = await exchange(say("/start"))
+    message = await exchange(tap(message, "Español"))
+    message = await exchange(tap(message, "Sí"))
+    await exchange(say("Ana"))
+    await exchange(say("Toluca"))
+    message = await exchange(say("México"))
+    message = await exchange(tap(message, "Otro"))
+    menu = await exchange(tap(message, "No tengo código"))
+    table = await exchange(tap(menu, "Prioridades de servicios"))
+    assert "Sesión 4" in table["text"]
+    photo = await exchange(lambda: fake.says(chat, None, "es", photo=True))
+    assert "número de mesa" in photo["text"]  # a photo gets the question again
+    ranking = await exchange(tap(table, "Omitir"))
+    assert "Ordene las tres áreas" in ranking["text"]
+    assert "Envíe los números de sus 3 opciones principales en orden" in ranking["text"]
+    stale = await exchange(tap(menu, "Mi plan de acción"))  # a button of the menu, before
+    assert "Ese botón es de una pregunta anterior" in stale["text"]
+    assert "Ordene las tres áreas" in stale["text"]
+    reason = await exchange(say("2, 3, 1"))
+    assert "¿Por qué la primera va primero" in reason["text"]
+    approach = await exchange(say("Sin habilidades digitales no hay servicio en línea"))
+    done = await exchange(tap(approach, "Omitir"))
+    assert "Sus prioridades quedaron registradas" in done["text"]
+    topics = await exchange(tap(done, "¿Qué significa?"))
+    dimensions = await exchange(tap(topics, "Principios de gobernanza eficaz"))
+    assert "Más opciones ▸" in buttons(dimensions)
+    explained = await exchange(tap(dimensions, "Transparencia"))
+    assert "lenguaje claro" in explained["text"]
+    assert set(buttons(explained)) == {
+        "Otra de esta lista",
+        "Otra autoevaluación",
+        "Volver al menú",
+    }
+    menu = await exchange(tap(explained, "Volver al menú"))
+    assert "Mi plan de acción" in buttons(menu)

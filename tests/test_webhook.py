@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -86,6 +87,35 @@ async def test_onboarding_through_the_webhook(served: Served) -> None:
     name = await served.fake.reply(7002, 2)
     assert "¿Cómo se llama?" in name["text"]
     assert len(served.fake.to(7002)) == 3
+
+
+async def test_a_redelivered_text_answer_is_handled_once(served: Served) -> None:
+    served.fake.says(7003, "/start")
+    await _deliver(served, served.fake.take_update())
+    first = await served.fake.reply(7003, 0)
+    served.fake.taps(7003, buttons(first)["Español"])
+    await _deliver(served, served.fake.take_update())
+    consent = await served.fake.reply(7003, 1)
+    served.fake.taps(7003, buttons(consent)["Sí"])
+    await _deliver(served, served.fake.take_update())
+    await served.fake.reply(7003, 2)  # "¿Cómo se llama?"
+    served.fake.says(7003, "Ana")
+    update = served.fake.take_update()
+    assert (await _deliver(served, update)).status_code == 200
+    await served.fake.reply(7003, 3)
+    # A text answer, not a tap (the double-tap guard would drop that anyway): handled twice,
+    # "Ana" would become the answer to the next question and a fifth message would go out.
+    assert (await _deliver(served, update)).status_code == 200
+    app = served.web.state.app
+    app.sender.wake()
+    for _ in range(200):  # until the outbox has nothing left to send
+        counts = await app.store.outbox_counts()
+        if not counts.get("pending") and not counts.get("sending"):
+            break
+        await asyncio.sleep(0.02)
+    assert len(served.fake.to(7003)) == 4
+    rows = await app.store._fetchall("SELECT municipality FROM participants")
+    assert [tuple(r) for r in rows] == [(None,)]
 
 
 async def test_not_an_update_is_a_400(served: Served) -> None:

@@ -8,7 +8,7 @@ import itertools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -180,7 +180,7 @@ async def test_a_bad_or_missing_signature_is_refused(wa: WhatsApp, signature: st
     assert response.status_code == 403
     status = await wa.http.post("/whatsapp/status", data={"MessageSid": "SM1"}, headers=headers)
     assert status.status_code == 403
-    await asyncio.sleep(0.2)
+    await wa.settled()
     assert await wa.query("SELECT COUNT(*) FROM participants") == [(0,)]
     assert wa.fake.sent == []
 
@@ -201,7 +201,7 @@ async def test_a_redelivered_message_sid_is_handled_once(wa: WhatsApp) -> None:
     sid = await wa.says(ANA, "Hola")
     await wa.fake.message_for(ANA, 0)
     await wa.says(ANA, "Hola", sid=sid)
-    await asyncio.sleep(0.3)
+    await wa.settled()  # a second reply would be queued by now: wait until it went out
     assert len(wa.fake.to(ANA)) == 1
 
 
@@ -243,7 +243,7 @@ async def test_outside_the_window_a_broadcast_goes_as_its_template(wa: WhatsApp)
     await wa.says(ANA, "Continuar", ButtonPayload="minga.continue", ButtonText="Continuar")
     content = await wa.fake.message_for(ANA, seen + 1)
     assert content["Body"] == "Mañana empieza la sesión 3."
-    await asyncio.sleep(0.2)
+    await wa.settled()
     assert len(wa.fake.to(ANA)) == seen + 2  # the quick reply itself gets no other answer
 
 
@@ -347,7 +347,7 @@ async def test_one_reminder_before_the_window_closes_mid_flow(wa: WhatsApp) -> N
     await wa.settled()
     await remind_once(app, "whatsapp")  # a second pass in the same silence adds nothing
     app.sender.wake()
-    await asyncio.sleep(0.3)
+    await wa.settled()
     assert len(wa.fake.to(ANA)) == seen + 1
     # Their answer carries on from there.
     assert "Sus resultados" not in await wa.exchange(ANA, "4")
@@ -361,6 +361,18 @@ async def test_no_reminder_when_not_in_a_flow_or_after_the_window(wa: WhatsApp) 
     app = wa.web.state.app
     wa.clock.advance(hours=23, minutes=10)
     assert await remind_once(app, "whatsapp") == 0
+
+
+async def test_no_reminder_mid_flow_once_the_window_has_closed(wa: WhatsApp) -> None:
+    await wa.onboard(ANA)
+    await wa.exchange(ANA, "Cambio de mentalidad para los ODS")
+    await wa.exchange(ANA, "4")  # half-way through the assessment
+    await wa.settled()
+    wa.clock.advance(hours=24, minutes=10)  # 23 h was the moment; it passed unseen
+    assert await wa.web.state.app.store.window_closing(
+        "whatsapp", since=wa.clock.now() - timedelta(hours=48), until=wa.clock.now()
+    ), "she is still mid-flow, only the window has closed"
+    assert await remind_once(wa.web.state.app, "whatsapp") == 0
 
 
 async def _checkin_due(wa: WhatsApp) -> None:

@@ -18,8 +18,9 @@ import httpx
 import pytest
 
 from bot.app import open_app
+from storage import open_store
 from tests.fakes.telegram_api import FakeTelegram, serve_asgi
-from tests.support import seed_members, serve_process
+from tests.support import FakeClock, seed_members, serve_process
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -63,6 +64,20 @@ async def _stop(*workers: subprocess.Popen[bytes]) -> None:
             worker.terminate()
     for worker in workers:
         await asyncio.to_thread(worker.wait, 30)
+
+
+async def _settled(url: str) -> None:
+    """Wait until both workers have sent (and recorded) every queued row."""
+    store = await open_store(url, FakeClock().now, migrate=False)
+    try:
+        for _ in range(600):
+            counts = await store.outbox_counts()
+            if not counts.get("pending") and not counts.get("sending"):
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"the outbox did not settle: {counts}")
+    finally:
+        await store.close()
 
 
 class Room:
@@ -114,7 +129,7 @@ async def test_two_workers_share_the_work_and_the_limits(postgres_url: str) -> N
                 if len(room.delivered()) == people:
                     break
                 await asyncio.sleep(0.1)
-            await asyncio.sleep(1)  # anything sent twice would arrive by now
+            await _settled(postgres_url)  # anything sent twice would have gone out by now
         finally:
             await _stop(*workers)
     assert fake.rejected == 0  # one worker sends at a time: the limits held across both

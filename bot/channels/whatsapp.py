@@ -40,7 +40,7 @@ RATE_CODES = frozenset({20429, 63018})
 
 People = Callable[[str], Awaitable[Participant | None]]
 # Keeps an image where Twilio can fetch it and returns its public URL.
-MediaHost = Callable[[bytes], Awaitable[str]]
+MediaHost = Callable[[bytes, str], Awaitable[str]]  # (png, the address it goes to) -> URL
 
 
 def render_body(message: Outbound, default_locale: str = "es") -> str:
@@ -121,7 +121,7 @@ class WhatsAppSender(ChannelSender):
             sid = ""
             bodies = split_text(render_body(message, self.default_locale), MAX_BODY)
             if message.image_png is not None and self.media is not None:
-                url = await self.media(message.image_png)
+                url = await self.media(message.image_png, address)
                 # The image goes with the first piece of text as its caption.
                 sid = await self._create(address, priority, body=bodies[0], media_url=[url])
                 bodies = bodies[1:]

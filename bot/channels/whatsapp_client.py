@@ -65,9 +65,9 @@ def media_host(
     assert settings.public_url is not None
     base = settings.public_url.rstrip("/")
 
-    async def host(png: bytes) -> str:
+    async def host(png: bytes, address: str) -> str:
         token = secrets.token_urlsafe(24)
-        await store().put_media(token, "image/png", png, now())
+        await store().put_media(token, "image/png", png, now(), owner=address)
         return f"{base}/media/{token}.png"
 
     return host

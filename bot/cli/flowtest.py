@@ -3,6 +3,8 @@
 A script is YAML: the participant's language, optional cohorts to create, and a conversation —
 a list of `user:` messages (omitted for the bot's opening) each with the `bot:` patterns (regular
 expressions, case-insensitive) that its replies must match, and `not:` patterns they must not.
+`facilitator: true` lets the participant use facilitator commands: what `/launch` starts comes
+in the same exchange, so a script can play a flow that is launched, not on the menu.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from bot.channels.memory import MemorySender
 from bot.conversation.inbound import Inbound, InboundKind
 from bot.plumbing.clock import SystemClock
 from flows.registry import FlowRegistry
-from storage import Cohort
+from storage import Cohort, ParticipantKey
 
 CHANNEL = "script"
 
@@ -66,11 +68,18 @@ async def run_script(path: Path, registry: FlowRegistry | None = None) -> Script
     sender = MemorySender(CHANNEL)
     address = str(script.get("participant", "tester"))
     hint = script.get("locale")
+    leads = bool(script.get("facilitator", False))
+    facilitators = frozenset({ParticipantKey(CHANNEL, address)} if leads else ())
     with tempfile.TemporaryDirectory(prefix="minga-script-") as folder:
         url = f"sqlite:///{folder}/script.db"
         # A script answers at machine speed: no burst limit for it.
         async with open_app(
-            url, {CHANNEL: sender}, clock=clock, burst=None, registry=registry
+            url,
+            {CHANNEL: sender},
+            clock=clock,
+            burst=None,
+            facilitators=facilitators,
+            registry=registry,
         ) as app:
             for cohort in script.get("cohorts", []):
                 await app.store.create_cohort(
@@ -95,6 +104,8 @@ async def run_script(path: Path, registry: FlowRegistry | None = None) -> Script
                         language_hint=hint,
                     )
                 )
+                if leads:
+                    await app.scheduler.launches_once()  # what a /launch just scheduled
                 await app.sender.drain()
                 reply = "\n\n".join(render(m) for m in sender.take(address))
                 result.exchanges += 1

@@ -70,5 +70,11 @@ async def launched(call: Call) -> None:
     flow_id = call.inbound.choice
     if not call.person.open_to_messages or flow_id is None:
         return
-    if await call.conversation.knows(flow_id):  # a form uploaded a moment ago, on another worker
+    if not await call.conversation.knows(flow_id):  # a form just uploaded on another worker?
+        return
+    flow = call.registry.get(flow_id).flow
+    if flow.kind in call.conversation.router.openers:
+        # Its kind decides how it starts (the action plan gathers the person's starting points).
+        await call.conversation.open_flow(call, flow)
+    else:
         call.conversation.start(flow_id, call.work)

@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from i18n import fold
+from bot.rounds.round import erased_text, standing
+from i18n import Translator, fold
 from storage import Challenge, Solution, Store
 
 CHALLENGES_FLOW = "mindset_challenges"
@@ -60,22 +61,32 @@ async def challenge_senders(store: Store, cohort_id: str) -> int:
     return len({a.participant_id for a, _ in answers if a.step_id in _CHALLENGE_STEPS})
 
 
-async def table_proposals(store: Store, cohort_id: str) -> list[Proposal]:
-    """List the tables' proposals in the order they came, numbered like the matrix's points."""
+async def table_proposals(
+    store: Store, cohort_id: str, tr: Translator | None = None
+) -> list[Proposal]:
+    """List the tables' proposals in the order they came, numbered like the matrix's points.
+
+    Words erased with their author read as "[text erased]" in `tr`'s language.
+    """
     solutions = await store.solutions(cohort_id)
-    by_id = {c.id: c for c in await store.challenges(cohort_id)}
+    by_id = {c.id: c for c in (await standing(store, cohort_id, tr)).challenges}
+    erased = erased_text(tr)
     # Point n of the matrix (projector and PNG) is the n-th proposal: numbered in this order.
-    return [_proposal(s, n, by_id) for n, s in enumerate(solutions, start=1)]
+    return [_proposal(s, n, by_id, erased) for n, s in enumerate(solutions, start=1)]
 
 
-def _proposal(solution: Solution, number: int, challenges: dict[str, Challenge]) -> Proposal:
+def _proposal(
+    solution: Solution, number: int, challenges: dict[str, Challenge], erased: str
+) -> Proposal:
     focus = challenges.get(solution.challenge_id or "")
+    # An erased author's proposal keeps its impact and effort (its point on the 2x2).
+    gone = not solution.text and not solution.consequences
     return Proposal(
         number,
         solution.table_no,
         focus.label if focus is not None else "",
-        solution.consequences,
-        solution.text,
+        erased if gone else solution.consequences,
+        solution.text or erased,
         solution.impact,
         solution.effort,
     )

@@ -7,6 +7,13 @@ from bot.conversation.router import Router
 from bot.conversation.work import Work
 from bot.facilitation.access import facilitator_command
 from bot.facilitation.averages import averages_chart, workshop_averages
+from bot.facilitation.evaluation import (
+    EVALUATION_FLOW,
+    change_lines,
+    confidence_change,
+    evaluation_lines,
+    evaluation_summary,
+)
 from bot.facilitation.export import export_cohort
 from bot.facilitation.outputs import (
     CHALLENGES_FLOW,
@@ -15,6 +22,7 @@ from bot.facilitation.outputs import (
     table_challenges,
     table_proposals,
 )
+from bot.facilitation.priorities import PRIORITIES_FLOW, priorities_text, priority_orders
 from bot.facilitation.requests import audit, find_request, need_code, usage
 from bot.followup.report import cohort_report, report_chart, report_text
 from bot.rounds.round import standing
@@ -44,6 +52,12 @@ async def results(call: Call) -> None:
         await _checkin_results(call, cohort)
     elif flow.id == CHALLENGES_FLOW:
         await _table_challenges(call, flow, cohort)
+    elif flow.id == PRIORITIES_FLOW:
+        await _priorities(call, flow, cohort)
+    elif flow.id == EVALUATION_FLOW:
+        await _evaluation(call, flow, cohort)
+    elif flow.params.get("before_after"):
+        await _change(call, flow, cohort)
     else:
         await _averages(call, flow, cohort)
 
@@ -51,7 +65,7 @@ async def results(call: Call) -> None:
 async def _round_results(call: Call, flow: Flow, cohort: Cohort) -> None:
     """Show the whole ranking with points, then each table's proposal."""
     work = call.work
-    now = await standing(call.store, cohort.id)
+    now = await standing(call.store, cohort.id, work.tr)
     lines = [
         work.tr.ngettext(
             "“{flow}” in {workshop}: {n} vote.",
@@ -61,7 +75,7 @@ async def _round_results(call: Call, flow: Flow, cohort: Cohort) -> None:
         "",
         render_ranking(now.ranking, work.tr, limit=len(now.ranking)),
     ]
-    proposals = await table_proposals(call.store, cohort.id)
+    proposals = await table_proposals(call.store, cohort.id, call.work.tr)
     if proposals:
         lines += ["", work.tr.gettext("The tables' proposals:")]
         lines += [proposal_text(p, work.tr) for p in proposals]
@@ -109,6 +123,42 @@ async def _table_challenges(call: Call, flow: Flow, cohort: Cohort) -> None:
         )
         lines += ["", f"{title}:"] + [f"• {text}" for text in group.challenges]
     work.text("\n".join(lines))
+
+
+async def _priorities(call: Call, flow: Flow, cohort: Cohort) -> None:
+    """Session 4: the workshop's order of the areas (3-2-1 points), then each table's."""
+    tr = call.work.tr
+    overall, tables = await priority_orders(call.store, flow, cohort.id)
+    header = tr.ngettext(
+        "“{flow}” in {workshop}: {n} person ranked the areas.",
+        "“{flow}” in {workshop}: {n} people ranked the areas.",
+        overall.people,
+    ).format(flow=tr.gettext(flow.title), workshop=cohort.name, n=overall.people)
+    call.work.text("\n".join([header, "", *priorities_text(flow, overall, tables, tr)]))
+
+
+def _finished(flow: Flow, cohort: Cohort, people: int, tr: Translator) -> str:
+    return tr.ngettext(
+        "“{flow}” in {workshop}: {n} person finished.",
+        "“{flow}” in {workshop}: {n} people finished.",
+        people,
+    ).format(flow=tr.gettext(flow.title), workshop=cohort.name, n=people)
+
+
+async def _evaluation(call: Call, flow: Flow, cohort: Cohort) -> None:
+    """Show the evaluation: usefulness per session, recommendation, what people will apply."""
+    tr = call.work.tr
+    found = await evaluation_summary(call.store, cohort.id)
+    header = _finished(flow, cohort, found.people, tr)
+    call.work.text("\n".join([header, "", *evaluation_lines(found, tr)]))
+
+
+async def _change(call: Call, flow: Flow, cohort: Cohort) -> None:
+    """Show confidence before and after, from people who rated themselves twice (k ≥ 5)."""
+    tr = call.work.tr
+    found = await confidence_change(call.store, flow, cohort.id)
+    header = _finished(flow, cohort, found.rated, tr)
+    call.work.text("\n".join([header, "", *change_lines(found, tr)]))
 
 
 async def _averages(call: Call, flow: Flow, cohort: Cohort) -> None:

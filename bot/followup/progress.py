@@ -60,10 +60,13 @@ def nudge_text(nudges_sent: int, name: str | None, tr: Translator) -> str:
     return text.format(name=name or "").strip(", ").capitalize()
 
 
-def roadmap_items(actions: Sequence[PlanAction]) -> list[dict[str, Any]]:
-    """Return the fields `render_plan` shows, for stored actions."""
+def roadmap_items(
+    actions: Sequence[PlanAction], details: Mapping[str, Mapping[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """Return the fields `render_plan` shows, for stored actions (and their plan's details)."""
     return [
         {
+            **(details or {}).get(a.id, {}),
             "title": a.title,
             "sdg": a.sdg,
             "office": a.office,
@@ -75,10 +78,14 @@ def roadmap_items(actions: Sequence[PlanAction]) -> list[dict[str, Any]]:
     ]
 
 
-def roadmap_text(actions: Sequence[PlanAction], tr: Translator) -> str:
-    """Write a roadmap with each action's latest status."""
+def roadmap_text(
+    actions: Sequence[PlanAction],
+    tr: Translator,
+    details: Mapping[str, Mapping[str, Any]] | None = None,
+) -> str:
+    """Write a roadmap with each action's latest status (and theme, partners, milestones)."""
     statuses = [status_label(a.status, tr) for a in actions]
-    return render_plan(roadmap_items(actions), tr, statuses)
+    return render_plan(roadmap_items(actions, details), tr, statuses)
 
 
 async def record_checkin(store: Store, payload: Mapping[str, Any], work: Work) -> None:
@@ -112,7 +119,7 @@ async def record_checkin(store: Store, payload: Mapping[str, Any], work: Work) -
             title=str(item.get("title")),
             sdg=int(item.get("sdg") or 0),
             office=str(item.get("office")),
-            first_step="",
+            first_step=str(item.get("first_step") or ""),
             target_month=str(item.get("target")),
             indicator="",
             created_at=work.now,

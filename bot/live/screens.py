@@ -123,7 +123,7 @@ def _points(count: int, kind: str, tr: Translator) -> str:
 
 
 async def _ranking(store: Store, cohort: Cohort, tr: Translator) -> dict[str, Any]:
-    now = await standing(store, cohort.id)
+    now = await standing(store, cohort.id, tr)
     return {
         "heading": tr.gettext("Barriers to implementation"),
         "count": now.voters,

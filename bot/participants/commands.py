@@ -8,6 +8,7 @@ from bot.conversation.filters import any_command, command
 from bot.conversation.limits import guesses_left, guesses_spent, wrong_guess
 from bot.conversation.router import Router
 from bot.followup.progress import CHECKIN, checkin_preset, roadmap_text
+from bot.participants.plan import plan_details
 from i18n import Translator
 from storage import Cohort, Membership, Outbound
 
@@ -220,7 +221,10 @@ async def roadmap(call: Call) -> None:
     if not actions:
         notice = _no_plan_yet(work.tr)
     else:
-        notice = "\n\n".join([work.tr.gettext("Your action plan:"), roadmap_text(actions, work.tr)])
+        details = await plan_details(call.store, work.participant.id)
+        notice = "\n\n".join(
+            [work.tr.gettext("Your action plan:"), roadmap_text(actions, work.tr, details)]
+        )
     call.conversation.carry_on(work, notice)
 
 

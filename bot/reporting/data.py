@@ -95,8 +95,8 @@ async def collect_report(
 ) -> ReportData:
     """Read and count everything the report of one workshop shows."""
     members = [p for p, _ in await store.audience(cohort.id)]
-    now_round = await standing(store, cohort.id)
-    proposals = await table_proposals(store, cohort.id)
+    now_round = await standing(store, cohort.id, tr)
+    proposals = await table_proposals(store, cohort.id, tr)
     checkins = await cohort_report(store, cohort)
     chart = report_chart(checkins, tr)
     return ReportData(

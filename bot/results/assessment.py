@@ -23,6 +23,7 @@ from i18n import Translator
 from storage import AssessmentResult, Outbound, Run, Store
 
 ASSESSMENT = "assessment"
+LEARN_FLOW = "learn"
 
 router = Router("assessment results")
 
@@ -48,7 +49,22 @@ async def show_results(call: Call) -> None:
             call.store, call.registry, run, cohort_id, work, conversation.image_channels
         )
     if work.menu_after and work.active() is None:
-        conversation.show_menu(work)
+        conversation.show_menu(work, _learn_notice(call.registry, work))
+
+
+def _learn_notice(registry: FlowRegistry, work: Work) -> str | None:
+    """Point to the learn step under results whose dimensions it explains (session 1)."""
+    explained = any(
+        d.learn
+        for run in work.scored
+        if (compiled := registry.for_run(run.flow_id, run.flow_version)) is not None
+        for d in compiled.flow.dimensions
+    )
+    if not explained or LEARN_FLOW not in registry:
+        return None
+    return work.tr.gettext(
+        "What does each one mean for a municipality? Choose “What does it mean?” in the menu."
+    )
 
 
 async def assessment_results(

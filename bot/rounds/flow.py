@@ -63,7 +63,7 @@ async def open_round(call: Call, flow: Flow) -> None:
         if left == 2:
             preset["last_barrier_2"] = False
     if phase in ("voting", "discussing"):
-        now = await standing(call.store, cohort_id)
+        now = await standing(call.store, cohort_id, call.work.tr)
         shown = visible(now.challenges)
         ranked = [r.challenge for r in now.ranking]
         preset["challenges"] = [{"id": c.id, "text": c.label} for c in shown]

@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.conversation.work import Work
 from bot.drawing.charts import recipe
-from bot.rounds.round import standing
+from bot.rounds.round import erased_text, standing
 from flows.prioritization import render_ranking
 from i18n import Translator
 from storage import Outbound, Solution, Store
@@ -17,12 +17,13 @@ async def round_results(
     store: Store, cohort_id: str, work: Work, image_channels: frozenset[str]
 ) -> None:
     """Show a round's ranking and the tables' proposals (with the 2×2 where images go)."""
-    ranking = (await standing(store, cohort_id)).ranking
+    ranking = (await standing(store, cohort_id, work.tr)).ranking
     lines = [render_ranking(ranking, work.tr) or work.tr.gettext("No votes were cast.")]
     solutions = await store.solutions(cohort_id)
     if solutions:
         lines += ["", work.tr.gettext("The tables' proposals (impact / effort, 1–5):")]
-        lines += [f"• {s.text} ({s.impact} / {s.effort})" for s in solutions]
+        erased = erased_text(work.tr)
+        lines += [f"• {s.text or erased} ({s.impact} / {s.effort})" for s in solutions]
     work.text("\n".join(lines))
     if solutions and work.participant.channel in image_channels:
         chart = matrix_recipe(solutions, work.tr, size="phone")  # read on a phone

@@ -5,7 +5,7 @@ Shared by the `minga prioritization` CLI and the facilitator chat commands.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.plumbing.clock import Clock
 from flows.prioritization import PHASES, ROUND, Ranked, rank, render_ranking, visible
@@ -28,6 +28,15 @@ ANNOUNCEMENTS = {
 }
 
 
+# What the room reads where an erased person's barrier or proposal was (see storage's erase).
+ERASED = N_("[text erased]")
+
+
+def erased_text(tr: Translator | None) -> str:
+    """Return the placeholder for words whose author erased their data, in `tr`'s language."""
+    return tr.gettext(ERASED) if tr is not None else ERASED
+
+
 class RoundError(Exception):
     """A phase change or a moderation that cannot be done; the message says why."""
 
@@ -41,9 +50,16 @@ class Standing:
     ranking: list[Ranked]
 
 
-async def standing(store: Store, cohort_id: str) -> Standing:
-    """Read a round's challenges and votes and rank them."""
-    challenges = await store.challenges(cohort_id)
+async def standing(store: Store, cohort_id: str, tr: Translator | None = None) -> Standing:
+    """Read a round's challenges and votes and rank them.
+
+    The barriers of people who erased their data keep their points; their words read as
+    "[text erased]" in `tr`'s language.
+    """
+    placeholder = erased_text(tr)
+    challenges = [
+        c if c.text else replace(c, text=placeholder) for c in await store.challenges(cohort_id)
+    ]
     votes = await store.votes(cohort_id)
     return Standing(challenges, len(votes), rank(challenges, [v.ranking for v in votes]))
 
@@ -89,7 +105,7 @@ async def move_phase(store: Store, cohort: Cohort, target: str, clock: Clock) ->
 async def summary(store: Store, cohort: Cohort, tr: Translator) -> str:
     """Describe the round: phase, challenges with ids, ranking and the tables' proposals."""
     phase = await store.round_phase(cohort.id) or PHASES[0]
-    now = await standing(store, cohort.id)
+    now = await standing(store, cohort.id, tr)
     challenges = now.challenges
     lines = [f"{cohort.name} ({cohort.code}): {phase}", "", f"challenges ({len(challenges)}):"]
     for c in challenges:

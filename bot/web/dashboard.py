@@ -22,13 +22,16 @@ from bot.config import Settings
 from bot.drawing.charts import draw
 from bot.facilitation.averages import workshop_averages
 from bot.facilitation.cohorts import poster_for
+from bot.facilitation.evaluation import EVALUATION_FLOW, confidence_change, evaluation_summary
 from bot.facilitation.export import export_cohort
 from bot.facilitation.outputs import challenge_senders, table_challenges, table_proposals
+from bot.facilitation.priorities import PRIORITIES_FLOW, priorities_block
 from bot.followup.checkins import parse_days, plan_cohort, plan_days
 from bot.followup.report import cohort_report, report_chart
 from bot.reporting.render import build_report
 from bot.rounds.round import standing
-from bot.web.auth import authorised, login_form, login_routes
+from bot.web.auth import authorised, login_form, login_routes, sent_by_script
+from bot.web.csrf import csrf_token, form_allowed
 from bot.web.pages import page
 from flows.checkin import status_label
 from flows.model import Flow
@@ -81,7 +84,9 @@ async def cohorts(request: Request) -> Response:
     tr = translator(settings.locale)
     listed = await app.store.list_cohorts()
     title = tr.gettext("Workshops")
-    return page("cohorts.html", tr, title=title, cohorts=listed, refresh=None, back=None)
+    return page(
+        "cohorts.html", tr, title=title, cohorts=listed, refresh=None, back=None, signed_in=True
+    )
 
 
 async def cohort_page(request: Request) -> Response:
@@ -98,8 +103,10 @@ async def cohort_page(request: Request) -> Response:
         title=cohort.name,
         refresh=REFRESH_SECONDS,
         back="/dashboard/",
+        signed_in=True,
         cohort=cohort,
         min_group=MIN_GROUP_SIZE,
+        number=tr.number,
         **context,
     )
 
@@ -181,8 +188,10 @@ async def checkin_form(request: Request) -> Response:
         title=tr.gettext("Check-in plan of {workshop}").format(workshop=cohort.name),
         refresh=None,  # not while someone types
         back=f"/dashboard/{cohort.code}",
+        signed_in=True,
         cohort=cohort,
         checkin_days=", ".join(str(d) for d in plan_days(cohort)),
+        csrf=csrf_token(_settings(request)),
     )
 
 
@@ -193,6 +202,9 @@ async def checkin_plan(request: Request) -> Response:
         return found
     app, cohort = found
     form = await request.form()
+    if not sent_by_script(request) and not form_allowed(request, form, _settings(request)):
+        # Another site's form riding on the cookie (a cross-origin POST): change nothing.
+        return PlainTextResponse("forbidden", status_code=403)
     try:
         days = parse_days(str(form.get("days", "")))
         ends_text = str(form.get("ends", "")).strip()
@@ -216,13 +228,13 @@ async def cohort_context(app: App, cohort: Cohort, tr: Translator) -> dict[str, 
     store = app.store
     members = await store.audience(cohort.id)
     done = await store.completed(cohort.id)
-    now = await standing(store, cohort.id)
+    now = await standing(store, cohort.id, tr)
     ranking = [(n, r.challenge.label, r.points) for n, r in enumerate(now.ranking, start=1)]
     # One query for every member's plan (was one per member: 150 reads a refresh at 150).
     plans = await store.cohort_actions(cohort.id)
     flows = await workshop_flows(app, cohort)
     statuses = Counter(status_label(a.status, tr) for a in plans)
-    proposals = await table_proposals(store, cohort.id)
+    proposals = await table_proposals(store, cohort.id, tr)
     return {
         "members": len(members),
         "channels": sorted(Counter(p.channel for p, _ in members).items()),
@@ -236,6 +248,19 @@ async def cohort_context(app: App, cohort: Cohort, tr: Translator) -> dict[str, 
         "proposals": proposals,
         "challenges": await table_challenges(store, cohort.id),
         "challenge_people": await challenge_senders(store, cohort.id),
+        "priorities": (
+            await priorities_block(store, app.registry.get(PRIORITIES_FLOW).flow, cohort.id, tr)
+            if PRIORITIES_FLOW in app.registry
+            else None
+        ),
+        "changes": [
+            await confidence_change(store, flow, cohort.id)
+            for flow in app.registry
+            if flow.params.get("before_after")
+        ],
+        "evaluation": (
+            await evaluation_summary(store, cohort.id) if EVALUATION_FLOW in app.registry else None
+        ),
         "planners": len({a.participant_id for a in plans}),
         "actions": len(plans),
         "action_status": sorted(statuses.items()),

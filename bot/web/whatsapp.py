@@ -34,7 +34,7 @@ FAILED = frozenset({"failed", "undelivered"})
 async def media_file(request: Request) -> Response:
     """Serve a kept image (Twilio fetches it; the token is the only key)."""
     app: App = request.app.state.app
-    found = await app.store.media(request.path_params["token"])
+    found = await app.store.media(request.path_params["token"], app.clock.now())
     if found is None:
         return Response("not found", status_code=404, media_type="text/plain")
     content_type, body = found

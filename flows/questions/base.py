@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, ClassVar, Protocol
 
 from flows.model import Option, Step
@@ -49,6 +50,7 @@ class AskContext:
     options: tuple[Option, ...]
     shown: tuple[Option, ...]
     directory: Directory
+    now: datetime | None = None  # when the reply came (a deadline must not be in the past)
 
 
 class QuestionType(ABC):

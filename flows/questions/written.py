@@ -112,7 +112,10 @@ _MONTHS = _month_names()
 
 
 class MonthType(QuestionType):
-    """A month of a year: "marzo 2026", "03/2026", "2026-03"; the value is "2026-03"."""
+    """A month of a year: "marzo 2026", "03/2026", "2026-03"; the value is "2026-03".
+
+    A month before the current one is refused unless the step says `params: {past: true}`.
+    """
 
     name = "month"
 
@@ -126,6 +129,19 @@ class MonthType(QuestionType):
                 ).format(example=ctx.tr.month(2027, 3))
             )
         year, month = found
+        now = ctx.now
+        if now is not None and not step.params.get("past") and (year, month) < now.timetuple()[:2]:
+            # Every shipped month question asks for a deadline; a flow asking about the past
+            # says `params: {past: true}`.
+            return Invalid(
+                ctx.tr.gettext(
+                    "That month has already passed ({month}). Please write this month or a "
+                    "later one, for example: {example}."
+                ).format(
+                    month=ctx.tr.month(year, month),
+                    example=ctx.tr.month(now.year + 1, now.month),
+                )
+            )
         return Parsed(f"{year:04d}-{month:02d}", ctx.tr.month(year, month))
 
     @override

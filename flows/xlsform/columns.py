@@ -104,6 +104,12 @@ OPTION_COLUMNS: tuple[Column, ...] = (
     ),
 )
 
+# Dimension fields beyond its name, label and suggestion (the dimensions sheet's own columns).
+DIMENSION_COLUMNS: tuple[Column, ...] = (
+    Column("group", "group"),
+    Column("learn", "learn", translated=True),
+)
+
 # Settings beyond form_title, form_id, version and default_language.
 SETTINGS_COLUMNS: tuple[Column, ...] = (
     Column("kind", "minga::kind"),

@@ -17,6 +17,7 @@ from flows.model import FLOW_KINDS, Dimension, Flow, Group, Option, Step
 from flows.validate import validate_flow
 from flows.xlsform import messages as m
 from flows.xlsform.columns import (
+    DIMENSION_COLUMNS,
     OPTION_COLUMNS,
     SETTINGS_COLUMNS,
     STEP_COLUMNS,
@@ -350,8 +351,8 @@ class _Reader:
             if label is None or suggestion is None:
                 self.fail("dimensions", row, "label", m.DIMENSION_TEXTS, name=name)
                 continue
-            group = row.get("group") or row.get("minga::group")
-            found[name] = Dimension(name, label, suggestion, group)
+            extra = self._columns("dimensions", row, DIMENSION_COLUMNS)
+            found[name] = Dimension(name, label, suggestion, **extra)
         return found
 
     def _groups(self) -> tuple[Group, ...]:

@@ -19,6 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from flows.model import END, Branch, Flow, Option, Step
 from flows.xlsform.columns import (
+    DIMENSION_COLUMNS,
     OPTION_COLUMNS,
     SETTINGS_COLUMNS,
     STEP_COLUMNS,
@@ -81,7 +82,7 @@ def write_xlsform(flow: Flow) -> bytes:
     if flow.dimensions:
         rows = [
             {"name": d.id, **langs.cells("label", d.label),
-             **langs.cells("suggestion", d.suggestion), "group": d.group}
+             **langs.cells("suggestion", d.suggestion), **_extra(d, DIMENSION_COLUMNS, langs)}
             for d in flow.dimensions
         ]  # fmt: skip
         _fill(book.create_sheet("dimensions"), ["name"], rows)
@@ -213,9 +214,16 @@ def _branches(branches: Iterable[Branch]) -> str:
 def _option_row(list_name: str, option: Option, langs: _Languages) -> Cells:
     row: Cells = {"list_name": list_name, "name": option.id}
     row.update(langs.cells("label", option.label) if option.translate else {"label": option.label})
-    for column in OPTION_COLUMNS:
-        row.update(_column_cells(column, getattr(option, column.field), langs))
+    row.update(_extra(option, OPTION_COLUMNS, langs))
     return row
+
+
+def _extra(record: object, columns: tuple[Column, ...], langs: _Languages) -> Cells:
+    """Return the cells of a record's fields kept in Minga's own columns (options, dimensions)."""
+    found: Cells = {}
+    for column in columns:
+        found.update(_column_cells(column, getattr(record, column.field), langs))
+    return found
 
 
 def _settings(flow: Flow, langs: _Languages) -> Cells:

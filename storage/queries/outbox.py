@@ -52,20 +52,25 @@ class OutboxQueries(SQLAccess):
         return {status: count for status, count in rows}
 
     @override
-    async def put_media(self, token: str, content_type: str, body: bytes, now: datetime) -> None:
+    async def put_media(
+        self, token: str, content_type: str, body: bytes, now: datetime, owner: str | None = None
+    ) -> None:
         await self._write(
             [
                 (
-                    "INSERT INTO media (token, content_type, body, created_at) VALUES (?, ?, ?, ?)",
-                    (token, content_type, body, dump_time(now)),
+                    "INSERT INTO media (token, content_type, body, created_at, owner) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (token, content_type, body, dump_time(now), owner),
                 ),
                 ("DELETE FROM media WHERE created_at < ?", (dump_time(now - MEDIA_KEPT),)),
             ]
         )
 
     @override
-    async def media(self, token: str) -> tuple[str, bytes] | None:
+    async def media(self, token: str, now: datetime) -> tuple[str, bytes] | None:
+        # Expired images are deleted only when a new one is stored: never serve one past its week.
         rows = await self._fetchall(
-            "SELECT content_type, body FROM media WHERE token = ?", (token,)
+            "SELECT content_type, body FROM media WHERE token = ? AND created_at >= ?",
+            (token, dump_time(now - MEDIA_KEPT)),
         )
         return (str(rows[0][0]), bytes(rows[0][1])) if rows else None

@@ -104,6 +104,12 @@ FORGET_SQL = (
 # Erasing removes the outbox history too: sent texts echo the person's own answers.
 ERASE_SQL = (
     "DELETE FROM outbox WHERE participant_id = ?",
+    # Their charts, still fetchable by URL for a week otherwise.
+    "DELETE FROM media WHERE owner = (SELECT address FROM participants WHERE id = ?)",
+    # Barriers and proposals stay counted for the room (points, impact, effort), but their
+    # words may name people: the words go. Readers show an empty text as "[text erased]".
+    "UPDATE challenges SET text = '' WHERE participant_id = ?",
+    "UPDATE solutions SET text = '', consequences = '' WHERE participant_id = ?",
     # Questions they sent to the stage may name people: they go (upvotes cascade with them).
     "DELETE FROM qa_entries WHERE participant_id = ?",
     "DELETE FROM participants WHERE id = ?",

@@ -86,6 +86,10 @@ class FakeTelegram:
             message["photo"] = [{"file_id": "f", "file_unique_id": "u", "width": 1, "height": 1}]
         else:
             message["text"] = text
+            if text and text.startswith("/"):
+                # As Telegram marks a command (python-telegram-bot's CommandHandler needs it).
+                length = len(text.split()[0])
+                message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
         return self.push({"message": message})
 
     def taps(self, chat: int, data: str, language: str = "es") -> int:
@@ -251,6 +255,10 @@ class FakeTelegram:
 
     async def api_setWebhook(self, params: dict[str, str]) -> JSONResponse:
         self.webhook = params
+        return JSONResponse({"ok": True, "result": True})
+
+    async def api_deleteWebhook(self, params: dict[str, str]) -> JSONResponse:
+        self.webhook = {}
         return JSONResponse({"ok": True, "result": True})
 
     async def api_answerCallbackQuery(self, params: dict[str, str]) -> JSONResponse:

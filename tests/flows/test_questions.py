@@ -162,6 +162,22 @@ async def test_number_refuses(text: str) -> None:
     assert isinstance(await _parse(NUMBER, text), Invalid)
 
 
+WHOLE = Step("q", ask="?", type="number", next="end", min=1, max=50, params={"integer": True})
+
+
+@pytest.mark.parametrize(("text", "locale"), [("2,5", "es"), ("2.5", "en"), ("2,5", "pt")])
+async def test_a_whole_number_question_refuses_a_fraction(text: str, locale: str) -> None:
+    # A table number or a head count of 2.5 would otherwise be stored as 2.5.
+    assert isinstance(await _parse(WHOLE, text, locale), Invalid)
+
+
+@pytest.mark.parametrize(("text", "locale", "expected"), [("3", "es", 3), ("3,0", "es", 3)])
+async def test_a_whole_number_question_takes_whole_numbers(
+    text: str, locale: str, expected: int
+) -> None:
+    assert await _value(WHOLE, text, locale) == expected
+
+
 MONTH = Step("q", ask="?", type="month", next="end")
 
 

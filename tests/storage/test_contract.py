@@ -149,6 +149,10 @@ async def test_erase_removes_person_and_history(store: Store, clock: FakeClock) 
             outbox=[NewOutbound("test", "ana", p.id, Outbound("echo of x"))],
         ),
     )
+    # Already sent before the erasure: a sent row holds her address and her words too.
+    (echo,) = await store.claim_outbox(["test"], clock.now(), 10)
+    await store.complete_outbox([Delivery(echo.id, "sent")], clock.now())
+    assert await store.outbox_counts() == {"sent": 1}
     await _commit(
         store,
         p.key,

@@ -71,7 +71,7 @@ async def challenges(ctx: Context) -> Sheet:
 
 async def ranking(ctx: Context) -> Sheet:
     """Rank the barriers by the votes, all of them."""
-    now = await standing(ctx.store, ctx.cohort.id)
+    now = await standing(ctx.store, ctx.cohort.id, ctx.tr)
     rows: list[Row] = [
         [place, item.challenge.label, item.points, item.firsts]
         for place, item in enumerate(now.ranking, start=1)
@@ -131,7 +131,7 @@ async def proposals(ctx: Context) -> Sheet:
             p.effort,
             option_label(registry, _ROUND_FLOW, "effort", p.effort, tr),
         ]
-        for p in await table_proposals(ctx.store, ctx.cohort.id)
+        for p in await table_proposals(ctx.store, ctx.cohort.id, ctx.tr)
     ]
     columns = ctx.columns(
         ("number", N_("Number on the chart")),
