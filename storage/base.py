@@ -392,5 +392,7 @@ def _scripts(folder_name: str) -> list[tuple[int, str]]:
         number, _, _ = name.partition("_")
         if not number.isdigit():
             raise MigrationError(f"migration file {name!r} must start with its number")
+        if any(n == int(number) for n, _ in scripts):  # two branches took the same number
+            raise MigrationError(f"two migrations of {folder_name} are numbered {int(number)}")
         scripts.append((int(number), entry.read_text(encoding="utf-8")))
     return scripts
