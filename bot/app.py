@@ -16,6 +16,7 @@ from bot.handlers import build_router
 from bot.plumbing.clock import Clock, SystemClock
 from bot.sending.outbox import OutboxSender
 from flows.registry import FlowRegistry
+from flows.stored import StoredFlows
 from i18n import all_translators
 from storage import ParticipantKey, Store, open_store
 
@@ -30,6 +31,7 @@ class App:
     sender: OutboxSender
     clock: Clock
     scheduler: Scheduler
+    forms: StoredFlows
 
 
 @asynccontextmanager
@@ -53,6 +55,8 @@ async def open_app(
     registry = registry or FlowRegistry.load(extra_folder=flows_dir)
     store = await open_store(database_url, clock.now)
     try:
+        forms = StoredFlows(store, registry)
+        await forms.refresh(force=True)
         sender = OutboxSender(store, senders, clock, address=address, batch=outbox_batch)
         dispatcher = Dispatcher(
             store,
@@ -63,10 +67,11 @@ async def open_app(
             on_commit=sender.wake,
             facilitators=facilitators,
             burst=burst,
+            stored=forms,
         )
         scheduler = Scheduler(store, dispatcher, policy=schedule)
         dispatcher.on_scheduled = scheduler.wake
-        yield App(store, registry, dispatcher, sender, clock, scheduler)
+        yield App(store, registry, dispatcher, sender, clock, scheduler, forms)
     finally:
         for channel_sender in senders.values():
             await channel_sender.close()

@@ -251,7 +251,7 @@ def _parse_step(raw: Any, index: int, source: str, errors: list[FlowError]) -> S
         errors.append(FlowError(source, f"unknown key {key!r}", step_id))
     fields: dict[str, Any] = {k: v for k, v in raw.items() if k in _STEP_KEYS}
     fields["options"] = _parse_options(raw.get("options", []), source, step_id, errors)
-    fields["branches"] = _parse_branches(raw.get("branches", []), source, step_id, errors)
+    fields["branches"] = parse_branches(raw.get("branches", []), source, step_id, errors)
     for key in (
         "say",
         "ask",
@@ -266,6 +266,7 @@ def _parse_step(raw: Any, index: int, source: str, errors: list[FlowError]) -> S
         "options_from",
         "action",
         "dimension",
+        "relevant",
     ):
         if key in fields and not isinstance(fields[key], str):
             errors.append(FlowError(source, f"{key!r} must be text", step_id))
@@ -312,9 +313,8 @@ def _text_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
 
-def _parse_branches(
-    raw: Any, source: str, step: str, errors: list[FlowError]
-) -> tuple[Branch, ...]:
+def parse_branches(raw: Any, source: str, step: str, errors: list[FlowError]) -> tuple[Branch, ...]:
+    """Read a step's `branches` (a list of `when`/`next`), reporting what is wrong."""
     if not isinstance(raw, list):
         errors.append(FlowError(source, "'branches' must be a list", step))
         return ()

@@ -139,6 +139,9 @@ class Step:
     action: str | None = None
     dimension: str | None = None
     reverse: bool = False
+    # XLSForm's skip logic over earlier answers (`${q} = 'x'`, see flows/relevance.py): when it
+    # does not hold, the step is passed by as if it were not there.
+    relevant: str | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -196,6 +199,9 @@ class Flow:
     params: Mapping[str, Any] = field(default_factory=dict)
     groups: tuple[Group, ...] = ()
     dimensions: tuple[Dimension, ...] = ()
+    # A form's own translations (locale → msgid → text), for texts the catalogs do not have;
+    # an XLSForm brings them in its label columns (flows/xlsform/texts.py).
+    texts: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def step(self, step_id: str) -> Step:
         """Return a step by id; the loader guarantees every target exists."""

@@ -10,6 +10,7 @@ from flows.errors import FlowError, FlowErrors
 from flows.loader import load_flow_file
 from flows.machine import CompiledFlow
 from flows.model import FLOW_KINDS, Flow
+from i18n import add_form_texts
 
 NO_SESSION = 99  # a flow of one's own, not tied to a session of the workshop: after the others
 
@@ -26,11 +27,21 @@ class FlowRegistry:
         self._versions: dict[tuple[str, int], CompiledFlow] = {}
         self._latest: dict[str, CompiledFlow] = {}
         for flow in flows:
-            compiled = CompiledFlow(flow)
-            self._versions[(flow.id, flow.version)] = compiled
-            current = self._latest.get(flow.id)
-            if current is None or current.flow.version < flow.version:
-                self._latest[flow.id] = compiled
+            self.add(flow)
+
+    def add(self, flow: Flow) -> CompiledFlow:
+        """Compile a flow into this registry (an uploaded form's new version, say)."""
+        compiled = CompiledFlow(flow)
+        add_form_texts(flow.texts)
+        self._versions[(flow.id, flow.version)] = compiled
+        current = self._latest.get(flow.id)
+        if current is None or current.flow.version < flow.version:
+            self._latest[flow.id] = compiled
+        return compiled
+
+    def has_version(self, flow_id: str, version: int) -> bool:
+        """Tell whether this exact version is compiled here."""
+        return (flow_id, version) in self._versions
 
     @classmethod
     def load(
@@ -49,12 +60,13 @@ class FlowRegistry:
         files = sorted(library_path().glob("*.yaml")) if paths is None else list(paths)
         sources = [(path, check_translations) for path in files]
         if extra_folder is not None:
-            sources += [(path, False) for path in sorted(extra_folder.glob("*.yaml"))]
+            own = [*extra_folder.glob("*.yaml"), *extra_folder.glob("*.xlsx")]
+            sources += [(path, False) for path in sorted(own)]
         flows: list[Flow] = []
         errors: list[FlowError] = []
         for path, checked in sources:
             try:
-                flows.append(load_flow_file(path, check_translations=checked))
+                flows.append(_load(path, checked))
             except FlowErrors as exc:
                 errors.extend(exc.errors)
         seen: dict[tuple[str, int], str] = {}
@@ -98,3 +110,12 @@ class FlowRegistry:
                 f.id,
             ),
         )
+
+
+def _load(path: Path, check_translations: bool) -> Flow:
+    """Read a flow file: YAML, or an XLSForm spreadsheet (its texts carry their translations)."""
+    if path.suffix.lower() == ".xlsx":
+        from flows.xlsform import load_xlsform_file  # openpyxl only where a form is read
+
+        return load_xlsform_file(path)
+    return load_flow_file(path, check_translations=check_translations)

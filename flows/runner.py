@@ -27,6 +27,7 @@ from flows.questions.base import (
 )
 from flows.questions.matching import option_label, short_label
 from flows.registry import FlowRegistry
+from flows.relevance import holds
 from flows.transforms import TRANSFORMS
 from flows.turn import ActionRequested, Context, ProfileSet, Turn
 from i18n import Translator, fold, translator
@@ -182,6 +183,9 @@ class FlowRunner:
                 turn.finished = True
                 return
             step = flow.step(step_id)
+            if step.relevant is not None and not holds(step.relevant, run.data.get("vars", {})):
+                step_id = compiled.proceed(step_id)  # skip logic: as if the step were not there
+                continue
             if step.action in TRANSFORMS:
                 run = run.with_changes(data=TRANSFORMS[step.action](run.data, turn.tr, ctx.now))
             elif step.action:

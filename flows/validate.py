@@ -9,6 +9,7 @@ from flows.errors import FlowError
 from flows.model import ACTIONS, END, PROFILE_FIELDS, Flow, Step
 from flows.options import SOURCES
 from flows.questions.base import question_type
+from flows.relevance import RuleError, names, parse_rule
 from i18n import TRANSLATED_LOCALES, translator
 
 
@@ -70,6 +71,21 @@ def _step_problems(flow: Flow, step: Step) -> Iterator[str]:
         yield "page_size must be at least 2"
     if step.prefill is not None and step.type is None:
         yield "only a question can be prefilled"
+    if step.relevant is not None:
+        yield from _relevance_problems(flow, step.relevant)
+
+
+def _relevance_problems(flow: Flow, expression: str) -> Iterator[str]:
+    """Check that `relevant` parses and reads only answers this flow saves."""
+    try:
+        rule = parse_rule(expression)
+    except RuleError as exc:
+        yield f"'relevant' is not understood ({exc}): {expression!r}"
+        return
+    saved = {s.key for s in flow.steps.values() if s.is_question}
+    for name in names(rule):
+        if name not in saved:
+            yield f"'relevant' names {name!r}, which no question saves"
 
 
 def _dimension_problems(flow: Flow) -> list[FlowError]:

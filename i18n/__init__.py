@@ -11,7 +11,7 @@ from i18n.catalog import (
     translator,
 )
 from i18n.negotiate import fold, negotiate
-from i18n.translator import Translator
+from i18n.translator import FORM_CONTEXT, Translator, add_form_texts, form_text
 
 
 def N_(message: str) -> str:
@@ -21,13 +21,16 @@ def N_(message: str) -> str:
 
 __all__ = [
     "DEFAULT_LOCALE",
+    "FORM_CONTEXT",
     "N_",
     "SHIPPED_LOCALES",
     "TRANSLATED_LOCALES",
     "CatalogError",
     "Translator",
+    "add_form_texts",
     "all_translators",
     "fold",
+    "form_text",
     "negotiate",
     "translator",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gettext
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -10,6 +11,23 @@ from functools import lru_cache
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_skeleton
 from babel.numbers import format_decimal, format_percent
+
+# A form's own text is keyed "form-id.version" + this + its text in the form's first language
+# (gettext's own context separator), so its translations never change another flow's words.
+FORM_CONTEXT = "\x04"
+# locale → scoped msgid → text, filled by the flows a process loads (see `add_form_texts`).
+_FORM_TEXTS: dict[str, dict[str, str]] = {}
+
+
+def add_form_texts(texts: Mapping[str, Mapping[str, str]]) -> None:
+    """Make a form's own translations (locale → scoped msgid → text) known to every translator."""
+    for locale, found in texts.items():
+        _FORM_TEXTS.setdefault(locale, {}).update(found)
+
+
+def form_text(scoped: str) -> str:
+    """Return a scoped msgid's text in the form's first language (its context cut off)."""
+    return scoped.partition(FORM_CONTEXT)[2]
 
 
 class Translator:
@@ -24,6 +42,8 @@ class Translator:
 
     def gettext(self, message: str) -> str:
         """Translate a message; the English msgid comes back when no translation exists."""
+        if FORM_CONTEXT in message:
+            return _FORM_TEXTS.get(self.locale, {}).get(message) or form_text(message)
         return self._gnu.gettext(message) if message else message
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
@@ -32,6 +52,8 @@ class Translator:
 
     def has(self, message: str) -> bool:
         """Tell whether this locale has its own translation of `message`."""
+        if FORM_CONTEXT in message:
+            return bool(_FORM_TEXTS.get(self.locale, {}).get(message))
         catalog: dict[object, str] = getattr(self._gnu, "_catalog", {})
         return bool(catalog.get(message))
 

@@ -16,6 +16,7 @@ from storage.base import (
 from storage.messages import Choice, Outbound
 from storage.records.changes import Changes
 from storage.records.followup import ActionProgress, Checkin, DueCheckin, PlanAction
+from storage.records.forms import StoredForm
 from storage.records.live import (
     PROMPT_KINDS,
     LiveLink,
@@ -101,6 +102,7 @@ __all__ = [
     "StatusReport",
     "Store",
     "StoreError",
+    "StoredForm",
     "Vote",
     "is_database_error",
     "open_store",

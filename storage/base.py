@@ -18,6 +18,7 @@ from datetime import date, datetime
 from importlib import resources
 from typing import Any
 
+from storage.forms_base import FormStore
 from storage.live_base import LiveStore
 from storage.messages import Outbound
 from storage.records.changes import Changes
@@ -73,7 +74,7 @@ class ConversationSession(ABC):
         """Write everything the handled message changed in one transaction."""
 
 
-class Store(LiveStore, ABC):
+class Store(LiveStore, FormStore, ABC):
     """Persistence for participants, runs, answers, cohorts and the outbox."""
 
     @abstractmethod
@@ -391,5 +392,7 @@ def _scripts(folder_name: str) -> list[tuple[int, str]]:
         number, _, _ = name.partition("_")
         if not number.isdigit():
             raise MigrationError(f"migration file {name!r} must start with its number")
+        if any(n == int(number) for n, _ in scripts):  # two branches took the same number
+            raise MigrationError(f"two migrations of {folder_name} are numbered {int(number)}")
         scripts.append((int(number), entry.read_text(encoding="utf-8")))
     return scripts

@@ -15,13 +15,16 @@ from typing_extensions import override
 
 from storage.base import migration_scripts
 from storage.queries.followup import FollowupQueries
+from storage.queries.forms import FormQueries
 from storage.queries.live import LiveQueries
 from storage.queries.outbox import OutboxQueries
 from storage.queries.people import PeopleQueries
 from storage.queries.workshops import WorkshopQueries
 
 
-class SQLStore(PeopleQueries, WorkshopQueries, FollowupQueries, OutboxQueries, LiveQueries):
+class SQLStore(
+    PeopleQueries, WorkshopQueries, FollowupQueries, OutboxQueries, LiveQueries, FormQueries
+):
     """The queries both SQL backends run the same way."""
 
     dialect: ClassVar[str]  # the folder of its migrations: "sqlite" or "postgres"

@@ -108,7 +108,7 @@ async def _headers_are_set(http: httpx.AsyncClient) -> None:
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
     assert "script-src 'self'" in page.headers["content-security-policy"]
     assert page.headers["x-content-type-options"] == "nosniff"
-    assert page.headers["referrer-policy"] == "no-referrer"
+    assert page.headers["referrer-policy"] == "same-origin"
     assert page.headers["cache-control"] == "no-store"
     health = await http.get("/healthz")
     assert "content-security-policy" not in health.headers

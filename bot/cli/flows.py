@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from bot.cli import forms
 from bot.cli.groups import Subparsers, fail
 from bot.config import Settings
 from bot.plumbing.loop import run
@@ -14,13 +15,16 @@ from flows.errors import FlowErrors
 from flows.loader import load_flow_file
 from flows.machine import CompiledFlow
 from flows.registry import FlowRegistry, library_path
+from i18n import translator
 
 
 def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     """Add `minga flows …`."""
     flows = sub.add_parser("flows", help="validate, draw and test flows")
     flow_sub = flows.add_subparsers(dest="flows_command", required=True)
-    validate = flow_sub.add_parser("validate", help="check flow files (default: the library)")
+    validate = flow_sub.add_parser(
+        "validate", help="check flow files, YAML or XLSForm (default: the library)"
+    )
     validate.add_argument("files", nargs="*", type=Path)
     validate.set_defaults(run=_validate)
     draw = flow_sub.add_parser("draw", help="write a diagram of a flow's state machine")
@@ -31,6 +35,7 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     test = flow_sub.add_parser("test", help="run scripted conversations")
     test.add_argument("scripts", nargs="*", type=Path)
     test.set_defaults(run=lambda args, settings, url: run(_test(args.scripts)))
+    forms.register(flow_sub, common)
 
 
 def _validate(args: argparse.Namespace, settings: Settings, url: str) -> int:
@@ -38,8 +43,7 @@ def _validate(args: argparse.Namespace, settings: Settings, url: str) -> int:
     try:
         registry = FlowRegistry.load(files)
     except FlowErrors as exc:
-        for error in exc.errors:
-            print(error, file=sys.stderr)
+        forms.print_problems(exc, translator(settings.locale))  # a form's, in the reader's words
         print(f"{len(exc.errors)} problem(s) found", file=sys.stderr)
         return 1
     for flow in registry:

@@ -25,6 +25,7 @@ from bot.channels.console import render
 from bot.channels.memory import MemorySender
 from bot.conversation.inbound import Inbound, InboundKind
 from bot.plumbing.clock import SystemClock
+from flows.registry import FlowRegistry
 from storage import Cohort, ParticipantKey
 
 CHANNEL = "script"
@@ -55,8 +56,12 @@ def _patterns(value: Any) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
-async def run_script(path: Path) -> ScriptResult:
-    """Play one script through the real dispatcher and store; collect mismatches."""
+async def run_script(path: Path, registry: FlowRegistry | None = None) -> ScriptResult:
+    """Play one script through the real dispatcher and store; collect mismatches.
+
+    `registry` replaces the shipped flows (the XLSForm round trip runs the scripts on flows
+    read back from spreadsheets).
+    """
     script = yaml.safe_load(await asyncio.to_thread(path.read_text, encoding="utf-8"))
     result = ScriptResult(path)
     clock = SystemClock()
@@ -69,7 +74,12 @@ async def run_script(path: Path) -> ScriptResult:
         url = f"sqlite:///{folder}/script.db"
         # A script answers at machine speed: no burst limit for it.
         async with open_app(
-            url, {CHANNEL: sender}, clock=clock, burst=None, facilitators=facilitators
+            url,
+            {CHANNEL: sender},
+            clock=clock,
+            burst=None,
+            facilitators=facilitators,
+            registry=registry,
         ) as app:
             for cohort in script.get("cohorts", []):
                 await app.store.create_cohort(

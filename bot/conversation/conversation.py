@@ -17,6 +17,7 @@ from flows.menu import Menu
 from flows.model import Flow
 from flows.registry import FlowRegistry
 from flows.runner import FlowRunner
+from flows.stored import StoredFlows
 from flows.turn import ActionRequested, Context, ProfileSet, Turn
 from i18n import translator
 from storage import Cohort, Membership, Participant, ParticipantKey, Run, Store
@@ -74,6 +75,13 @@ class Conversation:
         self.document_channels = document_channels
         self.runner = FlowRunner(registry)
         self.menu = Menu(registry)
+        self.stored: StoredFlows | None = None  # the dispatcher's, when forms are stored
+
+    async def knows(self, flow_id: str) -> bool:
+        """Tell whether a flow is loaded, looking for one just uploaded by another worker."""
+        if flow_id not in self.registry and self.stored is not None:
+            await self.stored.refresh(force=True)
+        return flow_id in self.registry
 
     def is_facilitator(self, person: Participant) -> bool:
         """Tell whether this person facilitates (listed in the settings, or invited)."""

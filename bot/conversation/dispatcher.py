@@ -26,6 +26,7 @@ from bot.plumbing import failpoints, metrics
 from bot.plumbing.clock import Clock
 from bot.plumbing.logs import describe
 from flows.registry import FlowRegistry
+from flows.stored import StoredFlows
 from i18n import negotiate, translator
 from storage import (
     PRIORITY_BULK,
@@ -69,7 +70,10 @@ class Dispatcher:
         document_channels: frozenset[str] = frozenset({"telegram", "console"}),
         # How many messages of one person are handled in a window; None for no limit.
         burst: BurstLimit | None = PERSON_BURST,
+        # Forms uploaded to the database (any worker's), compiled into `registry` as they come.
+        stored: StoredFlows | None = None,
     ) -> None:
+        self.stored = stored
         self.burst = burst
         self.store = store
         self.registry = registry
@@ -86,6 +90,7 @@ class Dispatcher:
             image_channels=image_channels,
             document_channels=document_channels,
         )
+        self.conversation.stored = stored
         self.on_scheduled: Callable[[], None] = lambda: None  # the scheduler's wake
 
     @property
@@ -101,10 +106,13 @@ class Dispatcher:
         """Handle one message; return False when it was a redelivery and changed nothing."""
         inbound = clean_inbound(inbound)
         key = ParticipantKey(inbound.channel, inbound.address)
+        if self.stored is not None:
+            await self.stored.refresh()
         async with self.store.conversation(key, inbound.external_id) as session:
             if session.state.seen:
                 metrics.REDELIVERED.labels(inbound.channel).inc()
                 return False
+            await self._load_run_version(session.state)
             began = time.perf_counter()
             work = await self._work_for(session.state, inbound)
             changes = self._finish(work, inbound)
@@ -118,6 +126,14 @@ class Dispatcher:
         if changes.scheduled:
             self.on_scheduled()
         return True
+
+    async def _load_run_version(self, state: ConversationState) -> None:
+        """Look for a form version another worker stored if this person's run is on it."""
+        run = state.active
+        if self.stored is None or run is None:
+            return
+        if not self.registry.has_version(run.flow_id, run.flow_version):
+            await self.stored.refresh(force=True)
 
     async def _work_for(self, state: ConversationState, inbound: Inbound) -> Work:
         """Route the message; a handler's bug leaves an apology and nothing half-done.

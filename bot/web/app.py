@@ -28,6 +28,7 @@ from bot.sending.process import SenderProcess
 from bot.sending.senders import channel_senders, open_telegram_bot
 from bot.web.charts import chart_routes
 from bot.web.dashboard import dashboard_routes
+from bot.web.forms import UPLOAD_BYTES, UPLOAD_PATH, form_routes
 from bot.web.headers import SecurityHeaders
 from bot.web.health import health_routes
 from bot.web.limits import BodyLimit
@@ -66,11 +67,15 @@ def create_app(
             *(dashboard_routes(settings) if settings.dashboard else []),
             *(chart_routes(settings) if settings.dashboard else []),
             *(room_routes(settings) if settings.dashboard else []),
+            *(form_routes(settings) if settings.dashboard else []),
             *(live_routes(settings) if settings.dashboard else []),
         ],
         lifespan=lifespan,
         # Outermost first: bodies are capped before anything reads them.
-        middleware=[Middleware(BodyLimit), Middleware(SecurityHeaders)],
+        middleware=[
+            Middleware(BodyLimit, larger=[(UPLOAD_PATH, UPLOAD_BYTES)]),
+            Middleware(SecurityHeaders),
+        ],
     )
     web.state.settings = settings
     return web

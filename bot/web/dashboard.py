@@ -43,6 +43,7 @@ from bot.web.auth import authorised, login_form, login_routes, sent_by_script
 from bot.web.csrf import csrf_token, form_allowed
 from bot.web.pages import page
 from flows.checkin import status_label
+from flows.model import Flow
 from flows.scoring import MIN_GROUP_SIZE
 from i18n import SHIPPED_LOCALES, Translator, translator
 from storage import Cohort, Store
@@ -240,17 +241,15 @@ async def cohort_context(app: App, cohort: Cohort, tr: Translator) -> dict[str, 
     ranking = [(n, r.challenge.label, r.points) for n, r in enumerate(now.ranking, start=1)]
     # One query for every member's plan (was one per member: 150 reads a refresh at 150).
     plans = await store.cohort_actions(cohort.id)
+    flows = await workshop_flows(app, cohort)
     statuses = Counter(status_label(a.status, tr) for a in plans)
     proposals = await table_proposals(store, cohort.id, tr)
     return {
         "members": len(members),
         "channels": sorted(Counter(p.channel for p, _ in members).items()),
         "countries": Counter(p.country or "?" for p, _ in members).most_common(),
-        "completion": [
-            (tr.gettext(flow.title), len(done.get(flow.id, ())))
-            for flow in app.registry.menu_flows()
-        ],
-        "assessments": await _assessment_blocks(app, cohort, tr),
+        "completion": [(tr.gettext(flow.title), len(done.get(flow.id, ()))) for flow in flows],
+        "assessments": await _assessment_blocks(app, cohort, tr, flows),
         "ranking": ranking,
         "top_points": ranking[0][2] if ranking else 0,
         "voters": now.voters,
@@ -283,10 +282,22 @@ async def cohort_context(app: App, cohort: Cohort, tr: Translator) -> dict[str, 
     }
 
 
-async def _assessment_blocks(app: App, cohort: Cohort, tr: Translator) -> list[dict[str, Any]]:
+async def workshop_flows(app: App, cohort: Cohort) -> list[Flow]:
+    """Return the menu's flows, then the questionnaires uploaded for this workshop."""
+    flows = app.registry.menu_flows()
+    for form in await app.store.forms(cohort.id):
+        found = app.registry.get(form.flow_id).flow if form.flow_id in app.registry else None
+        if found is not None and found not in flows:
+            flows.append(found)
+    return flows
+
+
+async def _assessment_blocks(
+    app: App, cohort: Cohort, tr: Translator, flows: list[Flow]
+) -> list[dict[str, Any]]:
     """Each assessment's people, and its averages per dimension from 5 people on."""
     blocks = []
-    for flow in app.registry.menu_flows():
+    for flow in flows:
         if flow.kind != "assessment":
             continue
         found = await workshop_averages(app.store, flow, cohort.id)

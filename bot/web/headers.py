@@ -20,7 +20,10 @@ HEADERS = [
     (b"content-security-policy", POLICY.encode()),
     (b"x-frame-options", b"DENY"),
     (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
+    # Not "no-referrer": under it Chromium sends `Origin: null` with a form's POST, and the
+    # dashboard's CSRF check (bot/web/csrf.py) then refused every form a browser sent.
+    # same-origin still tells other sites nothing.
+    (b"referrer-policy", b"same-origin"),
 ]
 
 

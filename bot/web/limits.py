@@ -9,7 +9,8 @@ few slow or huge requests cannot exhaust the process that serves everyone.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, MutableMapping
+import re
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from typing import Any
 
 Scope = MutableMapping[str, Any]
@@ -30,22 +31,33 @@ class BodyLimit:
     """ASGI middleware: refuse bodies over `max_bytes` (413) and bodies too slow to arrive (408)."""
 
     def __init__(
-        self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES, seconds: float = BODY_SECONDS
+        self,
+        app: ASGIApp,
+        max_bytes: int = MAX_BODY_BYTES,
+        seconds: float = BODY_SECONDS,
+        larger: Sequence[tuple[str, int]] = (),
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.seconds = seconds
+        # Paths (regular expressions) that take more: the dashboard's form upload.
+        self.larger = [(re.compile(pattern), size) for pattern, size in larger]
+
+    def limit(self, path: str) -> int:
+        """Return how large a body this path takes."""
+        return next((size for p, size in self.larger if p.fullmatch(path)), self.max_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Refuse what is declared too large; cap and time what streams in."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        cap = self.limit(scope.get("path", ""))
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+        if declared is not None and (not declared.isdigit() or int(declared) > cap):
             await _refuse(send, 413, b"request body too large")
             return
-        limited = _LimitedReceive(receive, self.max_bytes, self.seconds)
+        limited = _LimitedReceive(receive, cap, self.seconds)
         started = False
 
         async def watched_send(message: Message) -> None:
