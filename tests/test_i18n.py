@@ -157,6 +157,8 @@ def test_english_speaks_its_own_msgids() -> None:
 # round, a range's bounds ("from {low} to {high} items": the upper bound is always above one).
 NOT_COUNTS = frozenset(
     {"code", "country", "workshop", "day", "place", "action_target", "low", "high", "item"}
+    # A form's names in the XLSForm messages ("{flow} version 2", "{type} yes_no").
+    | {"flow", "name", "type"}
 )
 # "{n} people" counts; "{answered} of {started}" and "{example} or 03/2027" do not.
 _COUNTED = re.compile(r"\{(\w+)\}\s+(?=[a-z])(?!of |or )")

@@ -250,7 +250,7 @@ async def test_session_four_and_the_learn_step_over_telegram(
     assert "Ese botón es de una pregunta anterior" in stale["text"]
     assert "Ordene las tres áreas" in stale["text"]
     reason = await exchange(say("2, 3, 1"))
-    assert "¿Por qué la primera va primero" in reason["text"]
+    assert "¿Por qué esa área va en primer lugar" in reason["text"]
     approach = await exchange(say("Sin habilidades digitales no hay servicio en línea"))
     done = await exchange(tap(approach, "Omitir"))
     assert "Sus prioridades quedaron registradas" in done["text"]

@@ -99,8 +99,8 @@ CASES: dict[str, tuple[bytes, list[str]]] = {
     ),
     "a sheet of more than 2000 rows": (
         workbook(_survey(*[_row("text", f"q{n}") for n in range(2001)])),
-        ["survey, row 2002: This sheet has more than 2000 rows. Split the questionnaire into "
-         "shorter forms, or delete the rows it does not use."],
+        ["survey, row 2002: This sheet has too many rows (the limit is 2000). Split the "
+         "questionnaire into shorter forms, or delete the rows it does not use."],
     ),
     "no type column": (
         workbook([("list_name", "name")], None, None),

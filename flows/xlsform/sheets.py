@@ -173,6 +173,6 @@ DUPLICATE_COLUMN = N_(
     "Two columns have the same heading. Delete or rename one of them so each heading appears once."
 )
 TOO_LONG = N_(
-    "This sheet has more than {rows} rows. Split the questionnaire into shorter forms, or delete "
-    "the rows it does not use."
+    "This sheet has too many rows (the limit is {rows}). Split the questionnaire into shorter "
+    "forms, or delete the rows it does not use."
 )
