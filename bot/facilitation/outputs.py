@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from bot.rounds.round import erased_text, standing
+from bot.rounds.round import erased_text, shown_challenges
 from i18n import Translator, fold
 from storage import Challenge, Solution, Store
 
@@ -69,7 +69,8 @@ async def table_proposals(
     Words erased with their author read as "[text erased]" in `tr`'s language.
     """
     solutions = await store.solutions(cohort_id)
-    by_id = {c.id: c for c in (await standing(store, cohort_id, tr)).challenges}
+    # Only the challenges' words are needed here, not the votes and the ranking.
+    by_id = {c.id: c for c in await shown_challenges(store, cohort_id, tr)}
     erased = erased_text(tr)
     # Point n of the matrix (projector and PNG) is the n-th proposal: numbered in this order.
     return [_proposal(s, n, by_id, erased) for n, s in enumerate(solutions, start=1)]

@@ -50,16 +50,23 @@ class Standing:
     ranking: list[Ranked]
 
 
+async def shown_challenges(
+    store: Store, cohort_id: str, tr: Translator | None = None
+) -> list[Challenge]:
+    """Read a round's challenges as the room reads them: an erased author's as "[text erased]"."""
+    placeholder = erased_text(tr)
+    return [
+        c if c.text else replace(c, text=placeholder) for c in await store.challenges(cohort_id)
+    ]
+
+
 async def standing(store: Store, cohort_id: str, tr: Translator | None = None) -> Standing:
     """Read a round's challenges and votes and rank them.
 
     The barriers of people who erased their data keep their points; their words read as
     "[text erased]" in `tr`'s language.
     """
-    placeholder = erased_text(tr)
-    challenges = [
-        c if c.text else replace(c, text=placeholder) for c in await store.challenges(cohort_id)
-    ]
+    challenges = await shown_challenges(store, cohort_id, tr)
     votes = await store.votes(cohort_id)
     return Standing(challenges, len(votes), rank(challenges, [v.ranking for v in votes]))
 

@@ -20,7 +20,7 @@ from bot.app import App
 from bot.config import Settings
 from bot.facilitation.launches import launch_changes
 from bot.web.csrf import csrf_token, form_allowed
-from bot.web.dashboard import workshop
+from bot.web.dashboard import XLSX, workshop
 from bot.web.pages import page
 from flows.errors import FlowError, FlowErrors, FormError
 from i18n import N_, Translator, translator
@@ -29,7 +29,6 @@ from storage import Cohort
 # What the body limit lets through to the upload (a form over 5 MB is refused with a sentence).
 UPLOAD_PATH = r"/dashboard/[^/]+/forms"
 UPLOAD_BYTES = 12 * 1024 * 1024
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NO_FILE = N_("Choose the form's .xlsx file first.")
 
 
