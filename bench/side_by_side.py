@@ -55,6 +55,8 @@ class Figures:
     seconds: float
     latencies: array[float]
     cpu: float
+    # This process's CPU (the load generator and the fake platform) over the same time.
+    driver_cpu: float
 
     @property
     def rate(self) -> float:
@@ -64,7 +66,8 @@ class Figures:
         p50, p99 = pct(self.latencies, 0.5) * 1000, pct(self.latencies, 0.99) * 1000
         return (
             f"{name:<24} {self.rate:8,.0f} exchanges/s   p50 {p50:5.0f} ms   p99 {p99:6.0f} ms   "
-            f"CPU {self.cpu / self.exchanges * 1000:.2f} ms/exchange"
+            f"CPU {self.cpu / self.exchanges * 1000:.2f} ms/exchange "
+            f"(load generator and fake {self.driver_cpu / self.exchanges * 1000:.2f})"
         )
 
 
@@ -100,9 +103,10 @@ async def measured(
     people: int,
     participant: Callable[[int, array[float]], Awaitable[None]],
 ) -> Figures:
-    before = cpu_seconds(proc.pid)
+    before, driver = cpu_seconds(proc.pid), time.process_time()
     exchanges, seconds, latencies = await load(people, participant)
-    return Figures(exchanges, seconds, latencies, cpu_seconds(proc.pid) - before)
+    cpu = cpu_seconds(proc.pid) - before
+    return Figures(exchanges, seconds, latencies, cpu, time.process_time() - driver)
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
@@ -238,8 +242,13 @@ async def main(args: argparse.Namespace) -> None:
     peer_name = "Starlette + twilio" if args.channel == "whatsapp" else "PTB ConversationHandler"
     for run in range(1, args.runs + 1):
         with tempfile.TemporaryDirectory() as folder:
-            minga = await side(True, args, folder)
-            peer = await side(False, args, folder)
+            minga = await side(True, args, folder) if args.only != "peer" else None
+            peer = await side(False, args, folder) if args.only != "minga" else None
+        if minga is None or peer is None:
+            for name, figures in ((f"Minga ({args.backend})", minga), (peer_name, peer)):
+                if figures is not None:
+                    print(figures.line(name))
+            continue
         print(
             f"run {run}: {args.channel}, {args.participants} participants, Minga on {args.backend}"
         )
@@ -258,4 +267,7 @@ if __name__ == "__main__":
     parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--connections", type=int, default=40)
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument(
+        "--only", choices=("minga", "peer"), help="run one side (to profile it), no ratio"
+    )
     asyncio.run(main(parser.parse_args()))

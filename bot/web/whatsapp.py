@@ -13,7 +13,6 @@ import logging
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from twilio.request_validator import RequestValidator
 
 from bot.app import App
 from bot.channels.whatsapp import (
@@ -24,6 +23,7 @@ from bot.channels.whatsapp import (
     with_window_closed,
 )
 from bot.config import Settings
+from bot.web.twilio_signature import TwilioSignature
 from storage import ParticipantKey
 
 log = logging.getLogger(__name__)
@@ -41,29 +41,23 @@ async def media_file(request: Request) -> Response:
     return Response(body, media_type=content_type, headers={"Cache-Control": "private"})
 
 
-async def _signed_form(request: Request, settings: Settings) -> dict[str, str] | None:
+async def _signed_form(request: Request, signed: TwilioSignature | None) -> dict[str, str] | None:
     """Return the form if Twilio signed it for our public URL, else None."""
     signature = request.headers.get("X-Twilio-Signature")
-    token = settings.twilio_auth_token
-    if not signature or token is None or settings.public_url is None:
+    if not signature or signed is None:
         return None
-    form = await request.form()
-    params = {k: v for k, v in form.items() if isinstance(v, str)}
-    url = settings.public_url.rstrip("/") + request.url.path
-    if request.url.query:
-        url += "?" + request.url.query
-    if not RequestValidator(token.get_secret_value()).validate(url, params, signature):
-        return None
-    return params
+    scope = request.scope
+    query = scope["query_string"].decode("latin-1")
+    return signed.form(scope["path"], query, await request.body(), signature)
 
 
 def _forbidden() -> Response:
     return Response("forbidden", status_code=403, media_type="text/plain")
 
 
-async def whatsapp_webhook(request: Request, settings: Settings) -> Response:
+async def whatsapp_webhook(request: Request, signed: TwilioSignature | None) -> Response:
     """Handle one inbound WhatsApp message (a redelivered MessageSid changes nothing)."""
-    form = await _signed_form(request, settings)
+    form = await _signed_form(request, signed)
     if form is None:
         return _forbidden()
     app: App = request.app.state.app
@@ -73,9 +67,9 @@ async def whatsapp_webhook(request: Request, settings: Settings) -> Response:
     return Response(EMPTY_TWIML, media_type="text/xml")
 
 
-async def whatsapp_status(request: Request, settings: Settings) -> Response:
+async def whatsapp_status(request: Request, signed: TwilioSignature | None) -> Response:
     """Record a delivery report; a closed window resends as the template, STOP marks unreachable."""
-    form = await _signed_form(request, settings)
+    form = await _signed_form(request, signed)
     if form is None:
         return _forbidden()
     app: App = request.app.state.app
@@ -98,12 +92,16 @@ async def whatsapp_status(request: Request, settings: Settings) -> Response:
 
 def whatsapp_routes(settings: Settings) -> list[Route]:
     """Build the WhatsApp routes, bound to the settings (auth token, public URL)."""
+    token, public_url = settings.twilio_auth_token, settings.public_url
+    signed = None
+    if token is not None and public_url is not None:
+        signed = TwilioSignature(token.get_secret_value(), public_url)
 
     async def webhook(request: Request) -> Response:
-        return await whatsapp_webhook(request, settings)
+        return await whatsapp_webhook(request, signed)
 
     async def status(request: Request) -> Response:
-        return await whatsapp_status(request, settings)
+        return await whatsapp_status(request, signed)
 
     return [
         Route("/whatsapp/webhook", webhook, methods=["POST"]),
