@@ -57,6 +57,8 @@ class Figures:
     cpu: float
     # This process's CPU (the load generator and the fake platform) over the same time.
     driver_cpu: float
+    # Of `cpu`, what the bot's child processes used (Minga's sender).
+    child_cpu: float
 
     @property
     def rate(self) -> float:
@@ -66,9 +68,16 @@ class Figures:
         p50, p99 = pct(self.latencies, 0.5) * 1000, pct(self.latencies, 0.99) * 1000
         return (
             f"{name:<24} {self.rate:8,.0f} exchanges/s   p50 {p50:5.0f} ms   p99 {p99:6.0f} ms   "
-            f"CPU {self.cpu / self.exchanges * 1000:.2f} ms/exchange "
+            f"CPU {self.cpu / self.exchanges * 1000:.2f} ms/exchange{self._split()} "
             f"(load generator and fake {self.driver_cpu / self.exchanges * 1000:.2f})"
         )
+
+    def _split(self) -> str:
+        if not self.child_cpu:
+            return ""
+        own = (self.cpu - self.child_cpu) / self.exchanges * 1000
+        return f" = {own:.2f} + sender {self.child_cpu / self.exchanges * 1000:.2f}"
+
 
 
 @contextlib.asynccontextmanager
@@ -103,10 +112,18 @@ async def measured(
     people: int,
     participant: Callable[[int, array[float]], Awaitable[None]],
 ) -> Figures:
-    before, driver = cpu_seconds(proc.pid), time.process_time()
+    before, driver, child = cpu_seconds(proc.pid), time.process_time(), children_cpu(proc.pid)
     exchanges, seconds, latencies = await load(people, participant)
-    cpu = cpu_seconds(proc.pid) - before
-    return Figures(exchanges, seconds, latencies, cpu, time.process_time() - driver)
+    cpu, child = cpu_seconds(proc.pid) - before, children_cpu(proc.pid) - child
+    return Figures(exchanges, seconds, latencies, cpu, time.process_time() - driver, child)
+
+
+def children_cpu(pid: int) -> float:
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return 0.0
+    return sum(cpu_seconds(int(child)) for child in children)
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:

@@ -6,7 +6,8 @@ reached by rewriting the scheme and host of every request it makes.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
+from functools import lru_cache
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from aiohttp import encode_basic_auth
 from twilio.http.async_http_client import AsyncTwilioHttpClient
@@ -14,6 +15,7 @@ from twilio.http.response import Response
 from typing_extensions import override
 
 REQUEST_SECONDS = 10.0
+FORM = "application/x-www-form-urlencoded"
 
 
 class RebasedTwilioHttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]
@@ -24,6 +26,7 @@ class RebasedTwilioHttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]
         parts = urlsplit(base_url)
         self._scheme, self._netloc = parts.scheme, parts.netloc
         self._prefix = parts.path.rstrip("/")
+        self._authorization = lru_cache(maxsize=4)(encode_basic_auth)
 
     @override
     async def request(
@@ -38,8 +41,15 @@ class RebasedTwilioHttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]
         allow_redirects: bool = False,
     ) -> Response:
         """Rewrite the URL, then send as twilio would, always with a timeout."""
+        headers = dict(headers or {})
         if auth is not None:  # as a header: aiohttp deprecates BasicAuth objects
-            headers = {**(headers or {}), "Authorization": encode_basic_auth(*auth)}
+            headers["Authorization"] = self._authorization(*auth)
+        body: bytes | dict[str, object] | None = data
+        if data is not None:
+            # Encoded here: given a dict, aiohttp builds a FormData (and a multipart writer)
+            # for every message, a third of the send path's time.
+            body = urlencode(data, doseq=True).encode()
+            headers["Content-Type"] = FORM
         parts = urlsplit(url)
         rebased = urlunsplit(
             (self._scheme, self._netloc, self._prefix + parts.path, parts.query, "")
@@ -48,7 +58,7 @@ class RebasedTwilioHttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]
             method,
             rebased,
             params=params,
-            data=data,
+            data=body,
             headers=headers,
             auth=None,
             timeout=timeout or REQUEST_SECONDS,
