@@ -73,7 +73,9 @@ async def main(args: argparse.Namespace) -> None:
     reply_times = array("d")
     with tempfile.TemporaryDirectory() as folder:
         url = args.db or f"sqlite:///{folder}/bench.db"
-        async with open_app(url, {CHANNEL: sender}, clock=clock, registry=registry()) as app:
+        async with open_app(
+            url, {CHANNEL: sender}, clock=clock, registry=registry(), burst=None
+        ) as app:
             background = asyncio.create_task(app.sender.run())
             dispatcher = app.dispatcher
             menu_number = 1 + [f.id for f in app.registry.menu_flows()].index("bench_assessment")

@@ -59,6 +59,8 @@ class Figures:
     driver_cpu: float
     # Of `cpu`, what the bot's child processes used (Minga's sender).
     child_cpu: float
+    # What the PostgreSQL server's processes used (0 on SQLite, which runs inside the bot).
+    database_cpu: float = 0.0
 
     @property
     def rate(self) -> float:
@@ -68,16 +70,21 @@ class Figures:
         p50, p99 = pct(self.latencies, 0.5) * 1000, pct(self.latencies, 0.99) * 1000
         return (
             f"{name:<24} {self.rate:8,.0f} exchanges/s   p50 {p50:5.0f} ms   p99 {p99:6.0f} ms   "
-            f"CPU {self.cpu / self.exchanges * 1000:.2f} ms/exchange{self._split()} "
-            f"(load generator and fake {self.driver_cpu / self.exchanges * 1000:.2f})"
+            f"CPU {self.cpu / self.exchanges * 1000:.2f} ms/exchange{self._split()}"
+            f"{self._database()} (load generator and fake "
+            f"{self.driver_cpu / self.exchanges * 1000:.2f})"
         )
+
+    def _database(self) -> str:
+        if not self.database_cpu:
+            return ""
+        return f", PostgreSQL server {self.database_cpu / self.exchanges * 1000:.2f}"
 
     def _split(self) -> str:
         if not self.child_cpu:
             return ""
         own = (self.cpu - self.child_cpu) / self.exchanges * 1000
         return f" = {own:.2f} + sender {self.child_cpu / self.exchanges * 1000:.2f}"
-
 
 
 @contextlib.asynccontextmanager
@@ -92,6 +99,8 @@ async def database(backend: str, folder: str, name: str) -> AsyncIterator[str]:
     conn = await asyncpg.connect(POSTGRES_URL)
     try:
         await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}")
+        # The previous side's WAL is written out now, not by a checkpoint during this side.
+        await conn.execute("CHECKPOINT")
         yield f"{POSTGRES_URL}?search_path={schema}"
     finally:
         await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
@@ -111,11 +120,35 @@ async def measured(
     proc: subprocess.Popen[bytes],
     people: int,
     participant: Callable[[int, array[float]], Awaitable[None]],
+    database: int | None = None,
 ) -> Figures:
+    """Run the load against a started bot; `database` is the PostgreSQL server's pid."""
     before, driver, child = cpu_seconds(proc.pid), time.process_time(), children_cpu(proc.pid)
+    server = cpu_seconds(database) if database else 0.0
     exchanges, seconds, latencies = await load(people, participant)
     cpu, child = cpu_seconds(proc.pid) - before, children_cpu(proc.pid) - child
-    return Figures(exchanges, seconds, latencies, cpu, time.process_time() - driver, child)
+    server = cpu_seconds(database) - server if database else 0.0
+    driver = time.process_time() - driver
+    return Figures(exchanges, seconds, latencies, cpu, driver, child, server)
+
+
+async def postmaster(url: str) -> int | None:
+    """The PostgreSQL server's main process, when it runs on this machine (its backends are
+    its children, so their CPU is counted with it)."""
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    try:
+        return parent_pid(await conn.fetchval("SELECT pg_backend_pid()"))
+    finally:
+        await conn.close()
+
+
+def parent_pid(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return None
 
 
 def children_cpu(pid: int) -> float:
@@ -190,9 +223,10 @@ async def whatsapp_side(minga: bool, args: argparse.Namespace, folder: str) -> F
             connector = aiohttp.TCPConnector(limit=args.connections)
             async with aiohttp.ClientSession(connector=connector) as session:
                 twilio = Twilio(session, base, args.connections)
+                server = args.server if minga else None
                 try:
                     return await measured(
-                        proc, args.participants, whatsapp_participant(fake, twilio)
+                        proc, args.participants, whatsapp_participant(fake, twilio), server
                     )
                 finally:
                     twilio.delivery.close()
@@ -249,7 +283,8 @@ async def telegram_side(minga: bool, args: argparse.Namespace, folder: str) -> F
             # Measured from when the bot answers, not from when its process was started.
             fake.says(39_999, "/start")
             await asyncio.wait_for(fake.message_for(39_999, 0), 60)
-            return await measured(proc, args.participants, telegram_participant(fake))
+            server = args.server if minga else None
+            return await measured(proc, args.participants, telegram_participant(fake), server)
         finally:
             stop(proc)
 
@@ -257,6 +292,7 @@ async def telegram_side(minga: bool, args: argparse.Namespace, folder: str) -> F
 async def main(args: argparse.Namespace) -> None:
     side = whatsapp_side if args.channel == "whatsapp" else telegram_side
     peer_name = "Starlette + twilio" if args.channel == "whatsapp" else "PTB ConversationHandler"
+    args.server = await postmaster(POSTGRES_URL) if args.backend == "postgres" else None
     for run in range(1, args.runs + 1):
         with tempfile.TemporaryDirectory() as folder:
             minga = await side(True, args, folder) if args.only != "peer" else None

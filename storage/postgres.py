@@ -102,6 +102,17 @@ async def _run(conn: Conn, statements: Sequence[Statement], notify: str) -> None
         await conn.execute(notify)
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Reset nothing more when a connection goes back to the pool.
+
+    asyncpg rolls back an open transaction first in any case; its default reset then sends
+    `pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL` — a round trip on every
+    release, for state our pooled connections never have: they take only transaction-scoped
+    locks, open no cursors, never LISTEN (the lease connection, outside the pool, does) and
+    never SET.
+    """
+
+
 def lock_key(text: str) -> int:
     """Return a participant's advisory-lock key: 64 bits of a hash, as a signed bigint."""
     digest = hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest()
@@ -140,7 +151,7 @@ class PostgresStore(PostgresClaims):
     async def open(self, **connect: Any) -> None:
         """Open the connection pool (extra arguments go to asyncpg, e.g. `server_settings`)."""
         self._pool = await asyncpg.create_pool(
-            self.dsn, min_size=1, max_size=self.pool_size, **connect
+            self.dsn, min_size=1, max_size=self.pool_size, reset=_keep_session, **connect
         )
         # Advisory locks are shared by a whole database; scoping their keys to the schema too
         # keeps two installs (or two test schemas) in one database from waiting on each other.
