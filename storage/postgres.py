@@ -32,6 +32,7 @@ from typing_extensions import override
 from storage.base import ConversationSession, MigrationError, migration_scripts
 from storage.codec import dump_time
 from storage.postgres_claims import PostgresClaims
+from storage.postgres_merge import joined
 from storage.postgres_sql import Conn, dollar
 from storage.records.changes import Changes
 from storage.records.people import Conversation, ParticipantKey
@@ -75,14 +76,25 @@ class _PostgresSession(ConversationSession):
     @override
     async def commit(self, changes: Changes) -> None:
         store = self._store
-        queued = False
-        if not changes.is_empty():
-            queued = await _statements(self._conn, change_statements(changes, store._now()))
-        # One round trip; COMMIT also lets go of the participant's advisory lock, and a NOTIFY
-        # is delivered only when the transaction commits.
-        notify = store._notify + "; " if queued else ""
-        notify += "".join(f"{store.live_notify(cohort_id)}; " for cohort_id in changes.live)
-        await self._conn.execute(f"{notify}COMMIT")
+        groups = (
+            [] if changes.is_empty() else group_statements(change_statements(changes, store._now()))
+        )
+        queued = any(queues_messages(sql) for sql, _ in groups)
+        told = [(store._channel, "")] if queued else []
+        told += [(store._live_channel, cohort_id) for cohort_id in sorted(changes.live)]
+        one = joined(groups, told)
+        if one is not None:
+            # The usual message: every write and its notifications in one statement.
+            await self._conn.execute(one[0], *one[1])
+            await self._conn.execute("COMMIT")
+        else:
+            for sql, many in groups:
+                await self._conn.executemany(dollar(sql), many)
+            # One round trip; COMMIT also lets go of the participant's advisory lock, and a
+            # NOTIFY is delivered only when the transaction commits.
+            notify = store._notify + "; " if queued else ""
+            notify += "".join(f"{store.live_notify(cohort_id)}; " for cohort_id in changes.live)
+            await self._conn.execute(f"{notify}COMMIT")
         self.committed = True
         await store._live_committed(changes.live, rung=True)
 
