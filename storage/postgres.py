@@ -219,6 +219,13 @@ class PostgresStore(PostgresClaims):
 
     @override
     async def _write(self, statements: list[Statement]) -> None:
+        groups = group_statements(statements)
+        if len(groups) == 1 and not queues_messages(groups[0][0]) and _CURRENT.get() is None:
+            # One `executemany` is atomic on its own (asyncpg): no BEGIN and COMMIT round
+            # trips around it. The outbox sender's outcomes are usually just this.
+            async with self._connection() as conn:
+                await conn.executemany(dollar(groups[0][0]), groups[0][1])
+            return
         async with self._connection(transaction=True) as conn:
             await _run(conn, statements, self._notify)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Sequence
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, suppress
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -80,15 +80,26 @@ class PostgresClaims(SQLStore):
         if address is not None:
             params.append(address)
         params += [stamp, stamp, limit]
-        async with self._connection(transaction=True) as conn:
-            # One claimer per channel at a time: "nothing in flight for this address" must hold
-            # across workers, which row locks alone cannot promise for rows not yet claimed.
-            for channel in sorted(channels):
-                await conn.execute(
-                    "SELECT pg_advisory_xact_lock($1)", self._lock(f"outbox:{channel}")
-                )
-            await conn.execute(dollar(release), *channels, stamp)
-            rows = [outbox_from_row(tuple(r)) for r in await conn.fetch(dollar(claim), *params)]
+        # One claimer per channel at a time: "nothing in flight for this address" must hold
+        # across workers, which row locks alone cannot promise for rows not yet claimed. BEGIN
+        # and the locks go in one round trip (integer keys: nothing is quoted into the SQL).
+        locks = "".join(
+            f"; SELECT pg_advisory_xact_lock({self._lock(f'outbox:{channel}')})"
+            for channel in sorted(channels)
+        )
+        async with self._connection() as conn:
+            try:
+                await conn.execute(f"BEGIN{locks}")
+                await conn.execute(dollar(release), *channels, stamp)
+                found = await conn.fetch(dollar(claim), *params)
+                await conn.execute("COMMIT")
+            finally:
+                if conn.is_in_transaction():
+                    # Interrupted (a shutdown's cancel, say): nothing was claimed. A connection
+                    # still busy with the cancelled query is rolled back by the pool instead.
+                    with suppress(asyncpg.InterfaceError):
+                        await conn.execute("ROLLBACK")
+        rows = [outbox_from_row(tuple(r)) for r in found]
         return sorted(rows, key=lambda r: (r.priority, r.id))
 
     @override

@@ -288,7 +288,13 @@ class OutboxSender:
             wait = max(outcome.retry_after or 0.0, backoff(row.attempts))
             retry_at = self.clock.now() + timedelta(seconds=wait)
             return Delivery(row.id, "retry", retry_at=retry_at, error=outcome.error)
-        return Delivery(row.id, outcome.state, error=outcome.error, external_id=outcome.external_id)
+        return Delivery(
+            row.id,
+            outcome.state,
+            error=outcome.error,
+            external_id=outcome.external_id,
+            erase_after_send=row.erase_after_send,
+        )
 
 
 async def _nothing() -> list[OutboxRow]:

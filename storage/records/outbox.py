@@ -55,6 +55,8 @@ class Delivery:
     retry_at: datetime | None = None
     error: str | None = None
     external_id: str | None = None
+    # The row is a goodbye after an erasure (`OutboxRow.erase_after_send`): gone once sent.
+    erase_after_send: bool = False
 
 
 @dataclass(frozen=True, slots=True)

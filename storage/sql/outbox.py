@@ -139,7 +139,10 @@ def delivery_statements(deliveries: Sequence[Delivery], now: datetime) -> list[S
             )
     # The goodbye after an erase leaves no trace once it is out. By primary key on purpose: a
     # condition on status makes the planner walk every sent row, slower as the outbox grows.
-    out.extend((ERASE_SENT_SQL, (d.row_id,)) for d in ordered if d.state == "sent")
+    # Only for the rows that are such goodbyes: a statement less for every other message sent.
+    out.extend(
+        (ERASE_SENT_SQL, (d.row_id,)) for d in ordered if d.state == "sent" and d.erase_after_send
+    )
     return out
 
 

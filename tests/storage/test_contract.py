@@ -165,7 +165,9 @@ async def test_erase_removes_person_and_history(store: Store, clock: FakeClock) 
     assert await store.answers(p.id) == []
     rows = await store.claim_outbox(["test"], clock.now(), 10)
     assert [r.message.text for r in rows] == ["bye"]
-    await store.complete_outbox([Delivery(rows[0].id, "sent")], clock.now())
+    await store.complete_outbox(
+        [Delivery(rows[0].id, "sent", erase_after_send=rows[0].erase_after_send)], clock.now()
+    )
     assert await store.outbox_counts() == {}
 
 
