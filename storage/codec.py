@@ -11,9 +11,11 @@ def dump_time(value: datetime | None) -> str | None:
     """Encode a time as fixed-width UTC ISO text, so text order is time order."""
     if value is None:
         return None
-    if value.tzinfo is None:
-        raise ValueError("naive datetimes are ambiguous; pass an aware one")
-    return value.astimezone(UTC).isoformat(timespec="microseconds")
+    if value.tzinfo is not UTC:  # the clock's own times are UTC already: no copy for them
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are ambiguous; pass an aware one")
+        value = value.astimezone(UTC)
+    return value.isoformat(timespec="microseconds")
 
 
 def load_time(value: str | None) -> datetime | None:
