@@ -3,6 +3,10 @@
 Updates of one chat are handled in arrival order (the dispatcher's per-participant lock is
 first come, first served); different chats are handled concurrently. The offset is confirmed
 only after an update was handled, and a redelivered `update_id` is dropped by the dispatcher.
+
+From the command line (`MINGA_SENDER=process`, the default) replies are sent by a child
+process, `minga send`, as under `minga serve`: handling and sending then use a core each, where
+one process kept one core busy and left the other idle.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from bot.channels.telegram_http import telegram_bot
 from bot.config import Settings
 from bot.participants.retention import run_retention
 from bot.plumbing.clock import Clock, SystemClock
+from bot.sending.process import SenderProcess
 from bot.web.telegram import handle_update
 
 log = logging.getLogger(__name__)
@@ -35,15 +40,20 @@ async def run_poll(
     stop: asyncio.Event | None = None,
     poll_timeout: int = 25,
     pacer: SendPacer | None = None,
+    sender_process: bool = False,
 ) -> int:
-    """Poll until `stop` is set (or forever); return the exit status."""
+    """Poll until `stop` is set (or forever); return the exit status.
+
+    With `sender_process` a child process sends the outbox (see the module's docstring).
+    """
     stop = stop or asyncio.Event()
     app_clock = clock or SystemClock()
     async with telegram_bot(settings) as bot:
         sender = TelegramSender(bot, pacer or pacer_for(settings))
+        child = SenderProcess(database_url) if sender_process else None
         async with open_app(
             database_url,
-            {CHANNEL: sender},
+            {} if child is not None else {CHANNEL: sender},
             clock=app_clock,
             default_locale=settings.locale,
             flows_dir=settings.flows_dir,
@@ -52,15 +62,21 @@ async def run_poll(
             schedule=settings.schedule_policy(),
             burst=settings.burst_limit(),
         ) as app:
-            await _poll(app, bot, stop, poll_timeout, settings.retention_months)
+            await _poll(app, bot, stop, poll_timeout, settings.retention_months, child)
     return 0
 
 
 async def _poll(
-    app: App, bot: Bot, stop: asyncio.Event, poll_timeout: int, retention_months: int | None
+    app: App,
+    bot: Bot,
+    stop: asyncio.Event,
+    poll_timeout: int,
+    retention_months: int | None,
+    child: SenderProcess | None,
 ) -> None:
-    await app.sender.recover()
-    sending = asyncio.create_task(app.sender.run())
+    if child is None:
+        await app.sender.recover()
+    sending = asyncio.create_task(app.sender.run() if child is None else child.run())
     scheduling = asyncio.create_task(app.scheduler.run())
     loops = [sending, scheduling]
     if retention_months is not None:

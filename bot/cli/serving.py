@@ -52,4 +52,4 @@ def _poll(args: argparse.Namespace, settings: Settings, url: str) -> int:
     from bot.cli.poll import run_poll
 
     configure_logging()
-    return run(run_poll(settings, url))
+    return run(run_poll(settings, url, sender_process=settings.sender == "process"))
