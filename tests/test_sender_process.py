@@ -1,4 +1,4 @@
-"""`minga serve` sends from a child process (`minga send`): it is watched, restarted and reaped.
+"""`minga serve` (and `minga poll`) send from a child process (`minga send`): watched, reaped.
 
 The child is killed alone (the parent starts another and replies flow again, with /healthz
 saying so meanwhile), and the parent is killed or stopped (the child must not outlive it).
@@ -178,3 +178,53 @@ async def test_minga_send_alone_sends_what_is_queued_and_stops_on_sigterm(tmp_pa
     assert code == 0
     statuses = await read(url, "SELECT status FROM outbox WHERE dedupe_key LIKE 'broadcast:%'")
     assert statuses == [("sent",)] * 5
+
+
+async def test_minga_poll_sends_from_its_child_which_stops_when_the_poller_is_killed(
+    tmp_path: Path,
+) -> None:
+    fake = FakeTelegram()
+    env = {
+        **os.environ,
+        "MINGA_DATABASE_URL": f"sqlite:///{tmp_path}/minga.db",
+        "MINGA_TELEGRAM_TOKEN": "1:a",
+        "MINGA_TELEGRAM_RATE": "100000",
+    }
+    env.pop("MINGA_SENDER", None)  # the default: a child process
+    async with serve_asgi(fake.app) as api:
+        env["MINGA_TELEGRAM_API_URL"] = f"{api}/bot"
+        poller = _poll_process(env)
+        try:
+
+            async def one_child() -> list[int]:
+                children = _children(poller.pid)
+                return children if len(children) == 1 else []
+
+            (child,) = await _until(one_child, "minga poll to start its sender")
+            assert _command(child)[-2:] == ["send", "--child"]
+            fake.says(7001, "/start", "es")
+            reply = await fake.reply(7001, 0, within=30)
+            assert "Minga" in str(reply.get("text", ""))
+            poller.kill()
+            await asyncio.to_thread(poller.wait, 30)
+
+            async def gone() -> bool:
+                return not _alive(child)
+
+            await _until(gone, "the sender to stop with its poller", seconds=20)
+        finally:
+            if poller.poll() is None:
+                poller.kill()
+
+
+def _poll_process(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "poll"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _command(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")[:-1]
