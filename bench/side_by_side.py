@@ -42,6 +42,7 @@ from tests.fakes.telegram_api import FakeTelegram, buttons, serve_asgi
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 
 PEERS = Path(__file__).resolve().parent / "peers"
+PATIENCE = 30.0  # seconds a participant waits for a reply before writing again
 POSTGRES_URL = os.environ.get(
     "MINGA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
@@ -237,7 +238,11 @@ async def whatsapp_side(minga: bool, args: argparse.Namespace, folder: str) -> F
 # -- Telegram -------------------------------------------------------------------------------
 
 
-def telegram_participant(fake: FakeTelegram) -> Callable[[int, array[float]], Awaitable[None]]:
+def telegram_participant(
+    fake: FakeTelegram, unanswered: list[int]
+) -> Callable[[int, array[float]], Awaitable[None]]:
+    """A person answering each question; one left unanswered for PATIENCE seconds is sent
+    again, as a person would, and counted in `unanswered` (a stuck run would never end)."""
     plan = [*TELEGRAM_STEPS, "Benchmark", *["De acuerdo"] * ITEMS]
 
     async def participant(n: int, latencies: array[float]) -> None:
@@ -246,11 +251,17 @@ def telegram_participant(fake: FakeTelegram) -> Callable[[int, array[float]], Aw
         for step in plan:
             seen = len(fake.to(chat))
             began = time.perf_counter()
-            if message is not None and step in buttons(message):
-                fake.taps(chat, buttons(message)[step])
-            else:
-                fake.says(chat, step)
-            message = await fake.message_for(chat, seen)
+            while True:
+                if message is not None and step in buttons(message):
+                    fake.taps(chat, buttons(message)[step])
+                else:
+                    fake.says(chat, step)
+                try:
+                    reply = await asyncio.wait_for(fake.message_for(chat, seen), PATIENCE)
+                    break
+                except TimeoutError:
+                    unanswered.append(chat)
+            message = reply
             latencies.append(time.perf_counter() - began)
         while not any("Benchmark" in m.get("text", "") for m in fake.to(chat)[-3:]):
             await fake.message_for(chat, len(fake.to(chat)))
@@ -284,7 +295,13 @@ async def telegram_side(minga: bool, args: argparse.Namespace, folder: str) -> F
             fake.says(39_999, "/start")
             await asyncio.wait_for(fake.message_for(39_999, 0), 60)
             server = args.server if minga else None
-            return await measured(proc, args.participants, telegram_participant(fake), server)
+            unanswered: list[int] = []
+            figures = await measured(
+                proc, args.participants, telegram_participant(fake, unanswered), server
+            )
+            if unanswered:
+                print(f"{len(unanswered)} messages had no reply in {PATIENCE:.0f} s; sent again")
+            return figures
         finally:
             stop(proc)
 
