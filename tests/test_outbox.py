@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import deque
 from pathlib import Path
 from typing import Any
@@ -251,5 +252,51 @@ async def test_a_chart_lets_the_replies_in_flight_go_first(
         await OutboxSender(store, {"test": sender}, clock).drain()
         # Claimed together: the chart (drawn, then sent) waits until the reply has gone.
         assert sender.order == ["reply to b", "chart"]
+    finally:
+        await store.close()
+
+
+class GatedSender(ScriptedSender):
+    """Holds every send until the gate opens, as a slow platform would."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = asyncio.Event()
+        self.started = asyncio.Event()
+
+    @override
+    async def send(self, address: str, message: Outbound, priority: int = 0) -> SendOutcome:
+        self.started.set()
+        await self.gate.wait()
+        return await super().send(address, message, priority)
+
+
+async def test_a_stopping_sender_lets_its_sends_finish_and_records_them(
+    database_url: str, clock: FakeClock
+) -> None:
+    """A stop (a killed `minga poll` or `serve` closes its child's stdin) waits for the sends
+    the platform may already have accepted: recorded as sent, nobody sends them again."""
+    store = await open_store(database_url, clock.now)
+    try:
+        await _queue(store, clock, "a", "a1")
+        await _queue(store, clock, "b", "b1")
+        sender = GatedSender()
+        outbox = OutboxSender(store, {"test": sender}, clock)
+        running = asyncio.create_task(outbox.run())
+        await asyncio.wait_for(sender.started.wait(), 5)
+        settling = asyncio.create_task(outbox.settle(5))
+        await asyncio.sleep(0)
+        await _queue(store, clock, "c", "c1")  # queued while stopping: left for the next sender
+        outbox.wake()
+        await asyncio.sleep(0.1)
+        assert not settling.done()  # it waits for the two sends
+        sender.gate.set()
+        await settling
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+        assert sorted(t for _, t in sender.delivered) == ["a1", "b1"]
+        assert await store.outbox_counts() == {"sent": 2, "pending": 1}
+        assert await store.release_claims(["test"]) == 0  # nothing left claimed to send again
     finally:
         await store.close()

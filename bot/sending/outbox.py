@@ -70,6 +70,7 @@ class OutboxSender:
         self._replying = 0  # replies being sent right now
         self._quiet = asyncio.Event()  # set while no reply is being sent
         self._quiet.set()
+        self._settling = False  # stopping: claim nothing more, let what is in flight finish
         self.sent = 0
 
     @property
@@ -80,6 +81,15 @@ class OutboxSender:
     def wake(self) -> None:
         """Look for new rows now instead of at the next poll."""
         self._wake.set()
+
+    async def settle(self, seconds: float) -> None:
+        """Before a stop: claim nothing more, let the sends in flight finish (for `seconds`).
+
+        What the platform accepted is then recorded, not sent again by the next sender.
+        """
+        self._settling = True
+        if self._inflight:
+            await asyncio.wait(set(self._inflight), timeout=seconds)
 
     async def recover(self) -> int:
         """Requeue rows a previous process claimed and never finished (call at start-up)."""
@@ -145,7 +155,7 @@ class OutboxSender:
                 await self._flush()
 
     async def _cycle(self) -> list[OutboxRow]:
-        room = self.batch - len(self._inflight) + self._drawing
+        room = 0 if self._settling else self.batch - len(self._inflight) + self._drawing
         deadline = self._deadline()
         done, self._done = self._done, []
         try:

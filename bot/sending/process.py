@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 READY = "ready"
 REPORT_EVERY_SECONDS = 0.5
 STOP_GRACE_SECONDS = 15.0
+# How long a stopping sender lets its sends in flight finish (within STOP_GRACE_SECONDS).
+SETTLE_SECONDS = 5.0
 MAX_RESTART_DELAY_SECONDS = 30.0
 
 SendCounts = dict[tuple[str, str], float]
@@ -76,20 +78,23 @@ async def run_sender(
         outbox = OutboxSender(store, senders, clock, batch=settings.outbox_batch)
         await outbox.recover()
         sending = asyncio.create_task(outbox.run(), name="outbox sender")
-        if not child:
-            log.info("sending on %s", ", ".join(outbox.channels) or "no channel")
-            await stop.wait()
-        else:
-            # The parent reads these lines: when we are ready, then our send counts.
-            _say(out, READY)
-            reported: SendCounts = {}
-            while not stop.is_set():
-                with suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), REPORT_EVERY_SECONDS)
-                reported = _report(out, reported)
-        sending.cancel()
-        with suppress(asyncio.CancelledError):
-            await sending  # flushes the outcomes it holds
+        reported: SendCounts = {}
+        try:
+            if not child:
+                log.info("sending on %s", ", ".join(outbox.channels) or "no channel")
+                await stop.wait()
+            else:
+                # The parent reads these lines: when we are ready, then our send counts.
+                _say(out, READY)
+                while not stop.is_set():
+                    with suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), REPORT_EVERY_SECONDS)
+                    reported = _report(out, reported)
+        finally:
+            await outbox.settle(SETTLE_SECONDS)
+            sending.cancel()
+            with suppress(asyncio.CancelledError):
+                await sending  # flushes the outcomes it holds
         if child:
             _report(out, reported)
     return 0
@@ -113,8 +118,11 @@ def _stop_at_end_of_input(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) 
 
 
 def _say(out: IO[str], line: str) -> None:
-    out.write(line + "\n")
-    out.flush()
+    # A parent killed outright no longer reads: the child must still stop in order (finish
+    # its sends and record them), not die of a broken pipe with its outcomes unwritten.
+    with suppress(BrokenPipeError):
+        out.write(line + "\n")
+        out.flush()
 
 
 def _report(out: IO[str], reported: SendCounts) -> SendCounts:
