@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import os
 import subprocess
 import sys
@@ -312,7 +313,10 @@ async def main(args: argparse.Namespace) -> None:
     args.server = await postmaster(POSTGRES_URL) if args.backend == "postgres" else None
     for run in range(1, args.runs + 1):
         with tempfile.TemporaryDirectory() as folder:
+            # Each side starts with the load generator's garbage of the one before collected.
+            gc.collect()
             minga = await side(True, args, folder) if args.only != "peer" else None
+            gc.collect()
             peer = await side(False, args, folder) if args.only != "minga" else None
         if minga is None or peer is None:
             for name, figures in ((f"Minga ({args.backend})", minga), (peer_name, peer)):

@@ -25,6 +25,7 @@ from bot.channels.telegram_http import telegram_bot
 from bot.config import Settings
 from bot.participants.retention import run_retention
 from bot.plumbing.clock import Clock, SystemClock
+from bot.plumbing.memory import freeze_startup_objects
 from bot.sending.process import SenderProcess
 from bot.web.telegram import handle_update
 
@@ -62,6 +63,8 @@ async def run_poll(
             schedule=settings.schedule_policy(),
             burst=settings.burst_limit(),
         ) as app:
+            if child is not None:  # minga poll itself, not a test
+                freeze_startup_objects()
             await _poll(app, bot, stop, poll_timeout, settings.retention_months, child)
     return 0
 

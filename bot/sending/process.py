@@ -26,6 +26,7 @@ from typing import IO
 from bot.config import Settings
 from bot.plumbing import failpoints, metrics
 from bot.plumbing.clock import SystemClock
+from bot.plumbing.memory import freeze_startup_objects
 from bot.sending.outbox import OutboxSender
 from bot.sending.senders import channel_senders, open_telegram_bot
 from storage import open_store
@@ -77,6 +78,8 @@ async def run_sender(
             stack.push_async_callback(sender.close)
         outbox = OutboxSender(store, senders, clock, batch=settings.outbox_batch)
         await outbox.recover()
+        if child:
+            freeze_startup_objects()
         sending = asyncio.create_task(outbox.run(), name="outbox sender")
         reported: SendCounts = {}
         try:

@@ -24,6 +24,7 @@ from bot.live.hub import LiveHub
 from bot.live.screens import build_screen
 from bot.participants.retention import run_retention
 from bot.plumbing.clock import Clock, SystemClock
+from bot.plumbing.memory import freeze_startup_objects
 from bot.sending.process import SenderProcess
 from bot.sending.senders import channel_senders, open_telegram_bot
 from bot.web.charts import chart_routes
@@ -117,6 +118,8 @@ def _lifespan(
             web.state.app, web.state.bot, web.state.loops = app, bot, tasks
             web.state.sender_process = child
             web.state.live = await _live_hub(app)
+            if sender_process:  # minga serve itself, not a test or an embedder
+                freeze_startup_objects()
             try:
                 yield
             finally:
