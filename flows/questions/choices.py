@@ -79,6 +79,10 @@ AGREEMENT = (
 )
 # The middle point's short label, where its whole wording does not fit a list row.
 _AGREEMENT_SHORT = {3: N_("Neutral")}
+# Built once: every likert question offers the same five (frozen) options.
+_LIKERT_OPTIONS = tuple(
+    Option(str(n), label, short=_AGREEMENT_SHORT.get(n)) for n, label in enumerate(AGREEMENT, 1)
+)
 
 
 class LikertType(QuestionType):
@@ -95,10 +99,7 @@ class LikertType(QuestionType):
 
     @override
     def fixed_options(self, step: Step) -> tuple[Option, ...]:
-        return tuple(
-            Option(str(n), label, short=_AGREEMENT_SHORT.get(n))
-            for n, label in enumerate(AGREEMENT, start=1)
-        )
+        return _LIKERT_OPTIONS
 
     @override
     async def parse(self, step: Step, reply: Reply, ctx: AskContext) -> Parsed | Invalid:
