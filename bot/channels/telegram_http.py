@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 import aiohttp
 from telegram import Bot
@@ -118,6 +119,28 @@ async def start_bot(bot: Bot) -> None:
         await bot.request.initialize()
 
 
+class UpdatesRequest(AiohttpRequest):
+    """The transport of `getUpdates`, which leaves out what Minga never reads of an update.
+
+    A tapped button's update carries the whole message the button was on, keyboard and all;
+    PTB turning it into objects was a sixth of `minga poll`'s CPU, and Minga reads only the
+    button's data, its id and who tapped it. `parse_json_payload` is PTB's documented hook.
+    """
+
+    @staticmethod
+    @override
+    def parse_json_payload(payload: bytes) -> dict[str, Any]:
+        """Parse as PTB does, then drop each callback query's `message`."""
+        parsed: dict[str, Any] = BaseRequest.parse_json_payload(payload)
+        updates = parsed.get("result")
+        if isinstance(updates, list):
+            for update in updates:
+                query = update.get("callback_query") if isinstance(update, dict) else None
+                if isinstance(query, dict):
+                    query.pop("message", None)
+        return parsed
+
+
 def bot_link(bot: Bot) -> str:
     """Return the bot's t.me link (bare if Telegram has not told us its name yet)."""
     try:
@@ -135,5 +158,5 @@ def telegram_bot(settings: Settings, pool_size: int = 32) -> Bot:
         settings.telegram_token.get_secret_value(),
         base_url=settings.telegram_api_url,
         request=AiohttpRequest(pool_size),
-        get_updates_request=AiohttpRequest(1),
+        get_updates_request=UpdatesRequest(1),
     )
