@@ -18,6 +18,7 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 from typing_extensions import override
 
+from bot.channels.telegram_shape import drop_tapped_message
 from bot.config import Settings
 
 log = logging.getLogger(__name__)
@@ -120,11 +121,9 @@ async def start_bot(bot: Bot) -> None:
 
 
 class UpdatesRequest(AiohttpRequest):
-    """The transport of `getUpdates`, which leaves out what Minga never reads of an update.
+    """The transport of `getUpdates`, without each tapped button's message.
 
-    A tapped button's update carries the whole message the button was on, keyboard and all;
-    PTB turning it into objects was a sixth of `minga poll`'s CPU, and Minga reads only the
-    button's data, its id and who tapped it. `parse_json_payload` is PTB's documented hook.
+    See `drop_tapped_message`; `parse_json_payload` is PTB's documented hook.
     """
 
     @staticmethod
@@ -135,9 +134,7 @@ class UpdatesRequest(AiohttpRequest):
         updates = parsed.get("result")
         if isinstance(updates, list):
             for update in updates:
-                query = update.get("callback_query") if isinstance(update, dict) else None
-                if isinstance(query, dict):
-                    query.pop("message", None)
+                drop_tapped_message(update)
         return parsed
 
 

@@ -21,7 +21,7 @@ from telegram.error import NetworkError, TimedOut
 from bot.app import App
 from bot.channels.telegram import CHANNEL, inbound_from_update
 from bot.channels.telegram_http import bot_link
-from bot.channels.telegram_shape import update_problem
+from bot.channels.telegram_shape import drop_tapped_message, update_problem
 from bot.config import Settings
 from i18n import negotiate, translator
 from storage import PRIORITY_REPLY, NewOutbound, Outbound, ParticipantKey
@@ -94,6 +94,7 @@ def telegram_routes(settings: Settings) -> list[Route]:
             return JSONResponse({"error": "not JSON"}, status_code=400)
         problem = update_problem(body)
         if problem is None:
+            drop_tapped_message(body)
             try:
                 update = Update.de_json(body, bot)
             except (ValueError, TypeError, KeyError, AttributeError):
