@@ -5,9 +5,11 @@
 The fake Bot API runs in this process, `minga poll` in another (limits lifted, SQLite). Each
 participant goes through onboarding and a 20-statement assessment, answering the newest
 question; meanwhile the poller is killed `--kills` times, `--every` seconds apart, and started
-again at once. At the end it prints the answers lost and duplicated (from the database: every
-participant must have each question answered exactly once) and the replies sent twice (a
-message identical to the one just before it in the same chat), in all and per kill.
+again at once (its sender child stops in order when it sees its parent gone; `--with-sender`
+kills it at the same instant too). At the end it prints the answers lost and duplicated (from
+the database: every participant must have each question answered exactly once) and the replies
+sent twice (a message identical to the one just before it in the same chat), in all and per
+kill.
 Run it with `--kills 0` first: the same load without crashes must show zero of each.
 """
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import signal
 import sqlite3
@@ -49,6 +52,14 @@ def start_poll(api: str, folder: str, flows: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "bot", "poll"], env=env, stdout=subprocess.DEVNULL
     )
+
+
+def children(pid: int) -> list[int]:
+    """The processes `pid` started (minga poll's sender child)."""
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
 
 
 async def participant(fake: FakeTelegram, chat: int) -> None:
@@ -119,7 +130,13 @@ async def main(args: argparse.Namespace) -> None:
             try:
                 await asyncio.sleep(args.warmup)
                 for _ in range(args.kills):
+                    # `--with-sender`: the sender child dies at the same instant (a power cut,
+                    # the OOM killer taking both); otherwise it finishes and records its sends.
+                    doomed = children(proc.pid) if args.with_sender else []
                     proc.send_signal(signal.SIGKILL)
+                    for child in doomed:
+                        with contextlib.suppress(ProcessLookupError):
+                            os.kill(child, signal.SIGKILL)
                     KILLS.append(time.monotonic())
                     proc.wait()
                     proc = start_poll(f"{api}/bot", folder, flows)
@@ -159,4 +176,7 @@ if __name__ == "__main__":
     parser.add_argument("--every", type=float, default=2.0, help="seconds between kills")
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds before the first")
     parser.add_argument("--timeout", type=float, default=300.0)
+    parser.add_argument(
+        "--with-sender", action="store_true", help="SIGKILL the sender child at the same time"
+    )
     asyncio.run(main(parser.parse_args()))
