@@ -152,6 +152,7 @@ class PostgresStore(PostgresClaims):
         self._notify = f"NOTIFY {self._channel}"
         self._live_channel = "minga_live"
         self._live_watchers = []
+        self._next_release = {}
 
     @classmethod
     def from_url(cls, url: str, now: Callable[[], datetime]) -> PostgresStore:

@@ -46,6 +46,7 @@ from storage.sql_store import SQLStore
 SKIP_LOCKED = "FOR UPDATE SKIP LOCKED"
 # How often an outbox claim also returns lapsed claims (a dead sender's) to the queue.
 RELEASE_EVERY_SECONDS = 10.0
+NEVER = datetime.min.replace(tzinfo=UTC)
 
 
 def _affected(status: str) -> int:
@@ -57,7 +58,8 @@ def _affected(status: str) -> int:
 class PostgresClaims(SQLStore):
     """The `Store` methods PostgreSQL runs with row or advisory locks, or reading a row count."""
 
-    _next_release = datetime.min.replace(tzinfo=UTC)  # per store, once it has released
+    # When each set of channels (and address) claimed looks for lapsed claims again.
+    _next_release: dict[tuple[tuple[str, ...], str | None], datetime]
 
     @abstractmethod
     def _connection(self, transaction: bool = False) -> AbstractAsyncContextManager[Conn]:
@@ -93,7 +95,8 @@ class PostgresClaims(SQLStore):
         )
         # Claims last OUTBOX_LEASE_SECONDS: looking for lapsed ones on every claim (a walk of
         # every row in flight, several hundred times a second under load) finds nothing new.
-        due = now >= self._next_release
+        scope = (tuple(sorted(channels)), address)
+        due = now >= self._next_release.get(scope, NEVER)
         async with self._connection() as conn:
             try:
                 await conn.execute(f"BEGIN{locks}")
@@ -102,7 +105,7 @@ class PostgresClaims(SQLStore):
                 found = await conn.fetch(dollar(claim), *params)
                 await conn.execute("COMMIT")
                 if due:
-                    self._next_release = now + timedelta(seconds=RELEASE_EVERY_SECONDS)
+                    self._next_release[scope] = now + timedelta(seconds=RELEASE_EVERY_SECONDS)
             finally:
                 if conn.is_in_transaction():
                     # Interrupted (a shutdown's cancel, say): nothing was claimed. A connection
