@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
 from datetime import timedelta
 from pathlib import Path
 
@@ -28,28 +26,9 @@ from storage import (
     Scheduled,
     Store,
     Vote,
-    open_store,
 )
 from storage.locks import KeyedLock
-from tests.conftest import require_postgres
-from tests.support import FakeClock, postgres_schema
-
-BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-
-
-@pytest.fixture(params=BACKENDS)
-async def store(
-    request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock
-) -> AsyncIterator[Store]:
-    async with AsyncExitStack() as stack:
-        if request.param == "postgres":
-            require_postgres()
-            url = await stack.enter_async_context(postgres_schema())
-        else:
-            url = f"sqlite:///{tmp_path}/contract.db"
-        opened = await open_store(url, clock.now)
-        stack.push_async_callback(opened.close)
-        yield opened
+from tests.support import FakeClock
 
 
 def _participant(clock: FakeClock, address: str = "ana") -> Participant:

@@ -3,32 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
-from pathlib import Path
 
-import pytest
-
-from storage import Cohort, Store, StoredForm, open_store
-from tests.conftest import require_postgres
-from tests.support import FakeClock, postgres_schema
-
-BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-
-
-@pytest.fixture(params=BACKENDS)
-async def store(
-    request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock
-) -> AsyncIterator[Store]:
-    async with AsyncExitStack() as stack:
-        if request.param == "postgres":
-            require_postgres()
-            url = await stack.enter_async_context(postgres_schema())
-        else:
-            url = f"sqlite:///{tmp_path}/forms.db"
-        opened = await open_store(url, clock.now)
-        stack.push_async_callback(opened.close)
-        yield opened
+from storage import Cohort, Store, StoredForm
+from tests.support import FakeClock
 
 
 def _form(clock: FakeClock, flow_id: str, cohort: str | None, body: bytes) -> StoredForm:

@@ -25,8 +25,7 @@ from storage.postgres import PostgresStore
 from storage.postgres_merge import joined
 from storage.sql.outbox import INSERT_OUTBOX_SQL, RELEASE_HELD_SQL
 from storage.sql.people import ERASE_SQL, INSERT_ANSWER_SQL, INSERT_MARK_SQL
-from tests.conftest import require_postgres
-from tests.support import FakeClock, postgres_schema
+from tests.support import FakeClock
 
 
 def test_rows_of_one_insert_become_one_values_list_numbered_in_order() -> None:
@@ -49,15 +48,13 @@ def test_what_could_see_another_part_s_effect_is_not_joined() -> None:
 
 
 @pytest.fixture
-async def postgres(clock: FakeClock) -> AsyncIterator[PostgresStore]:
-    require_postgres()
-    async with postgres_schema() as url:
-        store = await open_store(url, clock.now)
-        assert isinstance(store, PostgresStore)
-        try:
-            yield store
-        finally:
-            await store.close()
+async def postgres(postgres_url: str, clock: FakeClock) -> AsyncIterator[PostgresStore]:
+    store = await open_store(postgres_url, clock.now)
+    assert isinstance(store, PostgresStore)
+    try:
+        yield store
+    finally:
+        await store.close()
 
 
 @pytest.fixture
