@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.serve import children
 from bench.telegram_load import ITEMS, ONBOARDING, write_flows
 from tests.fakes.telegram_api import FakeTelegram, buttons, serve_asgi
 
@@ -52,14 +53,6 @@ def start_poll(api: str, folder: str, flows: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "bot", "poll"], env=env, stdout=subprocess.DEVNULL
     )
-
-
-def children(pid: int) -> list[int]:
-    """The processes `pid` started (minga poll's sender child)."""
-    try:
-        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
 
 
 async def participant(fake: FakeTelegram, chat: int) -> None:

@@ -31,7 +31,7 @@ import aiohttp
 import uvloop
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.serve import start_serve
+from bench.serve import children, start_serve
 from bot.app import open_app
 from tests.fakes.telegram_api import FakeTelegram, serve_asgi
 from tests.support import seed_cohort
@@ -79,11 +79,10 @@ def rss_mb(pid: int) -> float:
     """Resident memory of a process and its children (the sender), in MB."""
     try:
         status = Path(f"/proc/{pid}/status").read_text()
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     except OSError:
         return 0.0
     own = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS"))
-    return own / 1024 + sum(rss_mb(int(child)) for child in children)
+    return own / 1024 + sum(rss_mb(child) for child in children(pid))
 
 
 async def watch(http: aiohttp.ClientSession, url: str, seen: list[tuple[float, int]]) -> None:

@@ -34,7 +34,7 @@ from typing import Any
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.serve import cpu_seconds, start_serve
+from bench.serve import children, cpu_seconds, start_serve
 from bench.telegram_load import ITEMS, pct, write_flows
 from bench.telegram_load import ONBOARDING as TELEGRAM_STEPS
 from bench.whatsapp_load import ONBOARDING as WHATSAPP_STEPS
@@ -154,11 +154,7 @@ def parent_pid(pid: int) -> int | None:
 
 
 def children_cpu(pid: int) -> float:
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        return 0.0
-    return sum(cpu_seconds(int(child)) for child in children)
+    return sum(cpu_seconds(child) for child in children(pid))
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
