@@ -88,8 +88,7 @@ class _PostgresSession(ConversationSession):
             await self._conn.execute(one[0], *one[1])
             await self._conn.execute("COMMIT")
         else:
-            for sql, many in groups:
-                await self._conn.executemany(dollar(sql), many)
+            await _run_groups(self._conn, groups)
             # One round trip; COMMIT also lets go of the participant's advisory lock, and a
             # NOTIFY is delivered only when the transaction commits.
             notify = store._notify + "; " if queued else ""
@@ -99,19 +98,11 @@ class _PostgresSession(ConversationSession):
         await store._live_committed(changes.live, rung=True)
 
 
-async def _statements(conn: Conn, statements: Sequence[Statement]) -> bool:
+async def _run_groups(conn: Conn, groups: Sequence[tuple[str, Sequence[Any]]]) -> bool:
     """Run grouped statements; tell whether they queued a message (the sender must wake)."""
-    queued = False
-    for sql, many in group_statements(statements):
+    for sql, many in groups:
         await conn.executemany(dollar(sql), many)
-        queued = queued or queues_messages(sql)
-    return queued
-
-
-async def _run(conn: Conn, statements: Sequence[Statement], notify: str) -> None:
-    if await _statements(conn, statements):
-        # Delivered when the transaction commits: the worker that sends wakes at once.
-        await conn.execute(notify)
+    return any(queues_messages(sql) for sql, _ in groups)
 
 
 async def _keep_session(conn: asyncpg.Connection) -> None:
@@ -225,10 +216,12 @@ class PostgresStore(PostgresClaims):
             # One `executemany` is atomic on its own (asyncpg): no BEGIN and COMMIT round
             # trips around it. The outbox sender's outcomes are usually just this.
             async with self._connection() as conn:
-                await conn.executemany(dollar(groups[0][0]), groups[0][1])
+                await _run_groups(conn, groups)
             return
         async with self._connection(transaction=True) as conn:
-            await _run(conn, statements, self._notify)
+            if await _run_groups(conn, groups):
+                # Delivered when the transaction commits: the worker that sends wakes at once.
+                await conn.execute(self._notify)
 
     async def _leases(self) -> asyncpg.Connection:
         if self._lease_conn is None or self._lease_conn.is_closed():
