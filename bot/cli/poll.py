@@ -26,7 +26,7 @@ from bot.config import Settings
 from bot.participants.retention import run_retention
 from bot.plumbing.clock import Clock, SystemClock
 from bot.plumbing.memory import freeze_startup_objects
-from bot.sending.process import SenderProcess
+from bot.sending.process import SenderProcess, start_sending
 from bot.web.telegram import handle_update
 
 log = logging.getLogger(__name__)
@@ -50,11 +50,12 @@ async def run_poll(
     stop = stop or asyncio.Event()
     app_clock = clock or SystemClock()
     async with telegram_bot(settings) as bot:
-        sender = TelegramSender(bot, pacer or pacer_for(settings))
         child = SenderProcess(database_url) if sender_process else None
+        own = child is None  # tests run the sender in this process
+        senders = {CHANNEL: TelegramSender(bot, pacer or pacer_for(settings))} if own else {}
         async with open_app(
             database_url,
-            {} if child is not None else {CHANNEL: sender},
+            senders,
             clock=app_clock,
             default_locale=settings.locale,
             flows_dir=settings.flows_dir,
@@ -77,9 +78,7 @@ async def _poll(
     retention_months: int | None,
     child: SenderProcess | None,
 ) -> None:
-    if child is None:
-        await app.sender.recover()
-    sending = asyncio.create_task(app.sender.run() if child is None else child.run())
+    sending = await start_sending(app.sender, child)
     scheduling = asyncio.create_task(app.scheduler.run())
     loops = [sending, scheduling]
     if retention_months is not None:

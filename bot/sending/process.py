@@ -216,3 +216,14 @@ class SenderProcess:
             log.error("the sender process did not stop in %.0f s; killed", STOP_GRACE_SECONDS)
             child.kill()
             await child.wait()
+
+
+async def start_sending(outbox: OutboxSender, child: SenderProcess | None) -> asyncio.Task[None]:
+    """Start the outbox sender here, or keep `child` running (it recovers on its own start).
+
+    Here, what a previous process left claimed is requeued first.
+    """
+    if child is not None:
+        return asyncio.create_task(child.run(), name="outbox sender")
+    await outbox.recover()
+    return asyncio.create_task(outbox.run(), name="outbox sender")

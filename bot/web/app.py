@@ -25,7 +25,7 @@ from bot.live.screens import build_screen
 from bot.participants.retention import run_retention
 from bot.plumbing.clock import Clock, SystemClock
 from bot.plumbing.memory import freeze_startup_objects
-from bot.sending.process import SenderProcess
+from bot.sending.process import SenderProcess, start_sending
 from bot.sending.senders import channel_senders, open_telegram_bot
 from bot.web.charts import chart_routes
 from bot.web.dashboard import dashboard_routes
@@ -148,12 +148,8 @@ async def _start_loops(
     app: App, settings: Settings, child: SenderProcess | None
 ) -> list[asyncio.Task[None]]:
     """Start the outbox sender (here, or watch the child), the scheduler and the extras."""
-    if child is None:
-        await app.sender.recover()
     tasks = [
-        asyncio.create_task(
-            app.sender.run() if child is None else child.run(), name="outbox sender"
-        ),
+        await start_sending(app.sender, child),
         asyncio.create_task(app.scheduler.run(), name="scheduler"),
     ]
     if settings.twilio_account_sid is not None:
